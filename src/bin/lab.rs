@@ -1,0 +1,248 @@
+//! `lab`: the headless runner. Runs seeded simulations, explores many seeds under random
+//! faults, and checks recorded histories for linearizability.
+
+use consensus_lab::check::{history_files, linearizability};
+use consensus_lab::protocols::raft::{Bug, RaftConfig, ReadMode};
+use consensus_lab::runner::{self, Faults, RunOptions, Summary};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage:
+  lab run --protocol raft --nodes N --seed S --time 60s [--faults none|random] [--trace FILE] [RAFT OPTIONS]
+  lab explore --protocol raft --nodes N --seeds A..B --time T [--faults random|none] [RAFT OPTIONS]
+  lab check-history --model register|kv FILE
+RAFT OPTIONS: --pre-vote --check-quorum --read safe|lease --bug forget-vote|ack-before-commit
+Times take a unit: 500ms, 30s, 2m.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("lab: {e}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Flags and their values, refusing anything unknown.
+struct Args<'a> {
+    rest: &'a [String],
+    used: Vec<bool>,
+}
+
+impl<'a> Args<'a> {
+    fn new(rest: &'a [String]) -> Self {
+        Args { rest, used: vec![false; rest.len()] }
+    }
+    fn flag(&mut self, name: &str) -> bool {
+        match self.rest.iter().position(|a| a == name) {
+            Some(i) => {
+                self.used[i] = true;
+                true
+            }
+            None => false,
+        }
+    }
+    fn value(&mut self, name: &str) -> Result<Option<&'a str>, String> {
+        let Some(i) = self.rest.iter().position(|a| a == name) else { return Ok(None) };
+        let v = self.rest.get(i + 1).filter(|v| !v.starts_with("--")).ok_or(format!("{name} needs a value"))?;
+        self.used[i] = true;
+        self.used[i + 1] = true;
+        Ok(Some(v))
+    }
+    fn positional(&mut self) -> Option<&'a str> {
+        let i = (0..self.rest.len()).find(|&i| !self.used[i] && !self.rest[i].starts_with("--"))?;
+        self.used[i] = true;
+        Some(&self.rest[i])
+    }
+    fn finish(&self) -> Result<(), String> {
+        match (0..self.rest.len()).find(|&i| !self.used[i]) {
+            Some(i) => Err(format!("unexpected argument {:?}", self.rest[i])),
+            None => Ok(()),
+        }
+    }
+}
+
+fn parse_duration(s: &str) -> Result<u64, String> {
+    let err = || format!("bad duration {s:?}: use a number with ms, s or m, like 30s");
+    let (num, mult) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1_000)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60_000)
+    } else {
+        return Err(err());
+    };
+    let v: u64 = num.parse().map_err(|_| err())?;
+    match v.checked_mul(mult) {
+        Some(ms) if ms > 0 && ms <= 24 * 3_600_000 => Ok(ms),
+        _ => Err(format!("duration {s:?} must be between 1ms and 24h")),
+    }
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, String> {
+    v.parse().map_err(|_| format!("{name} must be a whole number, got {v:?}"))
+}
+
+/// Options shared by run and explore.
+fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
+    match a.value("--protocol")? {
+        None | Some("raft") => {}
+        Some(p @ ("gossip" | "causal")) => return Err(format!("protocol {p:?} is not built yet (only raft)")),
+        Some(p) => return Err(format!("unknown protocol {p:?} (raft)")),
+    }
+    let nodes: usize = a.value("--nodes")?.map(|v| parse_num("--nodes", v)).transpose()?.unwrap_or(5);
+    if !(1..=64).contains(&nodes) {
+        return Err(format!("--nodes must be between 1 and 64, got {nodes}"));
+    }
+    let time_ms = a.value("--time")?.map(parse_duration).transpose()?.unwrap_or(30_000);
+    let faults = match a.value("--faults")? {
+        None | Some("none") => Faults::None,
+        Some("random") => Faults::Random,
+        Some(f) => return Err(format!("unknown --faults {f:?} (none|random)")),
+    };
+    let mut raft = RaftConfig { pre_vote: a.flag("--pre-vote"), check_quorum: a.flag("--check-quorum"), ..RaftConfig::default() };
+    raft.read_mode = match a.value("--read")? {
+        None | Some("safe") => ReadMode::Safe,
+        Some("lease") => ReadMode::LeaseBased,
+        Some(r) => return Err(format!("unknown --read {r:?} (safe|lease)")),
+    };
+    raft.bug = match a.value("--bug")? {
+        None => None,
+        Some("forget-vote") => Some(Bug::ForgetVoteOnRestart),
+        Some("ack-before-commit") => Some(Bug::AckBeforeCommit),
+        Some(b) => return Err(format!("unknown --bug {b:?} (forget-vote|ack-before-commit)")),
+    };
+    let trace = a.value("--trace")?.map(String::from);
+    Ok((RunOptions { nodes, seed: 0, time_ms, faults, raft }, trace))
+}
+
+/// The command that replays one seed exactly.
+fn replay_command(o: &RunOptions) -> String {
+    let mut c = format!("cargo run --release --bin lab -- run --protocol raft --nodes {} --seed {} --time {}ms", o.nodes, o.seed, o.time_ms);
+    if o.faults == Faults::Random {
+        c += " --faults random";
+    }
+    if o.raft.pre_vote {
+        c += " --pre-vote";
+    }
+    if o.raft.check_quorum {
+        c += " --check-quorum";
+    }
+    if o.raft.read_mode == ReadMode::LeaseBased {
+        c += " --read lease";
+    }
+    match o.raft.bug {
+        Some(Bug::ForgetVoteOnRestart) => c += " --bug forget-vote",
+        Some(Bug::AckBeforeCommit) => c += " --bug ack-before-commit",
+        None => {}
+    }
+    c
+}
+
+fn print_summary(s: &Summary, wall: Instant) {
+    let mut v = serde_json::to_value(s).expect("a summary serializes");
+    v["wall_ms"] = (wall.elapsed().as_millis() as u64).into();
+    println!("{v}");
+}
+
+fn dispatch(args: &[String]) -> Result<ExitCode, String> {
+    let Some((cmd, rest)) = args.split_first() else { return Err("no command given".into()) };
+    let mut a = Args::new(rest);
+    let wall = Instant::now();
+    match cmd.as_str() {
+        "run" => {
+            let (mut o, trace) = sim_options(&mut a)?;
+            o.seed = parse_num("--seed", a.value("--seed")?.ok_or("--seed is required")?)?;
+            a.finish()?;
+            let r = runner::run_raft(&o)?;
+            if let Some(path) = trace {
+                let json = serde_json::to_string(r.world.trace()).map_err(|e| e.to_string())?;
+                std::fs::write(&path, json).map_err(|e| format!("cannot write {path}: {e}"))?;
+            }
+            for p in &r.problems {
+                println!("violation at {} ms: {}: {}", p.t, p.property, p.detail);
+            }
+            print_summary(&r.summary, wall);
+            Ok(if r.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        "explore" => {
+            let (o, trace) = sim_options(&mut a)?;
+            if trace.is_some() {
+                return Err("--trace goes with `lab run` (replay one seed to get its trace)".into());
+            }
+            let seeds = a.value("--seeds")?.ok_or("--seeds A..B is required")?;
+            let (lo, hi) = seeds.split_once("..").ok_or(format!("--seeds must look like 1..2000, got {seeds:?}"))?;
+            let (lo, hi): (u64, u64) = (parse_num("--seeds", lo)?, parse_num("--seeds", hi)?);
+            if lo > hi {
+                return Err(format!("--seeds {lo}..{hi} is empty"));
+            }
+            a.finish()?;
+            explore(&o, lo, hi, wall)
+        }
+        "check-history" => {
+            let model = a.value("--model")?.ok_or("--model register|kv is required")?;
+            let file = a.positional().ok_or("a history FILE is required")?;
+            a.finish()?;
+            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+            let history = match model {
+                "register" => history_files::parse_jepsen_register(&text),
+                "kv" => history_files::parse_edn_kv(&text),
+                m => return Err(format!("unknown --model {m:?} (register|kv)")),
+            }
+            .map_err(|e| format!("{file}: {e}"))?;
+            let v = linearizability::check(&history);
+            if v.linearizable {
+                println!("linearizable: {} operations over {} keys", v.ops, v.keys);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let f = v.failure.expect("explained");
+            println!("not linearizable: key {:?}: at most {} of its {} operations can be ordered", f.key, f.linearized, f.of);
+            for (n, &i) in f.stuck.iter().enumerate() {
+                let what = if n == 0 { "cannot be placed:" } else { "concurrent:" };
+                println!("  {what} {}", runner::describe_op(&history, i));
+            }
+            Ok(ExitCode::from(1))
+        }
+        "--help" | "-h" | "help" => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => Err(format!("unknown command {other:?}")),
+    }
+}
+
+/// Every seed in lo..=hi, split across the cores; stops at the first violating seed.
+fn explore(o: &RunOptions, lo: u64, hi: u64, wall: Instant) -> Result<ExitCode, String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min((hi - lo + 1) as usize);
+    let next = std::sync::atomic::AtomicU64::new(lo);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let results = std::sync::Mutex::new((Summary::default(), Vec::<(u64, String)>::new()));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let seed = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if seed > hi || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let o = RunOptions { seed, ..o.clone() };
+                let r = runner::run_raft(&o).expect("options were validated");
+                let mut res = results.lock().expect("no thread panics holding it");
+                res.0.add(&r.summary);
+                if let Some(p) = r.problems.first() {
+                    res.1.push((seed, format!("seed {seed}: {} at {} ms: {}\n  replay: {}", p.property, p.t, p.detail, replay_command(&o))));
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let (summary, mut failures) = results.into_inner().expect("threads joined");
+    failures.sort();
+    for (_, f) in &failures {
+        println!("violation: {f}");
+    }
+    print_summary(&summary, wall);
+    Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

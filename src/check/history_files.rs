@@ -1,0 +1,194 @@
+//! Reading client histories recorded outside the simulator: Jepsen's etcd log format (a single
+//! register) and EDN maps (a multi-key store). Errors name the line.
+
+use crate::engine::{History, HistoryOp, KvOp, Outcome};
+use std::collections::BTreeMap;
+
+const REGISTER_KEY: &str = "register";
+
+/// Parse a Jepsen etcd log: `INFO  jepsen.util - P :TYPE :F VALUE` per line; other lines are noise.
+pub fn parse_jepsen_register(text: &str) -> Result<History, String> {
+    let mut b = Builder::default();
+    for (n, line) in text.lines().enumerate() {
+        let line_no = n + 1;
+        let Some(rest) = line.split_once("jepsen.util - ").map(|(_, r)| r) else { continue };
+        let tokens: Vec<&str> = rest.split_whitespace().collect();
+        let err = |what: &str| format!("line {line_no}: {what}: {line:?}");
+        let [process, ty, f, value @ ..] = tokens.as_slice() else { return Err(err("expected `P :type :f value`")) };
+        let process: u64 = process.parse().map_err(|_| err("the process is not a number"))?;
+        let value = value.join(" ");
+        let int = |v: &str| v.parse::<i64>().map(|x| x.to_string()).map_err(|_| err("expected a number"));
+        let pair = |v: &str| -> Result<(String, String), String> {
+            let inner = v.strip_prefix('[').and_then(|v| v.strip_suffix(']')).ok_or_else(|| err("expected [FROM TO]"))?;
+            let mut it = inner.split_whitespace();
+            match (it.next(), it.next(), it.next()) {
+                (Some(a), Some(b), None) => Ok((int(a)?, int(b)?)),
+                _ => Err(err("expected [FROM TO]")),
+            }
+        };
+        let key = REGISTER_KEY.to_string();
+        match (*ty, *f) {
+            (":invoke", ":read") => b.invoke(process, KvOp::Get { key }, line_no)?,
+            (":invoke", ":write") => b.invoke(process, KvOp::Put { key, value: int(&value)? }, line_no)?,
+            (":invoke", ":cas") => {
+                let (from, to) = pair(&value)?;
+                b.invoke(process, KvOp::Cas { key, from, to }, line_no)?
+            }
+            (":ok", ":read") => {
+                let v = if value == "nil" { String::new() } else { int(&value)? };
+                b.complete(process, Outcome::Ok { value: Some(v) }, false, line_no)?
+            }
+            (":ok", ":write") | (":ok", ":cas") => b.complete(process, Outcome::Ok { value: None }, false, line_no)?,
+            // As in Porcupine's etcd model: a failed cas ran and found a different value.
+            (":fail", ":cas") => b.complete(process, Outcome::Ok { value: None }, true, line_no)?,
+            (":fail", ":read") | (":info", _) => b.complete(process, Outcome::Info, false, line_no)?,
+            (":fail", _) => b.complete(process, Outcome::Fail, false, line_no)?,
+            _ => return Err(err("unknown operation type or function")),
+        }
+    }
+    Ok(b.finish())
+}
+
+/// Parse one EDN map per line: `{:process P, :type :invoke|:ok|:fail|:info, :f :get|:put|:append, :key "K", :value "V"}`.
+pub fn parse_edn_kv(text: &str) -> Result<History, String> {
+    let mut b = Builder::default();
+    for (n, line) in text.lines().enumerate() {
+        let line_no = n + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let map = parse_edn_map(line).map_err(|e| format!("line {line_no}: {e}: {line:?}"))?;
+        let get = |k: &str| map.get(k).ok_or_else(|| format!("line {line_no}: missing {k}: {line:?}"));
+        let process: u64 = get(":process")?.parse().map_err(|_| format!("line {line_no}: :process is not a number"))?;
+        let key = get(":key")?.clone();
+        let value = map.get(":value").cloned().unwrap_or_default();
+        let f = get(":f")?.as_str();
+        match get(":type")?.as_str() {
+            ":invoke" => {
+                let op = match f {
+                    ":get" => KvOp::Get { key },
+                    ":put" => KvOp::Put { key, value },
+                    ":append" => KvOp::Append { key, value },
+                    other => return Err(format!("line {line_no}: unknown :f {other}")),
+                };
+                b.invoke(process, op, line_no)?;
+            }
+            ":ok" => {
+                let v = (f == ":get").then_some(value);
+                b.complete(process, Outcome::Ok { value: v }, false, line_no)?;
+            }
+            ":fail" => b.complete(process, Outcome::Fail, false, line_no)?,
+            ":info" => b.complete(process, Outcome::Info, false, line_no)?,
+            other => return Err(format!("line {line_no}: unknown :type {other}")),
+        }
+    }
+    Ok(b.finish())
+}
+
+/// A flat EDN map of keywords to scalars; strings are unescaped, nil becomes "".
+fn parse_edn_map(line: &str) -> Result<BTreeMap<String, String>, String> {
+    let s = line.trim();
+    let inner = s.strip_prefix('{').and_then(|s| s.strip_suffix('}')).ok_or("expected an EDN map {…}")?;
+    let mut tokens = Vec::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() || c == ',' {
+            chars.next();
+        } else if c == '"' {
+            chars.next();
+            let mut out = String::new();
+            loop {
+                match chars.next() {
+                    None => return Err("unterminated string".into()),
+                    Some('"') => break,
+                    Some('\\') => match chars.next() {
+                        Some('n') => out.push('\n'),
+                        Some('t') => out.push('\t'),
+                        Some(c) => out.push(c),
+                        None => return Err("unterminated string".into()),
+                    },
+                    Some(c) => out.push(c),
+                }
+            }
+            tokens.push(out);
+        } else {
+            let mut out = String::new();
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() || c == ',' {
+                    break;
+                }
+                out.push(c);
+                chars.next();
+            }
+            tokens.push(if out == "nil" { String::new() } else { out });
+        }
+    }
+    if tokens.len() % 2 != 0 {
+        return Err("a key without a value".into());
+    }
+    Ok(tokens.chunks(2).map(|kv| (kv[0].clone(), kv[1].clone())).collect())
+}
+
+/// Pairs invocations with completions per process; line numbers serve as times.
+#[derive(Default)]
+struct Builder {
+    history: History,
+    open: BTreeMap<u64, usize>,
+}
+
+impl Builder {
+    fn invoke(&mut self, process: u64, op: KvOp, line: usize) -> Result<(), String> {
+        if let Some(&prev) = self.open.get(&process) {
+            return Err(format!("line {line}: process {process} invokes again while its operation from line {} is open", self.history.ops[prev].invoke_t));
+        }
+        self.open.insert(process, self.history.ops.len());
+        self.history.ops.push(HistoryOp { client: process as usize, op, invoke_t: line as u64, complete_t: None, outcome: None, cas_failed: false, node: None });
+        Ok(())
+    }
+    fn complete(&mut self, process: u64, outcome: Outcome, cas_failed: bool, line: usize) -> Result<(), String> {
+        let i = self.open.remove(&process).ok_or_else(|| format!("line {line}: process {process} completes an operation it never invoked"))?;
+        let op = &mut self.history.ops[i];
+        if outcome != Outcome::Info {
+            op.complete_t = Some(line as u64);
+        }
+        op.outcome = Some(outcome);
+        op.cas_failed = cas_failed;
+        Ok(())
+    }
+    fn finish(self) -> History {
+        self.history
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jepsen_lines_become_operations() {
+        let h = parse_jepsen_register(
+            "noise\nINFO  jepsen.util - 0\t:invoke\t:cas\t[1 2]\nINFO  jepsen.util - 1\t:invoke\t:read\tnil\n\
+             INFO  jepsen.util - 0\t:fail\t:cas\t[1 2]\nINFO  jepsen.util - 1\t:ok\t:read\tnil\n",
+        )
+        .unwrap();
+        assert_eq!(h.ops.len(), 2);
+        assert!(h.ops[0].cas_failed);
+        assert_eq!(h.ops[1].outcome, Some(Outcome::Ok { value: Some(String::new()) }));
+    }
+
+    #[test]
+    fn malformed_lines_are_named() {
+        let e = parse_jepsen_register("INFO  jepsen.util - x :invoke :read nil").unwrap_err();
+        assert!(e.starts_with("line 1:"), "{e}");
+        let e = parse_jepsen_register("INFO  jepsen.util - 1 :ok :read 3").unwrap_err();
+        assert!(e.contains("never invoked"), "{e}");
+        let e = parse_edn_kv("{:process 0, :type :invoke, :f :get, :key \"1\"}\n{:process 0 :type").unwrap_err();
+        assert!(e.starts_with("line 2:"), "{e}");
+    }
+
+    #[test]
+    fn edn_maps_parse_with_strings_and_nil() {
+        let h = parse_edn_kv("{:process 0, :type :invoke, :f :get, :key \"3\", :value nil}\n{:process 0, :type :ok, :f :get, :key \"3\", :value \"x 0 \\\"1\\\" y\"}").unwrap();
+        assert_eq!(h.ops[0].outcome, Some(Outcome::Ok { value: Some("x 0 \"1\" y".into()) }));
+    }
+}

@@ -1,0 +1,5 @@
+//! Checks: Raft's safety properties over what nodes report, and linearizability of histories.
+
+pub mod history_files;
+pub mod linearizability;
+pub mod raft_safety;

@@ -1,0 +1,194 @@
+//! Raft's safety properties (Raft paper, figure 3), checked live from the nodes' reports:
+//! election safety, log matching, leader completeness, state-machine safety, and that no
+//! acknowledged write is lost.
+
+use crate::engine::{Monitor, NodeId, Violation};
+use crate::protocols::raft::RaftNote;
+use std::collections::BTreeMap;
+
+/// One node's log as the monitor saw it persisted: term and a hash of the whole prefix, per index.
+#[derive(Default)]
+struct LogShadow {
+    terms: Vec<u64>,
+    prefix_hash: Vec<u64>,
+}
+
+#[derive(Default)]
+pub struct RaftMonitor {
+    leader_of_term: BTreeMap<u64, NodeId>,
+    /// Entries known committed (some node applied them): index -> (term, digest, a term in
+    /// or after which the entry was committed: the lowest term of a node applying it).
+    committed: BTreeMap<u64, (u64, u64, u64)>,
+    acked: BTreeMap<u64, u64>,
+    logs: Vec<LogShadow>,
+    pub elections: u64,
+    pub leader_changes: u64,
+    last_leader: Option<NodeId>,
+}
+
+fn mix(h: u64, term: u64, digest: u64) -> u64 {
+    let mut x = h ^ term.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ digest.rotate_left(17);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^ (x >> 29)
+}
+
+impl RaftMonitor {
+    fn log(&mut self, node: NodeId) -> &mut LogShadow {
+        if self.logs.len() <= node {
+            self.logs.resize_with(node + 1, Default::default);
+        }
+        &mut self.logs[node]
+    }
+
+    fn violation(t: u64, property: &str, detail: String) -> Option<Violation> {
+        Some(Violation { t, property: property.into(), detail })
+    }
+
+    fn became_leader(&mut self, t: u64, node: NodeId, term: u64) -> Option<Violation> {
+        self.elections += 1;
+        if self.last_leader != Some(node) {
+            self.leader_changes += 1;
+            self.last_leader = Some(node);
+        }
+        if let Some(&other) = self.leader_of_term.get(&term) {
+            if other != node {
+                return Self::violation(t, "election safety", format!("n{other} and n{node} both became leader in term {term}"));
+            }
+        }
+        self.leader_of_term.insert(term, node);
+        let log = self.log(node);
+        let terms = log.terms.clone();
+        // Only entries committed in an earlier term bind this leader (a node that was paused
+        // may legitimately win an old term late).
+        for (&index, &(entry_term, _, committed_by)) in &self.committed {
+            if committed_by < term && terms.get(index as usize - 1) != Some(&entry_term) {
+                return Self::violation(
+                    t,
+                    "leader completeness",
+                    format!("n{node} became leader of term {term} without committed entry {index} (term {entry_term})"),
+                );
+            }
+        }
+        None
+    }
+
+    fn persisted(&mut self, t: u64, node: NodeId, first: u64, entries: &[(u64, u64)]) -> Option<Violation> {
+        let log = self.log(node);
+        let keep = (first as usize).saturating_sub(1).min(log.terms.len());
+        log.terms.truncate(keep);
+        log.prefix_hash.truncate(keep);
+        for &(term, digest) in entries {
+            let h = mix(log.prefix_hash.last().copied().unwrap_or(0), term, digest);
+            log.terms.push(term);
+            log.prefix_hash.push(h);
+        }
+        let mine = &self.logs[node];
+        for i in keep..mine.terms.len() {
+            for (other, theirs) in self.logs.iter().enumerate() {
+                if other != node && theirs.terms.get(i) == Some(&mine.terms[i]) && theirs.prefix_hash[i] != mine.prefix_hash[i] {
+                    return Self::violation(
+                        t,
+                        "log matching",
+                        format!("n{node} and n{other} both hold an entry of term {} at index {} but differ before it", mine.terms[i], i + 1),
+                    );
+                }
+            }
+        }
+        None
+    }
+
+    fn applied(&mut self, t: u64, node: NodeId, index: u64, term: u64, digest: u64, node_term: u64) -> Option<Violation> {
+        match self.committed.get_mut(&index) {
+            Some((t0, d0, _)) if (*t0, *d0) != (term, digest) => {
+                let t0 = *t0;
+                return Self::violation(t, "state-machine safety", format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
+            }
+            Some((_, _, by)) => *by = (*by).min(node_term),
+            None => {
+                self.committed.insert(index, (term, digest, node_term));
+            }
+        }
+        self.check_ack(t, index)
+    }
+
+    fn check_ack(&self, t: u64, index: u64) -> Option<Violation> {
+        match (self.acked.get(&index), self.committed.get(&index)) {
+            (Some(&acked), Some(&(term, _, _))) if acked != term => Self::violation(
+                t,
+                "acknowledged write lost",
+                format!("a client was told its write at index {index} (term {acked}) succeeded, but index {index} committed with term {term}"),
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl Monitor<RaftNote> for RaftMonitor {
+    fn observe(&mut self, t: u64, node: NodeId, note: &RaftNote) -> Option<Violation> {
+        match note {
+            RaftNote::Role { term, role: "leader", .. } => self.became_leader(t, node, *term),
+            RaftNote::Persisted { first, entries } => self.persisted(t, node, *first, entries),
+            RaftNote::Applied { index, term, digest, node_term } => self.applied(t, node, *index, *term, *digest, *node_term),
+            RaftNote::Acked { index, term } => {
+                self.acked.insert(*index, *term);
+                self.check_ack(t, *index)
+            }
+            RaftNote::Role { .. } | RaftNote::Log { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(m: &mut RaftMonitor, node: NodeId, note: RaftNote) -> Option<Violation> {
+        m.observe(0, node, &note)
+    }
+
+    #[test]
+    fn two_leaders_in_one_term_are_caught() {
+        let mut m = RaftMonitor::default();
+        assert!(feed(&mut m, 0, RaftNote::Role { term: 2, role: "leader", leader: Some(0) }).is_none());
+        let v = feed(&mut m, 1, RaftNote::Role { term: 2, role: "leader", leader: Some(1) }).unwrap();
+        assert_eq!(v.property, "election safety");
+    }
+
+    #[test]
+    fn diverging_prefixes_are_caught() {
+        let mut m = RaftMonitor::default();
+        feed(&mut m, 0, RaftNote::Persisted { first: 1, entries: vec![(1, 10), (2, 20)] });
+        let v = feed(&mut m, 1, RaftNote::Persisted { first: 1, entries: vec![(1, 11), (2, 20)] }).unwrap();
+        assert_eq!(v.property, "log matching");
+        // Overwriting the suffix with the same entries is fine.
+        let mut m = RaftMonitor::default();
+        feed(&mut m, 0, RaftNote::Persisted { first: 1, entries: vec![(1, 10), (2, 20)] });
+        feed(&mut m, 1, RaftNote::Persisted { first: 1, entries: vec![(1, 10), (1, 99)] });
+        assert!(feed(&mut m, 1, RaftNote::Persisted { first: 2, entries: vec![(2, 20)] }).is_none());
+    }
+
+    #[test]
+    fn different_entries_applied_at_one_index_and_lost_acks_are_caught() {
+        let mut m = RaftMonitor::default();
+        feed(&mut m, 0, RaftNote::Applied { index: 1, term: 1, digest: 5, node_term: 1 });
+        let v = feed(&mut m, 1, RaftNote::Applied { index: 1, term: 2, digest: 6, node_term: 2 }).unwrap();
+        assert_eq!(v.property, "state-machine safety");
+
+        let mut m = RaftMonitor::default();
+        feed(&mut m, 0, RaftNote::Acked { index: 3, term: 1 });
+        let v = feed(&mut m, 1, RaftNote::Applied { index: 3, term: 2, digest: 1, node_term: 2 }).unwrap();
+        assert_eq!(v.property, "acknowledged write lost");
+    }
+
+    #[test]
+    fn a_leader_missing_a_committed_entry_is_caught() {
+        let mut m = RaftMonitor::default();
+        feed(&mut m, 0, RaftNote::Persisted { first: 1, entries: vec![(1, 1)] });
+        feed(&mut m, 0, RaftNote::Applied { index: 1, term: 1, digest: 1, node_term: 2 });
+        // A leader of an older term than the commit is not bound by it.
+        assert!(feed(&mut m, 1, RaftNote::Role { term: 2, role: "leader", leader: Some(1) }).is_none());
+        let v = feed(&mut m, 2, RaftNote::Role { term: 3, role: "leader", leader: Some(2) }).unwrap();
+        assert_eq!(v.property, "leader completeness");
+    }
+}

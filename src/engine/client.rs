@@ -1,0 +1,151 @@
+//! Simulated clients and the history they record, Jepsen-style: invoke, then ok / fail / info.
+
+use super::kv::{KvOp, KvReply};
+use super::node::{NodeId, Rng};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+pub type ClientId = usize;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClientConfig {
+    /// Clients of the steady load (each runs one operation at a time).
+    pub count: usize,
+    pub keys: usize,
+    /// Whether the steady load starts on.
+    pub load: bool,
+    /// Pause between a client's operations: uniform in [min, max] ms.
+    pub think_ms: (u64, u64),
+    /// An operation without an answer by then is recorded as indeterminate.
+    pub timeout_ms: u64,
+    /// One-way client-to-node latency in ms (plus up to half of it as jitter).
+    pub latency_ms: u64,
+    /// Percentages of reads and compare-and-sets; the rest are puts.
+    pub read_pct: u32,
+    pub cas_pct: u32,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            count: 3,
+            keys: 3,
+            load: false,
+            think_ms: (200, 600),
+            timeout_ms: 2_000,
+            latency_ms: 4,
+            read_pct: 40,
+            cas_pct: 20,
+        }
+    }
+}
+
+impl ClientConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.count > 64 {
+            return Err(format!("at most 64 load clients, got {}", self.count));
+        }
+        if self.keys == 0 || self.keys > 1000 {
+            return Err(format!("keys must be between 1 and 1000, got {}", self.keys));
+        }
+        if self.think_ms.0 > self.think_ms.1 {
+            return Err("think_ms: min is above max".into());
+        }
+        if self.timeout_ms == 0 {
+            return Err("timeout_ms must be positive".into());
+        }
+        if self.read_pct + self.cas_pct > 100 {
+            return Err("read_pct + cas_pct must be at most 100".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Outcome {
+    /// Took effect; a read carries the value it saw.
+    Ok { value: Option<String> },
+    /// Definitely did not take effect (a cas whose compare failed is `Ok`-like: see `cas_failed`).
+    Fail,
+    /// Unknown: may or may not have taken effect (timed out).
+    Info,
+}
+
+/// One operation of the history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryOp {
+    pub client: ClientId,
+    pub op: KvOp,
+    pub invoke_t: u64,
+    /// None while pending.
+    pub complete_t: Option<u64>,
+    pub outcome: Option<Outcome>,
+    /// A compare-and-set that ran but did not match.
+    #[serde(default)]
+    pub cas_failed: bool,
+    /// The node that finally answered.
+    pub node: Option<NodeId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    pub ops: Vec<HistoryOp>,
+}
+
+impl History {
+    pub fn count(&self, f: impl Fn(&HistoryOp) -> bool) -> usize {
+        self.ops.iter().filter(|o| f(o)).count()
+    }
+}
+
+/// A client's progress on its current operation.
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    /// Node it believes leads.
+    pub target: NodeId,
+    /// Index into the history of the op in progress.
+    pub current: Option<usize>,
+    /// The request id of the attempt awaiting an answer, if any.
+    pub attempt: Option<u64>,
+    pub attempts: u32,
+    /// Part of the steady load (picks its next op itself) or a one-off manual request.
+    pub load: bool,
+    /// Fixed target chosen by the user.
+    pub pinned: bool,
+    pub last_seen: Vec<String>,
+}
+
+impl Client {
+    pub fn new(target: NodeId, load: bool, keys: usize) -> Self {
+        Client { target, current: None, attempt: None, attempts: 0, load, pinned: false, last_seen: vec![String::new(); keys] }
+    }
+
+    /// The next operation of the steady load. Written values are unique (counter), which keeps
+    /// the linearizability search narrow and makes every read attributable to one write.
+    pub fn next_op(&self, cfg: &ClientConfig, rng: &mut Rng, counter: &mut u64) -> KvOp {
+        let k = rng.gen_range(0..cfg.keys);
+        let key = format!("k{k}");
+        let roll = rng.gen_range(0..100);
+        *counter += 1;
+        if roll < cfg.read_pct {
+            KvOp::Get { key }
+        } else if roll < cfg.read_pct + cfg.cas_pct {
+            KvOp::Cas { key, from: self.last_seen[k].clone(), to: counter.to_string() }
+        } else {
+            KvOp::Put { key, value: counter.to_string() }
+        }
+    }
+
+    pub fn remember(&mut self, op: &KvOp, reply: &KvReply) {
+        let Some(k) = op.key().strip_prefix('k').and_then(|k| k.parse::<usize>().ok()) else { return };
+        let Some(slot) = self.last_seen.get_mut(k) else { return };
+        match (op, reply) {
+            (KvOp::Get { .. }, KvReply::Ok { value: Some(v) }) => *slot = v.clone(),
+            (KvOp::Put { value, .. }, KvReply::Ok { .. }) => *slot = value.clone(),
+            (KvOp::Cas { to, .. }, KvReply::Ok { .. }) => *slot = to.clone(),
+            _ => {}
+        }
+    }
+}

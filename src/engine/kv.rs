@@ -1,0 +1,146 @@
+//! The key-value operations clients issue, and the state machine every protocol applies them to.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "f", rename_all = "lowercase")]
+pub enum KvOp {
+    Get { key: String },
+    Put { key: String, value: String },
+    /// Compare-and-set: set `to` if the current value equals `from`.
+    Cas { key: String, from: String, to: String },
+    Append { key: String, value: String },
+}
+
+impl KvOp {
+    pub fn key(&self) -> &str {
+        match self {
+            KvOp::Get { key } | KvOp::Put { key, .. } | KvOp::Cas { key, .. } | KvOp::Append { key, .. } => key,
+        }
+    }
+    pub fn is_read(&self) -> bool {
+        matches!(self, KvOp::Get { .. })
+    }
+    /// Compact binary form, used as a replicated log entry's data.
+    pub fn encode(&self) -> Vec<u8> {
+        let (tag, parts): (u8, Vec<&str>) = match self {
+            KvOp::Get { key } => (0, vec![key]),
+            KvOp::Put { key, value } => (1, vec![key, value]),
+            KvOp::Cas { key, from, to } => (2, vec![key, from, to]),
+            KvOp::Append { key, value } => (3, vec![key, value]),
+        };
+        let mut out = vec![tag];
+        for p in parts {
+            out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            out.extend_from_slice(p.as_bytes());
+        }
+        out
+    }
+    pub fn decode(data: &[u8]) -> Option<KvOp> {
+        let (&tag, mut rest) = data.split_first()?;
+        let mut next = || -> Option<String> {
+            let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+            let s = String::from_utf8(rest.get(4..4 + len)?.to_vec()).ok()?;
+            rest = &rest[4 + len..];
+            Some(s)
+        };
+        Some(match tag {
+            0 => KvOp::Get { key: next()? },
+            1 => KvOp::Put { key: next()?, value: next()? },
+            2 => KvOp::Cas { key: next()?, from: next()?, to: next()? },
+            3 => KvOp::Append { key: next()?, value: next()? },
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for KvOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KvOp::Get { key } => write!(f, "get {key}"),
+            KvOp::Put { key, value } => write!(f, "put {key}={value}"),
+            KvOp::Cas { key, from, to } => write!(f, "cas {key} {from}→{to}"),
+            KvOp::Append { key, value } => write!(f, "append {key}+={value}"),
+        }
+    }
+}
+
+/// A client request as a node receives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KvRequest {
+    pub id: u64,
+    pub op: KvOp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "r", rename_all = "kebab-case")]
+pub enum KvReply {
+    /// Done; a get carries the value read ("" for an absent key).
+    Ok { value: Option<String> },
+    /// The compare of a compare-and-set did not match: definitely not applied.
+    CasFailed,
+    /// This node cannot serve the request; try the hinted leader.
+    NotLeader { hint: Option<usize> },
+    /// Definitely not applied (for example, the entry was overwritten by a new leader).
+    Failed { reason: String, hint: Option<usize> },
+}
+
+/// The state machine: a plain ordered map, so views and digests are deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct KvStore {
+    pub data: BTreeMap<String, String>,
+}
+
+impl KvStore {
+    pub fn apply(&mut self, op: &KvOp) -> KvReply {
+        match op {
+            KvOp::Get { key } => KvReply::Ok { value: Some(self.get(key)) },
+            KvOp::Put { key, value } => {
+                self.data.insert(key.clone(), value.clone());
+                KvReply::Ok { value: None }
+            }
+            KvOp::Cas { key, from, to } => {
+                if self.get(key) == *from {
+                    self.data.insert(key.clone(), to.clone());
+                    KvReply::Ok { value: None }
+                } else {
+                    KvReply::CasFailed
+                }
+            }
+            KvOp::Append { key, value } => {
+                self.data.entry(key.clone()).or_default().push_str(value);
+                KvReply::Ok { value: None }
+            }
+        }
+    }
+    pub fn get(&self, key: &str) -> String {
+        self.data.get(key).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn ops_round_trip_through_their_encoding() {
+        let ops = [
+            KvOp::Get { key: "k".into() },
+            KvOp::Put { key: "k1".into(), value: "v é".into() },
+            KvOp::Cas { key: "x".into(), from: "".into(), to: "3".into() },
+            KvOp::Append { key: "a".into(), value: "b".into() },
+        ];
+        for op in ops {
+            assert_eq!(KvOp::decode(&op.encode()), Some(op));
+        }
+        assert_eq!(KvOp::decode(&[9]), None);
+        assert_eq!(KvOp::decode(&[1, 200, 0, 0, 0]), None);
+    }
+    #[test]
+    fn cas_compares_against_absent_as_empty() {
+        let mut s = KvStore::default();
+        assert_eq!(s.apply(&KvOp::Cas { key: "k".into(), from: "1".into(), to: "2".into() }), KvReply::CasFailed);
+        assert_eq!(s.apply(&KvOp::Cas { key: "k".into(), from: "".into(), to: "2".into() }), KvReply::Ok { value: None });
+        assert_eq!(s.get("k"), "2");
+    }
+}

@@ -1,0 +1,21 @@
+//! The simulation engine: knows nothing about any protocol or about the web.
+//!
+//! A run is a pure function of a [`Scenario`] (configuration, seed, timed user actions):
+//! the same scenario gives the same trace on every platform.
+
+mod client;
+mod kv;
+mod network;
+mod node;
+mod queue;
+mod scenario;
+mod trace;
+mod world;
+
+pub use client::{ClientConfig, ClientId, History, HistoryOp, Outcome};
+pub use kv::{KvOp, KvReply, KvRequest, KvStore};
+pub use network::{LinkConfig, MsgId, Network};
+pub use node::{Control, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Violation};
+pub use scenario::{Action, Scenario, SimConfig, TimedAction};
+pub use trace::{DropReason, TraceEvent, TraceKind};
+pub use world::{Envelope, Status, World};

@@ -1,0 +1,173 @@
+//! The simulated network: per-link latency, loss, duplication and ordering, and which
+//! directed links are cut (partitions are sets of cuts).
+
+use super::node::{NodeId, Rng};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+/// Id of one message sent on the bus; duplicates get their own id.
+pub type MsgId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkConfig {
+    pub latency_ms: u32,
+    /// Each message takes latency + uniform(0..=jitter) ms.
+    pub jitter_ms: u32,
+    /// Probability that a message is lost.
+    pub loss: f64,
+    /// Probability that a message is delivered twice.
+    pub duplicate: f64,
+    /// When false the link is FIFO, like TCP: a message never overtakes an earlier one.
+    pub reorder: bool,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig { latency_ms: 10, jitter_ms: 10, loss: 0.0, duplicate: 0.0, reorder: false }
+    }
+}
+
+impl LinkConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.loss) {
+            return Err(format!("loss must be between 0 and 1, got {}", self.loss));
+        }
+        if !(0.0..=1.0).contains(&self.duplicate) {
+            return Err(format!("duplicate must be between 0 and 1, got {}", self.duplicate));
+        }
+        if self.latency_ms > 60_000 || self.jitter_ms > 60_000 {
+            return Err("latency and jitter must be at most 60000 ms".into());
+        }
+        Ok(())
+    }
+}
+
+/// What happens to one send.
+pub(crate) struct Fate {
+    /// Delivery times of the copies (empty when lost, two when duplicated).
+    pub deliveries: Vec<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    n: usize,
+    links: Vec<LinkConfig>,
+    cut: Vec<bool>,
+    /// Latest delivery time scheduled per link, to keep FIFO links in order.
+    last_delivery: Vec<u64>,
+}
+
+impl Network {
+    pub fn new(n: usize, default: LinkConfig) -> Self {
+        Network { n, links: vec![default; n * n], cut: vec![false; n * n], last_delivery: vec![0; n * n] }
+    }
+    fn ix(&self, from: NodeId, to: NodeId) -> usize {
+        from * self.n + to
+    }
+    pub fn link(&self, from: NodeId, to: NodeId) -> &LinkConfig {
+        &self.links[self.ix(from, to)]
+    }
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, cfg: LinkConfig) {
+        let i = self.ix(from, to);
+        self.links[i] = cfg;
+    }
+    pub fn set_all_links(&mut self, cfg: LinkConfig) {
+        self.links.iter_mut().for_each(|l| *l = cfg);
+    }
+    pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
+        self.cut[self.ix(from, to)]
+    }
+    pub fn set_cut(&mut self, from: NodeId, to: NodeId, cut: bool) {
+        let i = self.ix(from, to);
+        self.cut[i] = cut;
+    }
+    /// Cut every link between different groups; nodes in no group are isolated.
+    pub fn partition(&mut self, groups: &[Vec<NodeId>]) {
+        let mut group_of = vec![usize::MAX; self.n];
+        for (g, members) in groups.iter().enumerate() {
+            for &m in members {
+                group_of[m] = g;
+            }
+        }
+        for a in 0..self.n {
+            for b in 0..self.n {
+                let same = a == b || (group_of[a] != usize::MAX && group_of[a] == group_of[b]);
+                self.set_cut(a, b, !same);
+            }
+        }
+    }
+    pub fn heal(&mut self) {
+        self.cut.iter_mut().for_each(|c| *c = false);
+    }
+    pub fn any_cut(&self) -> bool {
+        self.cut.iter().any(|&c| c)
+    }
+    /// Groups of nodes that can reach each other both ways (for display).
+    pub fn groups(&self) -> Vec<Vec<NodeId>> {
+        let mut seen = vec![false; self.n];
+        let mut groups = Vec::new();
+        for a in 0..self.n {
+            if seen[a] {
+                continue;
+            }
+            let g: Vec<NodeId> =
+                (a..self.n).filter(|&b| !seen[b] && !self.is_cut(a, b) && !self.is_cut(b, a)).collect();
+            g.iter().for_each(|&b| seen[b] = true);
+            groups.push(g);
+        }
+        groups
+    }
+
+    pub(crate) fn fate(&mut self, from: NodeId, to: NodeId, now: u64, rng: &mut Rng) -> Fate {
+        let i = self.ix(from, to);
+        let link = self.links[i];
+        if link.loss > 0.0 && rng.gen_bool(link.loss) {
+            return Fate { deliveries: Vec::new() };
+        }
+        let copies = if link.duplicate > 0.0 && rng.gen_bool(link.duplicate) { 2 } else { 1 };
+        let mut deliveries = Vec::with_capacity(copies);
+        for _ in 0..copies {
+            let jitter = if link.jitter_ms > 0 { rng.gen_range(0..=link.jitter_ms) } else { 0 };
+            let mut at = now + link.latency_ms as u64 + jitter as u64;
+            if !link.reorder {
+                at = at.max(self.last_delivery[i]);
+            }
+            self.last_delivery[i] = self.last_delivery[i].max(at);
+            deliveries.push(at);
+        }
+        Fate { deliveries }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn partition_cuts_only_between_groups_and_heal_restores() {
+        let mut net = Network::new(5, LinkConfig::default());
+        net.partition(&[vec![0, 1], vec![2, 3, 4]]);
+        assert!(!net.is_cut(0, 1) && !net.is_cut(3, 4));
+        assert!(net.is_cut(1, 2) && net.is_cut(4, 0));
+        assert_eq!(net.groups(), vec![vec![0, 1], vec![2, 3, 4]]);
+        net.heal();
+        assert!(!net.any_cut());
+    }
+
+    #[test]
+    fn fifo_links_never_reorder_and_loss_one_loses_everything() {
+        let mut rng = Rng::seed_from_u64(1);
+        let mut net = Network::new(2, LinkConfig { latency_ms: 5, jitter_ms: 50, ..Default::default() });
+        let mut last = 0;
+        for t in 0..200 {
+            let at = net.fate(0, 1, t, &mut rng).deliveries[0];
+            assert!(at >= last);
+            last = at;
+        }
+        net.set_link(0, 1, LinkConfig { loss: 1.0, ..Default::default() });
+        assert!(net.fate(0, 1, 0, &mut rng).deliveries.is_empty());
+        net.set_link(0, 1, LinkConfig { duplicate: 1.0, ..Default::default() });
+        assert_eq!(net.fate(0, 1, 0, &mut rng).deliveries.len(), 2);
+    }
+}

@@ -1,0 +1,743 @@
+//! The world: one run of a cluster. Owns virtual time, the event queue, the RNG, the network,
+//! the nodes, the clients, the trace and the live checks.
+
+use super::client::{Client, ClientId, History, HistoryOp, Outcome};
+use super::kv::{KvOp, KvReply, KvRequest};
+use super::network::{MsgId, Network};
+use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
+use super::queue::{Event, Queue};
+use super::scenario::{Action, Scenario, TimedAction};
+use super::trace::{DropReason, TraceEvent, TraceKind};
+use rand::{Rng as _, SeedableRng};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Up,
+    Down,
+    /// Frozen process: no ticks, inbox held until resumed.
+    Paused,
+}
+
+/// A message on the bus.
+#[derive(Clone, Debug)]
+pub struct Envelope<M> {
+    pub id: MsgId,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent_at: u64,
+    pub deliver_at: u64,
+    pub held: bool,
+    pub msg: M,
+}
+
+/// Counters over the whole run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub messages_sent: u64,
+    pub messages_delivered: u64,
+    pub messages_dropped: u64,
+    pub messages_duplicated: u64,
+    pub crashes: u64,
+    pub restarts: u64,
+    pub pauses: u64,
+    pub partitions: u64,
+}
+
+enum Deferred {
+    Msg(MsgId),
+    Client(Box<KvRequest>),
+}
+
+pub struct World<N: Node> {
+    scenario: Scenario<N::Config>,
+    /// Index of the next step-stamped scenario action to apply.
+    next_action: usize,
+    now: u64,
+    steps: u64,
+    rng: Rng,
+    queue: Queue,
+    nodes: Vec<N>,
+    status: Vec<Status>,
+    /// Bumped on crash/restart/resume so that stale tick chains die out.
+    epoch: Vec<u64>,
+    deferred: Vec<Vec<Deferred>>,
+    net: Network,
+    inflight: BTreeMap<MsgId, Envelope<N::Msg>>,
+    next_msg: MsgId,
+    clients: Vec<Client>,
+    history: History,
+    requests: BTreeMap<u64, (ClientId, usize)>,
+    next_req: u64,
+    op_counter: u64,
+    load_on: bool,
+    /// Node that last answered a client successfully; new clients start there.
+    believed_leader: NodeId,
+    tracing: bool,
+    trace: Vec<TraceEvent<N::Note>>,
+    monitor: N::Monitor,
+    violations: Vec<Violation>,
+    stats: Stats,
+    sends: Vec<(NodeId, N::Msg)>,
+    replies: Vec<(u64, KvReply)>,
+    notes: Vec<N::Note>,
+}
+
+impl<N: Node> World<N> {
+    /// Build the world at time 0. Actions stamped with a time only are queued now; actions
+    /// stamped with a step are applied when the run reaches that step.
+    pub fn new(scenario: Scenario<N::Config>) -> Result<Self, String> {
+        scenario.sim.validate()?;
+        let n = scenario.sim.nodes;
+        for (i, a) in scenario.actions.iter().enumerate() {
+            validate_action(&a.action, n).map_err(|e| format!("action {} ({:?}): {e}", i + 1, a.action))?;
+        }
+        let mut rng = Rng::seed_from_u64(scenario.seed);
+        let nodes = (0..n).map(|i| N::new(i, n, &scenario.protocol, &mut rng)).collect();
+        let c = &scenario.sim.clients;
+        let clients = (0..c.count).map(|i| Client::new(i % n, true, c.keys)).collect();
+        let mut w = World {
+            next_action: 0,
+            now: 0,
+            steps: 0,
+            rng,
+            queue: Queue::default(),
+            nodes,
+            status: vec![Status::Up; n],
+            epoch: vec![0; n],
+            deferred: (0..n).map(|_| Vec::new()).collect(),
+            net: Network::new(n, scenario.sim.link),
+            inflight: BTreeMap::new(),
+            next_msg: 1,
+            clients,
+            history: History::default(),
+            requests: BTreeMap::new(),
+            next_req: 1,
+            op_counter: 0,
+            load_on: false,
+            believed_leader: 0,
+            tracing: true,
+            trace: Vec::new(),
+            monitor: N::Monitor::default(),
+            violations: Vec::new(),
+            stats: Stats::default(),
+            sends: Vec::new(),
+            replies: Vec::new(),
+            notes: Vec::new(),
+            scenario,
+        };
+        let tick = w.scenario.sim.tick_ms;
+        for node in 0..n {
+            // Spread the nodes' tick phases so they do not all fire at once.
+            let at = w.rng.gen_range(1..=tick);
+            w.queue.push(at, Event::Tick { node, epoch: 0 });
+        }
+        for i in 0..w.scenario.actions.len() {
+            if w.scenario.actions[i].step.is_none() {
+                w.queue.push(w.scenario.actions[i].t, Event::Scheduled(i));
+            }
+        }
+        if w.scenario.sim.clients.load {
+            w.set_load(true);
+        }
+        Ok(w)
+    }
+
+    // ---- reading ----
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+    pub fn scenario(&self) -> &Scenario<N::Config> {
+        &self.scenario
+    }
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+    pub fn node(&self, id: NodeId) -> &N {
+        &self.nodes[id]
+    }
+    pub fn status(&self, id: NodeId) -> Status {
+        self.status[id]
+    }
+    pub fn view(&self, id: NodeId) -> NodeView {
+        let mut v = self.nodes[id].view();
+        match self.status[id] {
+            Status::Down => v.role = "down".into(),
+            Status::Paused => v.role = "paused".into(),
+            Status::Up => {}
+        }
+        v
+    }
+    /// Role (with "down" and "paused" for stopped nodes) and term.
+    pub fn role(&self, id: NodeId) -> (&'static str, u64) {
+        let (role, term) = self.nodes[id].role();
+        match self.status[id] {
+            Status::Down => ("down", term),
+            Status::Paused => ("paused", term),
+            Status::Up => (role, term),
+        }
+    }
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+    pub fn inflight(&self) -> impl Iterator<Item = &Envelope<N::Msg>> {
+        self.inflight.values()
+    }
+    pub fn message(&self, id: MsgId) -> Option<&Envelope<N::Msg>> {
+        self.inflight.get(&id)
+    }
+    pub fn trace(&self) -> &[TraceEvent<N::Note>] {
+        &self.trace
+    }
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+    pub fn monitor(&self) -> &N::Monitor {
+        &self.monitor
+    }
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    pub fn load_on(&self) -> bool {
+        self.load_on
+    }
+    /// Time of the next queued event, if any.
+    pub fn next_event_time(&self) -> Option<u64> {
+        self.queue.peek_time()
+    }
+    pub fn set_tracing(&mut self, on: bool) {
+        self.tracing = on;
+    }
+
+    // ---- running ----
+
+    /// Run one queued event (or the next step-stamped action). Returns whether it did anything
+    /// visible (stale timers and idle ticks are not).
+    pub fn pop_one(&mut self) -> Option<bool> {
+        if let Some(a) = self.scenario.actions.get(self.next_action) {
+            if a.step.is_some_and(|s| s <= self.steps) {
+                let a = a.clone();
+                self.next_action += 1;
+                self.now = self.now.max(a.t);
+                self.apply(a.action);
+                return Some(true);
+            }
+        }
+        self.skip_unstepped_actions();
+        let (at, ev) = self.queue.pop()?;
+        self.steps += 1;
+        self.now = self.now.max(at);
+        Some(self.handle(ev))
+    }
+
+    fn skip_unstepped_actions(&mut self) {
+        while self.scenario.actions.get(self.next_action).is_some_and(|a| a.step.is_none()) {
+            self.next_action += 1;
+        }
+    }
+
+    /// Run events until one does something visible. Returns false when nothing is left.
+    pub fn step(&mut self) -> bool {
+        loop {
+            match self.pop_one() {
+                None => return false,
+                Some(true) => return true,
+                Some(false) => {}
+            }
+        }
+    }
+
+    /// Run every event due at or before `t`, then set the clock to `t`.
+    pub fn run_until(&mut self, t: u64) {
+        loop {
+            let pending_action = self.scenario.actions.get(self.next_action).filter(|a| a.step.is_some_and(|s| s <= self.steps));
+            let next = match pending_action {
+                Some(a) => Some(a.t),
+                None => self.queue.peek_time(),
+            };
+            match next {
+                Some(at) if at <= t => {
+                    self.pop_one();
+                }
+                _ => break,
+            }
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Do something now, as a user. The action becomes part of the scenario; any recorded
+    /// future beyond this point is discarded (acting in the past forks a new future).
+    pub fn act(&mut self, action: Action) -> Result<(), String> {
+        validate_action(&action, self.nodes.len())?;
+        self.check_live_target(&action)?;
+        self.scenario.actions.truncate(self.next_action);
+        self.scenario.actions.push(TimedAction { t: self.now, step: Some(self.steps), action: action.clone() });
+        self.next_action += 1;
+        self.apply(action);
+        Ok(())
+    }
+
+    fn check_live_target(&self, a: &Action) -> Result<(), String> {
+        let msg = |id: &MsgId| {
+            if self.inflight.contains_key(id) { Ok(()) } else { Err(format!("message {id} is no longer in flight")) }
+        };
+        match a {
+            Action::DropMessage { id } | Action::DuplicateMessage { id } | Action::HoldMessage { id } | Action::ReleaseMessage { id } => msg(id),
+            _ => Ok(()),
+        }
+    }
+
+    fn handle(&mut self, ev: Event) -> bool {
+        match ev {
+            Event::Deliver(id) => self.deliver(id),
+            Event::Tick { node, epoch } => {
+                if epoch != self.epoch[node] || self.status[node] != Status::Up {
+                    return false;
+                }
+                self.queue.push(self.now + self.scenario.sim.tick_ms, Event::Tick { node, epoch });
+                self.call(node, |n, out| n.on_tick(out))
+            }
+            Event::ClientArrive { node, req } => {
+                match self.status[node] {
+                    Status::Up => {
+                        self.call(node, |n, out| n.on_client(*req, out));
+                    }
+                    Status::Paused => self.deferred[node].push(Deferred::Client(req)),
+                    // A crashed process refuses connections: the request surely did not apply.
+                    Status::Down => {
+                        let reply = KvReply::Failed { reason: "connection refused (node down)".into(), hint: None };
+                        let at = self.now + self.client_latency();
+                        self.queue.push(at, Event::ClientReply { node, req: req.id, reply: Box::new(reply) });
+                    }
+                }
+                true
+            }
+            Event::ClientReply { node, req, reply } => self.client_reply(node, req, *reply),
+            Event::ClientWake { client, op } => self.client_wake(client, op),
+            Event::ClientDeadline { client, op } => self.client_deadline(client, op),
+            Event::Scheduled(i) => {
+                let action = self.scenario.actions[i].action.clone();
+                self.apply(action);
+                true
+            }
+        }
+    }
+
+    fn deliver(&mut self, id: MsgId) -> bool {
+        let Some(env) = self.inflight.get(&id) else { return false };
+        if env.held {
+            return false;
+        }
+        let (from, to) = (env.from, env.to);
+        if self.net.is_cut(from, to) {
+            self.drop_msg(id, DropReason::Partition);
+            return true;
+        }
+        match self.status[to] {
+            Status::Down => {
+                self.drop_msg(id, DropReason::NodeDown);
+                true
+            }
+            Status::Paused => {
+                self.deferred[to].push(Deferred::Msg(id));
+                false
+            }
+            Status::Up => {
+                let env = self.inflight.remove(&id).expect("checked above");
+                self.stats.messages_delivered += 1;
+                self.record(TraceKind::Deliver { id, from, to });
+                self.call(to, |n, out| n.on_message(from, env.msg, out));
+                true
+            }
+        }
+    }
+
+    fn drop_msg(&mut self, id: MsgId, reason: DropReason) {
+        if let Some(env) = self.inflight.remove(&id) {
+            self.stats.messages_dropped += 1;
+            self.record(TraceKind::Drop { id, from: env.from, to: env.to, reason });
+        }
+    }
+
+    fn record(&mut self, kind: TraceKind<N::Note>) {
+        if self.tracing {
+            self.trace.push(TraceEvent { t: self.now, kind });
+        }
+    }
+
+    /// Hand one input to a node and route everything it produced. Returns whether it produced
+    /// anything.
+    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut N, &mut Outbox<N::Msg, N::Note>)) -> bool {
+        let mut out = Outbox {
+            now: self.now,
+            rng: &mut self.rng,
+            sends: std::mem::take(&mut self.sends),
+            replies: std::mem::take(&mut self.replies),
+            notes: std::mem::take(&mut self.notes),
+        };
+        f(&mut self.nodes[node], &mut out);
+        let Outbox { mut sends, mut replies, mut notes, .. } = out;
+        let visible = !(sends.is_empty() && replies.is_empty() && notes.is_empty());
+        for (to, msg) in sends.drain(..) {
+            self.send(node, to, msg);
+        }
+        for (req, reply) in replies.drain(..) {
+            let at = self.now + self.client_latency();
+            self.queue.push(at, Event::ClientReply { node, req, reply: Box::new(reply) });
+        }
+        for note in notes.drain(..) {
+            if let Some(v) = self.monitor.observe(self.now, node, &note) {
+                self.violations.push(v);
+            }
+            self.record(TraceKind::Note { node, note });
+        }
+        self.sends = sends;
+        self.replies = replies;
+        self.notes = notes;
+        visible
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
+        let id = self.next_msg;
+        self.next_msg += 1;
+        self.stats.messages_sent += 1;
+        if self.net.is_cut(from, to) {
+            self.record(TraceKind::Send { id, from, to, msg: N::summarize(&msg), deliver_at: self.now });
+            self.stats.messages_dropped += 1;
+            self.record(TraceKind::Drop { id, from, to, reason: DropReason::Partition });
+            return;
+        }
+        let fate = self.net.fate(from, to, self.now, &mut self.rng);
+        let Some(&first) = fate.deliveries.first() else {
+            self.record(TraceKind::Send { id, from, to, msg: N::summarize(&msg), deliver_at: self.now });
+            self.stats.messages_dropped += 1;
+            self.record(TraceKind::Drop { id, from, to, reason: DropReason::Loss });
+            return;
+        };
+        if self.tracing {
+            self.record(TraceKind::Send { id, from, to, msg: N::summarize(&msg), deliver_at: first });
+        }
+        if let Some(&second) = fate.deliveries.get(1) {
+            self.duplicate(id, from, to, msg.clone(), second);
+        }
+        self.inflight.insert(id, Envelope { id, from, to, sent_at: self.now, deliver_at: first, held: false, msg });
+        self.queue.push(first, Event::Deliver(id));
+    }
+
+    fn duplicate(&mut self, of: MsgId, from: NodeId, to: NodeId, msg: N::Msg, deliver_at: u64) {
+        let id = self.next_msg;
+        self.next_msg += 1;
+        self.stats.messages_duplicated += 1;
+        self.record(TraceKind::Duplicate { id, of, deliver_at });
+        self.inflight.insert(id, Envelope { id, from, to, sent_at: self.now, deliver_at, held: false, msg });
+        self.queue.push(deliver_at, Event::Deliver(id));
+    }
+
+    fn client_latency(&mut self) -> u64 {
+        let l = self.scenario.sim.clients.latency_ms;
+        l + self.rng.gen_range(0..=l / 2)
+    }
+
+    // ---- clients ----
+
+    fn set_load(&mut self, on: bool) {
+        let was = self.load_on;
+        self.load_on = on;
+        if on && !was {
+            let (lo, hi) = self.scenario.sim.clients.think_ms;
+            for c in 0..self.clients.len() {
+                if self.clients[c].load && self.clients[c].current.is_none() {
+                    let at = self.now + self.rng.gen_range(lo..=hi);
+                    self.queue.push(at, Event::ClientWake { client: c, op: usize::MAX });
+                }
+            }
+        }
+    }
+
+    fn start_op(&mut self, client: ClientId, op: KvOp) {
+        let idx = self.history.ops.len();
+        self.history.ops.push(HistoryOp {
+            client,
+            op,
+            invoke_t: self.now,
+            complete_t: None,
+            outcome: None,
+            cas_failed: false,
+            node: None,
+        });
+        self.clients[client].current = Some(idx);
+        self.queue.push(self.now + self.scenario.sim.clients.timeout_ms, Event::ClientDeadline { client, op: idx });
+        self.send_attempt(client, idx);
+    }
+
+    fn send_attempt(&mut self, client: ClientId, op: usize) {
+        let req = self.next_req;
+        self.next_req += 1;
+        self.requests.insert(req, (client, op));
+        let c = &mut self.clients[client];
+        c.attempt = Some(req);
+        c.attempts += 1;
+        let node = c.target;
+        let kv = self.history.ops[op].op.clone();
+        self.record(TraceKind::Invoke { client, op, node, kv: kv.clone() });
+        let at = self.now + self.client_latency();
+        self.queue.push(at, Event::ClientArrive { node, req: Box::new(KvRequest { id: req, op: kv }) });
+    }
+
+    fn client_wake(&mut self, client: ClientId, op: usize) -> bool {
+        let c = &self.clients[client];
+        if op == usize::MAX {
+            if !self.load_on || c.current.is_some() {
+                return false;
+            }
+            let kv = c.next_op(&self.scenario.sim.clients, &mut self.rng, &mut self.op_counter);
+            self.start_op(client, kv);
+            return true;
+        }
+        if c.current != Some(op) || c.attempt.is_some() {
+            return false;
+        }
+        self.send_attempt(client, op);
+        true
+    }
+
+    fn client_reply(&mut self, node: NodeId, req: u64, reply: KvReply) -> bool {
+        let Some((client, op)) = self.requests.remove(&req) else { return false };
+        let c = &self.clients[client];
+        if c.current != Some(op) || c.attempt != Some(req) {
+            return false; // an answer to an attempt the client gave up on
+        }
+        self.record(TraceKind::Reply { client, op, node, reply: reply.clone() });
+        let n = self.nodes.len();
+        match reply {
+            KvReply::Ok { value } => {
+                self.believed_leader = node;
+                let kv = self.history.ops[op].op.clone();
+                self.clients[client].remember(&kv, &KvReply::Ok { value: value.clone() });
+                self.complete(client, op, Outcome::Ok { value }, false, Some(node));
+            }
+            KvReply::CasFailed => {
+                self.believed_leader = node;
+                self.complete(client, op, Outcome::Ok { value: None }, true, Some(node));
+            }
+            KvReply::NotLeader { .. } | KvReply::Failed { .. } if self.clients[client].pinned => {
+                self.complete(client, op, Outcome::Fail, false, Some(node));
+            }
+            // Definitely not applied: retry the same operation elsewhere after a back-off.
+            KvReply::NotLeader { hint } | KvReply::Failed { hint, .. } => {
+                let c = &mut self.clients[client];
+                c.attempt = None;
+                c.target = match hint {
+                    Some(h) if h < n && h != node => h,
+                    _ => (node + 1) % n,
+                };
+                let backoff = 10 * u64::from(c.attempts.min(10));
+                self.queue.push(self.now + backoff, Event::ClientWake { client, op });
+            }
+        }
+        true
+    }
+
+    fn client_deadline(&mut self, client: ClientId, op: usize) -> bool {
+        if self.clients[client].current != Some(op) {
+            return false;
+        }
+        self.record(TraceKind::Timeout { client, op });
+        // With an attempt still unanswered the operation may have taken effect.
+        let outcome = if self.clients[client].attempt.is_some() { Outcome::Info } else { Outcome::Fail };
+        self.complete(client, op, outcome, false, None);
+        true
+    }
+
+    fn complete(&mut self, client: ClientId, op: usize, outcome: Outcome, cas_failed: bool, node: Option<NodeId>) {
+        let h = &mut self.history.ops[op];
+        h.complete_t = Some(self.now);
+        h.outcome = Some(outcome);
+        h.cas_failed = cas_failed;
+        h.node = node;
+        let c = &mut self.clients[client];
+        c.current = None;
+        c.attempt = None;
+        c.attempts = 0;
+        if c.load && self.load_on {
+            let (lo, hi) = self.scenario.sim.clients.think_ms;
+            let at = self.now + self.rng.gen_range(lo..=hi);
+            self.queue.push(at, Event::ClientWake { client, op: usize::MAX });
+        }
+    }
+
+    // ---- actions ----
+
+    fn apply(&mut self, action: Action) {
+        self.record(TraceKind::Action { action: action.clone() });
+        let tick = self.scenario.sim.tick_ms;
+        match action {
+            Action::Crash { node } => {
+                if self.status[node] == Status::Down {
+                    return;
+                }
+                self.status[node] = Status::Down;
+                self.epoch[node] += 1;
+                self.stats.crashes += 1;
+                for d in std::mem::take(&mut self.deferred[node]) {
+                    if let Deferred::Msg(id) = d {
+                        self.drop_msg(id, DropReason::NodeDown);
+                    }
+                }
+                self.nodes[node].crash();
+            }
+            Action::Restart { node } => {
+                if self.status[node] != Status::Down {
+                    return;
+                }
+                self.status[node] = Status::Up;
+                self.epoch[node] += 1;
+                self.stats.restarts += 1;
+                self.call(node, |n, out| n.restart(out));
+                self.queue.push(self.now + tick, Event::Tick { node, epoch: self.epoch[node] });
+            }
+            Action::Pause { node } => {
+                if self.status[node] == Status::Up {
+                    self.status[node] = Status::Paused;
+                    self.stats.pauses += 1;
+                }
+            }
+            Action::Resume { node } => self.resume(node),
+            Action::Partition { groups } => {
+                self.net.partition(&groups);
+                self.stats.partitions += 1;
+            }
+            Action::Cut { from, to, cut } => {
+                self.net.set_cut(from, to, cut);
+                if cut {
+                    self.stats.partitions += 1;
+                }
+            }
+            Action::Heal => self.net.heal(),
+            Action::SetLink { from, to, link } => match (from, to) {
+                (Some(a), Some(b)) => self.net.set_link(a, b, link),
+                (Some(a), None) => (0..self.nodes.len()).for_each(|b| self.net.set_link(a, b, link)),
+                (None, Some(b)) => (0..self.nodes.len()).for_each(|a| self.net.set_link(a, b, link)),
+                (None, None) => self.net.set_all_links(link),
+            },
+            Action::DropMessage { id } => self.drop_msg(id, DropReason::User),
+            Action::DuplicateMessage { id } => {
+                if let Some(env) = self.inflight.get(&id) {
+                    let (from, to, msg) = (env.from, env.to, env.msg.clone());
+                    let link = *self.net.link(from, to);
+                    let at = self.now + link.latency_ms as u64 + self.rng.gen_range(0..=link.jitter_ms) as u64;
+                    self.duplicate(id, from, to, msg, at);
+                }
+            }
+            Action::HoldMessage { id } => {
+                if let Some(env) = self.inflight.get_mut(&id) {
+                    env.held = true;
+                }
+            }
+            Action::ReleaseMessage { id } => self.release(id),
+            Action::Control { node, cmd } => {
+                if self.status[node] == Status::Up {
+                    self.call(node, |n, out| n.on_control(cmd, out));
+                }
+            }
+            Action::Request { node, op } => {
+                let n = self.nodes.len();
+                let mut c = Client::new(node.unwrap_or(self.believed_leader) % n, false, self.scenario.sim.clients.keys);
+                c.pinned = node.is_some();
+                self.clients.push(c);
+                self.start_op(self.clients.len() - 1, op);
+            }
+            Action::SetLoad { on } => self.set_load(on),
+            Action::HealAll => {
+                self.net.heal();
+                self.net.set_all_links(self.scenario.sim.link);
+                for node in 0..self.nodes.len() {
+                    match self.status[node] {
+                        Status::Down => self.apply(Action::Restart { node }),
+                        Status::Paused => self.resume(node),
+                        Status::Up => {}
+                    }
+                }
+                let held: Vec<MsgId> = self.inflight.values().filter(|e| e.held).map(|e| e.id).collect();
+                held.into_iter().for_each(|id| self.release(id));
+            }
+        }
+    }
+
+    fn resume(&mut self, node: NodeId) {
+        if self.status[node] != Status::Paused {
+            return;
+        }
+        self.status[node] = Status::Up;
+        self.epoch[node] += 1;
+        self.queue.push(self.now + self.scenario.sim.tick_ms, Event::Tick { node, epoch: self.epoch[node] });
+        for d in std::mem::take(&mut self.deferred[node]) {
+            match d {
+                Deferred::Msg(id) => self.queue.push(self.now, Event::Deliver(id)),
+                Deferred::Client(req) => self.queue.push(self.now, Event::ClientArrive { node, req }),
+            }
+        }
+    }
+
+    fn release(&mut self, id: MsgId) {
+        let Some(env) = self.inflight.get_mut(&id).filter(|e| e.held) else { return };
+        env.held = false;
+        let overdue = env.deliver_at <= self.now;
+        self.record(TraceKind::Release { id });
+        if overdue {
+            self.queue.push(self.now, Event::Deliver(id));
+        }
+    }
+}
+
+fn validate_action(a: &Action, n: usize) -> Result<(), String> {
+    let node = |i: &NodeId| if *i < n { Ok(()) } else { Err(format!("there is no node {i} (nodes are 0..{})", n - 1)) };
+    match a {
+        Action::Crash { node: i } | Action::Restart { node: i } | Action::Pause { node: i } | Action::Resume { node: i } => node(i),
+        Action::Control { node: i, cmd } => {
+            node(i)?;
+            match cmd {
+                super::node::Control::TransferLeaderTo(j) => node(j),
+                super::node::Control::Campaign => Ok(()),
+            }
+        }
+        Action::Partition { groups } => {
+            let mut seen = vec![false; n];
+            for i in groups.iter().flatten() {
+                node(i)?;
+                if std::mem::replace(&mut seen[*i], true) {
+                    return Err(format!("node {i} is in two groups"));
+                }
+            }
+            Ok(())
+        }
+        Action::Cut { from, to, .. } => {
+            node(from)?;
+            node(to)?;
+            if from == to { Err("a node cannot be cut from itself".into()) } else { Ok(()) }
+        }
+        Action::SetLink { from, to, link } => {
+            from.iter().chain(to.iter()).try_for_each(node)?;
+            link.validate()
+        }
+        Action::Request { node: target, op } => {
+            target.iter().try_for_each(node)?;
+            if op.key().is_empty() { Err("the key must not be empty".into()) } else { Ok(()) }
+        }
+        Action::Heal
+        | Action::HealAll
+        | Action::SetLoad { .. }
+        | Action::DropMessage { .. }
+        | Action::DuplicateMessage { .. }
+        | Action::HoldMessage { .. }
+        | Action::ReleaseMessage { .. } => Ok(()),
+    }
+}

@@ -1,0 +1,3 @@
+//! Protocols plugged into the engine through its `Node` trait.
+
+pub mod raft;

@@ -1,0 +1,538 @@
+//! One Raft replica: a raft-rs `RawNode` (volatile) over a `MemStorage` that plays the disk
+//! (durable: survives crash), plus the key-value state machine it applies to.
+
+use super::library_log::LogBuffer;
+use crate::check::raft_safety::RaftMonitor;
+use crate::engine::{Control, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node, NodeId, NodeView, Outbox, Rng};
+use protobuf::Message as _;
+use raft::eraftpb::{ConfChange, ConfChangeV2, Entry, EntryType, Message, MessageType, Snapshot};
+use raft::prelude::ConfState;
+use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
+use raft::storage::MemStorage;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadMode {
+    /// ReadIndex: the leader confirms with a quorum before answering (linearizable).
+    #[default]
+    Safe,
+    /// Leader lease: no round trip; relies on bounded clock drift (needs check-quorum).
+    LeaseBased,
+}
+
+/// Deliberate protocol bugs, to show what the checks catch (and to prove that they can).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bug {
+    /// Does not persist its vote: after a restart it may vote twice in one term.
+    ForgetVoteOnRestart,
+    /// Answers a write as soon as it is proposed, before it commits.
+    AckBeforeCommit,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RaftConfig {
+    /// Ticks without hearing from a leader before an election; the actual timeout is drawn
+    /// from [election_tick, 2 * election_tick) by the simulator's RNG.
+    pub election_tick: usize,
+    pub heartbeat_tick: usize,
+    pub pre_vote: bool,
+    pub check_quorum: bool,
+    pub read_mode: ReadMode,
+    pub bug: Option<Bug>,
+}
+
+impl Default for RaftConfig {
+    fn default() -> Self {
+        RaftConfig { election_tick: 10, heartbeat_tick: 2, pre_vote: false, check_quorum: false, read_mode: ReadMode::Safe, bug: None }
+    }
+}
+
+/// What a Raft node reports to the checks and the trace.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "note", rename_all = "kebab-case")]
+pub enum RaftNote {
+    /// Role or term changed.
+    Role { term: u64, role: &'static str, leader: Option<NodeId> },
+    /// Entries written to the disk from `first` on (anything after them is truncated).
+    Persisted { first: u64, entries: Vec<(u64, u64)> },
+    /// An entry applied to the state machine: index, term and a digest of its data, and the
+    /// applying node's current term (the entry was committed in that term or before).
+    Applied { index: u64, term: u64, digest: u64, node_term: u64 },
+    /// A client was told its write at (index, term) succeeded.
+    Acked { index: u64, term: u64 },
+    /// A line raft-rs logged.
+    Log { line: String },
+}
+
+type Out<'a, 'b> = Outbox<'a, Message, RaftNote>;
+
+pub struct RaftNode {
+    id: NodeId,
+    nodes: usize,
+    cfg: RaftConfig,
+    /// The disk: raft-rs's MemStorage, kept across crashes (the RawNode holds a handle to it).
+    disk: MemStorage,
+    raw: Option<RawNode<MemStorage>>,
+    logs: LogBuffer,
+    recent_log: VecDeque<String>,
+    kv: KvStore,
+    applied: u64,
+    /// Writes awaiting commit: log index -> (client request, term it was proposed in).
+    pending_writes: BTreeMap<u64, (u64, u64)>,
+    /// Reads waiting for ReadIndex confirmation, by request id.
+    pending_reads: BTreeMap<u64, KvOp>,
+    /// Reads not yet handed to raft-rs: it drops ReadIndex requests until the leader has
+    /// committed an entry of its own term, so they wait here until then.
+    unissued_reads: Vec<u64>,
+    /// Reads confirmed at a commit index, waiting for the state machine to catch up.
+    ready_reads: Vec<(u64, u64, KvOp)>,
+    last_role: (u64, StateRole),
+    timeout: usize,
+}
+
+fn raft_id(id: NodeId) -> u64 {
+    id as u64 + 1
+}
+fn node_id(raft_id: u64) -> Option<NodeId> {
+    (raft_id > 0).then(|| raft_id as usize - 1)
+}
+
+fn role_name(r: StateRole) -> &'static str {
+    match r {
+        StateRole::Leader => "leader",
+        StateRole::Follower => "follower",
+        StateRole::Candidate => "candidate",
+        StateRole::PreCandidate => "precandidate",
+    }
+}
+
+/// FNV-1a: a stable digest of entry data, the same on every platform.
+pub(crate) fn digest(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+}
+
+impl RaftNode {
+    fn start(&mut self, out: &mut Out) {
+        let c = &self.cfg;
+        let config = raft::Config {
+            id: raft_id(self.id),
+            election_tick: c.election_tick,
+            heartbeat_tick: c.heartbeat_tick,
+            // raft-rs draws its timeout from an unseeded RNG whenever the role changes; we
+            // overwrite that draw with one from the simulator's RNG before it is ever read.
+            min_election_tick: c.election_tick,
+            max_election_tick: 2 * c.election_tick,
+            pre_vote: c.pre_vote,
+            check_quorum: c.check_quorum || c.read_mode == ReadMode::LeaseBased,
+            read_only_option: match c.read_mode {
+                ReadMode::Safe => ReadOnlyOption::Safe,
+                ReadMode::LeaseBased => ReadOnlyOption::LeaseBased,
+            },
+            max_size_per_msg: 1024 * 1024,
+            max_inflight_msgs: 256,
+            applied: 0,
+            ..Default::default()
+        };
+        let raw = RawNode::new(&config, self.disk.clone(), &self.logs.logger()).expect("a valid raft config");
+        self.raw = Some(raw);
+        self.last_role = (0, StateRole::Follower);
+        self.new_timeout(out);
+        self.after(out);
+    }
+
+    fn new_timeout(&mut self, out: &mut Out) {
+        let e = self.cfg.election_tick;
+        self.timeout = out.rng.gen_range(e..2 * e);
+        if let Some(raw) = self.raw.as_mut() {
+            raw.raft.set_randomized_election_timeout(self.timeout);
+        }
+    }
+
+    /// After every input: run the Ready loop, report role changes, move library log lines.
+    fn after(&mut self, out: &mut Out) {
+        let Some(raw) = self.raw.as_ref() else { return };
+        let now_role = (raw.raft.term, raw.raft.state);
+        let leader = node_id(raw.raft.leader_id);
+        if now_role != self.last_role {
+            self.last_role = now_role;
+            out.note(RaftNote::Role { term: now_role.0, role: role_name(now_role.1), leader });
+            self.new_timeout(out);
+            if now_role.1 != StateRole::Leader {
+                // Pending reads can no longer be confirmed by this node: they surely had no effect.
+                self.unissued_reads.clear();
+                for (req, _) in std::mem::take(&mut self.pending_reads) {
+                    out.reply(req, KvReply::NotLeader { hint: leader });
+                }
+            }
+        }
+        self.ready_loop(out);
+        let raw = self.raw.as_mut().expect("checked above");
+        if !self.unissued_reads.is_empty() && raw.raft.state == StateRole::Leader && raw.raft.commit_to_current_term() {
+            for req in self.unissued_reads.drain(..) {
+                raw.read_index(req.to_le_bytes().to_vec());
+            }
+            self.ready_loop(out);
+        }
+        for line in self.logs.take() {
+            if self.recent_log.len() == 40 {
+                self.recent_log.pop_front();
+            }
+            self.recent_log.push_back(line.clone());
+            out.note(RaftNote::Log { line });
+        }
+    }
+
+    fn ready_loop(&mut self, out: &mut Out) {
+        while self.raw.as_ref().is_some_and(|r| r.has_ready()) {
+            let raw = self.raw.as_mut().expect("checked");
+            let mut rd = raw.ready();
+            self.send_all(rd.take_messages(), out);
+            if !rd.snapshot().is_empty() {
+                self.install_snapshot(rd.snapshot().clone());
+            }
+            let committed = rd.take_committed_entries();
+            self.apply_entries(committed, out);
+            if !rd.entries().is_empty() {
+                let first = rd.entries()[0].index;
+                out.note(RaftNote::Persisted { first, entries: rd.entries().iter().map(|e| (e.term, digest(&e.data))).collect() });
+                self.disk.wl().append(rd.entries()).expect("append to the disk");
+            }
+            if let Some(hs) = rd.hs() {
+                self.disk.wl().set_hardstate(hs.clone());
+            }
+            // Votes and append responses leave only after the disk write above.
+            self.send_all(rd.take_persisted_messages(), out);
+            let reads = rd.take_read_states();
+            let raw = self.raw.as_mut().expect("checked");
+            let mut light = raw.advance(rd);
+            if let Some(commit) = light.commit_index() {
+                self.disk.wl().mut_hard_state().set_commit(commit);
+            }
+            self.send_all(light.take_messages(), out);
+            self.apply_entries(light.take_committed_entries(), out);
+            self.raw.as_mut().expect("checked").advance_apply();
+            for rs in reads {
+                let req = u64::from_le_bytes(rs.request_ctx.get(..8).and_then(|b| b.try_into().ok()).unwrap_or_default());
+                if let Some(op) = self.pending_reads.remove(&req) {
+                    self.ready_reads.push((rs.index, req, op));
+                }
+            }
+            self.serve_reads(out);
+        }
+    }
+
+    fn send_all(&mut self, msgs: Vec<Message>, out: &mut Out) {
+        for m in msgs {
+            if let Some(to) = node_id(m.to).filter(|&t| t < self.nodes) {
+                out.send(to, m);
+            }
+        }
+    }
+
+    fn install_snapshot(&mut self, snap: Snapshot) {
+        let index = snap.get_metadata().index;
+        if let Ok(data) = serde_json::from_slice::<Vec<(String, String)>>(&snap.data) {
+            self.kv.data = data.into_iter().collect();
+        }
+        self.applied = index;
+        self.disk.wl().apply_snapshot(snap).expect("apply snapshot to the disk");
+    }
+
+    fn apply_entries(&mut self, entries: Vec<Entry>, out: &mut Out) {
+        for e in entries {
+            if e.index <= self.applied {
+                continue;
+            }
+            self.applied = e.index;
+            let node_term = self.raw.as_ref().map_or(0, |r| r.raft.term);
+            out.note(RaftNote::Applied { index: e.index, term: e.term, digest: digest(&e.data), node_term });
+            match e.get_entry_type() {
+                EntryType::EntryNormal => {
+                    let result = KvOp::decode(&e.data).map(|op| self.kv.apply(&op));
+                    if let Some((req, term)) = self.pending_writes.remove(&e.index) {
+                        if term != e.term {
+                            out.reply(req, KvReply::Failed { reason: format!("entry {} was replaced by a newer leader", e.index), hint: None });
+                        } else if let Some(reply) = result {
+                            if matches!(reply, KvReply::Ok { .. }) && self.cfg.bug != Some(Bug::AckBeforeCommit) {
+                                out.note(RaftNote::Acked { index: e.index, term: e.term });
+                            }
+                            if self.cfg.bug != Some(Bug::AckBeforeCommit) {
+                                out.reply(req, reply);
+                            }
+                        }
+                    }
+                }
+                // An empty EntryConfChangeV2 (leave joint consensus) must be applied too.
+                EntryType::EntryConfChange => {
+                    if let Ok(cc) = ConfChange::parse_from_bytes(&e.data) {
+                        self.apply_conf_change(&cc);
+                    }
+                }
+                EntryType::EntryConfChangeV2 => {
+                    if let Ok(cc) = ConfChangeV2::parse_from_bytes(&e.data) {
+                        self.apply_conf_change(&cc);
+                    }
+                }
+            }
+        }
+        self.serve_reads(out);
+    }
+
+    fn apply_conf_change(&mut self, cc: &impl raft_proto::ConfChangeI) {
+        if let Some(raw) = self.raw.as_mut() {
+            if let Ok(cs) = raw.apply_conf_change(cc) {
+                self.disk.wl().set_conf_state(cs);
+            }
+        }
+    }
+
+    fn serve_reads(&mut self, out: &mut Out) {
+        let applied = self.applied;
+        let kv = &self.kv;
+        self.ready_reads.retain(|(index, req, op)| {
+            if *index > applied {
+                return true;
+            }
+            out.reply(*req, KvReply::Ok { value: Some(kv.get(op.key())) });
+            false
+        });
+    }
+
+    fn leader_hint(&self) -> Option<NodeId> {
+        self.raw.as_ref().and_then(|r| node_id(r.raft.leader_id)).filter(|&l| l != self.id)
+    }
+}
+
+impl Node for RaftNode {
+    type Msg = Message;
+    type Note = RaftNote;
+    type Monitor = RaftMonitor;
+    type Config = RaftConfig;
+
+    fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
+        let voters: Vec<u64> = (0..nodes).map(raft_id).collect();
+        let disk = MemStorage::new_with_conf_state(ConfState::from((voters, vec![])));
+        let mut node = RaftNode {
+            id,
+            nodes,
+            cfg: cfg.clone(),
+            disk,
+            raw: None,
+            logs: LogBuffer::default(),
+            recent_log: VecDeque::new(),
+            kv: KvStore::default(),
+            applied: 0,
+            pending_writes: BTreeMap::new(),
+            pending_reads: BTreeMap::new(),
+            unissued_reads: Vec::new(),
+            ready_reads: Vec::new(),
+            last_role: (0, StateRole::Follower),
+            timeout: 0,
+        };
+        let mut out = Outbox { now: 0, rng, sends: Vec::new(), replies: Vec::new(), notes: Vec::new() };
+        node.start(&mut out);
+        node
+    }
+
+    fn on_message(&mut self, _from: NodeId, msg: Message, out: &mut Out) {
+        if let Some(raw) = self.raw.as_mut() {
+            // A stale or unexpected message is rejected by raft-rs with an error; nothing to do.
+            let _ = raw.step(msg);
+        }
+        self.after(out);
+    }
+
+    fn on_tick(&mut self, out: &mut Out) {
+        if let Some(raw) = self.raw.as_mut() {
+            raw.tick();
+        }
+        self.after(out);
+    }
+
+    fn on_client(&mut self, req: KvRequest, out: &mut Out) {
+        let hint = self.leader_hint();
+        let Some(raw) = self.raw.as_mut() else { return };
+        if raw.raft.state != StateRole::Leader {
+            out.reply(req.id, KvReply::NotLeader { hint });
+            return;
+        }
+        if req.op.is_read() {
+            self.unissued_reads.push(req.id);
+            self.pending_reads.insert(req.id, req.op);
+        } else {
+            match raw.propose(vec![], req.op.encode()) {
+                Ok(()) => {
+                    let (index, term) = (raw.raft.raft_log.last_index(), raw.raft.term);
+                    if self.cfg.bug == Some(Bug::AckBeforeCommit) {
+                        out.note(RaftNote::Acked { index, term });
+                        out.reply(req.id, KvReply::Ok { value: None });
+                    }
+                    self.pending_writes.insert(index, (req.id, term));
+                }
+                Err(e) => out.reply(req.id, KvReply::Failed { reason: e.to_string(), hint }),
+            }
+        }
+        self.after(out);
+    }
+
+    fn on_control(&mut self, cmd: Control, out: &mut Out) {
+        let Some(raw) = self.raw.as_mut() else { return };
+        match cmd {
+            Control::Campaign => {
+                let _ = raw.campaign();
+            }
+            Control::TransferLeaderTo(to) => {
+                // Only the leader can hand over; otherwise ask the leader we know of.
+                if raw.raft.state == StateRole::Leader {
+                    raw.transfer_leader(raft_id(to));
+                } else if let Some(leader) = node_id(raw.raft.leader_id) {
+                    let mut m = Message::default();
+                    m.set_msg_type(MessageType::MsgTransferLeader);
+                    m.from = raft_id(to);
+                    m.to = raft_id(leader);
+                    m.term = raw.raft.term;
+                    out.send(leader, m);
+                }
+            }
+        }
+        self.after(out);
+    }
+
+    fn crash(&mut self) {
+        self.raw = None;
+        self.kv = KvStore::default();
+        self.applied = 0;
+        self.pending_writes.clear();
+        self.pending_reads.clear();
+        self.unissued_reads.clear();
+        self.ready_reads.clear();
+        self.logs.take();
+    }
+
+    fn restart(&mut self, out: &mut Out) {
+        if self.cfg.bug == Some(Bug::ForgetVoteOnRestart) {
+            self.disk.wl().mut_hard_state().vote = 0;
+        }
+        self.start(out);
+    }
+
+    fn view(&self) -> NodeView {
+        let mut v = NodeView { role: "down".into(), kv: self.kv.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect(), ..Default::default() };
+        v.recent_log_lines = self.recent_log.iter().cloned().collect();
+        let store = self.disk.rl();
+        let hs = store.hard_state().clone();
+        drop(store);
+        v.term = hs.term;
+        v.commit = hs.commit;
+        v.applied = self.applied;
+        if let (Ok(first), Ok(last)) = (self.disk.first_index(), self.disk.last_index()) {
+            if let Ok(entries) = self.disk.entries(first, last + 1, None, raft::GetEntriesContext::empty(false)) {
+                v.log = entries
+                    .iter()
+                    .map(|e| {
+                        let text = match e.get_entry_type() {
+                            EntryType::EntryNormal => KvOp::decode(&e.data).map_or_else(|| "(no-op)".into(), |op| op.to_string()),
+                            _ => "(config change)".into(),
+                        };
+                        (e.index, e.term, text)
+                    })
+                    .collect();
+            }
+        }
+        v.details.push(("vote".into(), node_id(hs.vote).map_or("none".into(), |n| format!("n{n}"))));
+        let Some(raw) = self.raw.as_ref() else { return v };
+        let r = &raw.raft;
+        v.role = role_name(r.state).into();
+        v.term = r.term;
+        v.commit = r.raft_log.committed;
+        v.details.push(("leader".into(), node_id(r.leader_id).map_or("unknown".into(), |n| format!("n{n}"))));
+        v.details.push(("last index".into(), r.raft_log.last_index().to_string()));
+        if r.state != StateRole::Leader {
+            let left = r.randomized_election_timeout().saturating_sub(r.election_elapsed);
+            v.election_timer = Some((left as u32, r.randomized_election_timeout() as u32));
+        }
+        if matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
+            let granted = r.prs().votes().values().filter(|&&g| g).count();
+            v.details.push(("votes".into(), granted.to_string()));
+        }
+        if r.state == StateRole::Leader {
+            let mut prs: Vec<_> = r.prs().iter().map(|(id, p)| (*id, p.matched, p.next_idx, format!("{:?}", p.state))).collect();
+            prs.sort();
+            for (id, matched, next, state) in prs {
+                if let Some(n) = node_id(id).filter(|&n| n != self.id) {
+                    v.details.push((format!("n{n} match/next"), format!("{matched}/{next} ({})", state.to_lowercase())));
+                }
+            }
+        }
+        v
+    }
+
+    fn role(&self) -> (&'static str, u64) {
+        match self.raw.as_ref() {
+            Some(raw) => (role_name(raw.raft.state), raw.raft.term),
+            None => ("down", self.disk.rl().hard_state().term),
+        }
+    }
+
+    fn summarize(m: &Message) -> MsgSummary {
+        MsgSummary {
+            kind: kind_name(m.get_msg_type()),
+            term: m.term,
+            index: m.index,
+            log_term: m.log_term,
+            commit: m.commit,
+            entries: m.entries.len() as u32,
+            reject: m.reject,
+        }
+    }
+
+    fn describe(m: &Message) -> Vec<(String, String)> {
+        let mut f = vec![
+            ("type".to_string(), format!("{:?}", m.get_msg_type())),
+            ("from".into(), node_id(m.from).map_or("-".into(), |n| format!("n{n}"))),
+            ("to".into(), node_id(m.to).map_or("-".into(), |n| format!("n{n}"))),
+            ("term".into(), m.term.to_string()),
+            ("index".into(), m.index.to_string()),
+            ("log term".into(), m.log_term.to_string()),
+            ("commit".into(), m.commit.to_string()),
+        ];
+        if m.reject {
+            f.push(("reject".into(), "true".into()));
+            f.push(("reject hint".into(), m.reject_hint.to_string()));
+        }
+        for e in &m.entries {
+            let text = KvOp::decode(&e.data).map_or_else(|| "(no-op)".into(), |op| op.to_string());
+            f.push((format!("entry {}", e.index), format!("term {}: {text}", e.term)));
+        }
+        if m.snapshot.is_some() {
+            f.push(("snapshot index".into(), m.get_snapshot().get_metadata().index.to_string()));
+        }
+        f
+    }
+}
+
+/// Short names the UI colours messages by.
+pub fn kind_name(t: MessageType) -> &'static str {
+    use MessageType::*;
+    match t {
+        MsgRequestVote => "vote",
+        MsgRequestVoteResponse => "vote-resp",
+        MsgRequestPreVote => "prevote",
+        MsgRequestPreVoteResponse => "prevote-resp",
+        MsgAppend => "append",
+        MsgAppendResponse => "append-resp",
+        MsgHeartbeat => "heartbeat",
+        MsgHeartbeatResponse => "heartbeat-resp",
+        MsgSnapshot => "snapshot",
+        MsgTimeoutNow => "timeout-now",
+        MsgReadIndex => "read-index",
+        MsgReadIndexResp => "read-index-resp",
+        MsgTransferLeader => "transfer-leader",
+        _ => "other",
+    }
+}
