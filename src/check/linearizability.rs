@@ -3,6 +3,10 @@
 //! memoization of (linearized set, state), as in Porcupine: a configuration already seen is
 //! never explored twice.
 //!
+//! The linearized set is keyed by a 128-bit Zobrist hash (XOR of per-operation random words)
+//! rather than the bitset itself: no allocation per step, and a collision among the millions of
+//! configurations a hard history visits has a probability around 2^-80.
+//!
 //! Semantics: an `Info` (timed-out) write may take effect at any point after its invocation or
 //! never; a `Fail` operation never took effect and is left out; a failed compare-and-set ran and
 //! found another value; an absent key reads as "".
@@ -160,9 +164,9 @@ fn check_key(ops: Vec<Op>, values: &mut Values) -> Result<(), Failure> {
     }
     evs[0].next = if n > 0 { 1 } else { NIL };
 
-    let words = n.div_ceil(64).max(1);
-    let mut linearized = vec![0u64; words];
-    let mut seen: FxHashSet<(Box<[u64]>, u32)> = FxHashSet::default();
+    let zobrist: Vec<(u64, u64)> = (0..n as u64).map(|i| (splitmix(2 * i + 1), splitmix(2 * i + 2))).collect();
+    let mut linearized = (0u64, 0u64);
+    let mut seen: FxHashSet<(u64, u64, u32)> = FxHashSet::default();
     let mut stack: Vec<(usize, u32)> = Vec::new();
     let mut state = 0u32;
     let mut cur = evs[0].next;
@@ -172,15 +176,16 @@ fn check_key(ops: Vec<Op>, values: &mut Values) -> Result<(), Failure> {
         let e = evs[cur];
         if e.call {
             if let Some(next_state) = values.step(state, ops[e.op].input) {
-                linearized[e.op / 64] |= 1 << (e.op % 64);
-                if seen.insert((linearized.clone().into_boxed_slice(), next_state)) {
+                let (a, b) = zobrist[e.op];
+                let with = (linearized.0 ^ a, linearized.1 ^ b);
+                if seen.insert((with.0, with.1, next_state)) {
                     stack.push((cur, state));
                     state = next_state;
+                    linearized = with;
                     lift(&mut evs, cur);
                     cur = evs[0].next;
                     continue;
                 }
-                linearized[e.op / 64] &= !(1 << (e.op % 64));
             }
             cur = e.next;
         } else {
@@ -200,13 +205,21 @@ fn check_key(ops: Vec<Op>, values: &mut Values) -> Result<(), Failure> {
                 return Err(best.expect("set just above"));
             };
             state = prev_state;
-            let op = evs[call].op;
-            linearized[op / 64] &= !(1 << (op % 64));
+            let (a, b) = zobrist[evs[call].op];
+            linearized = (linearized.0 ^ a, linearized.1 ^ b);
             unlift(&mut evs, call);
             cur = evs[call].next;
         }
     }
     Ok(())
+}
+
+/// A well-mixed 64-bit word from a counter (Steele et al.'s SplitMix64).
+fn splitmix(i: u64) -> u64 {
+    let mut z = i.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 fn lift(evs: &mut [Ev], call: usize) {

@@ -5,7 +5,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 
 /// Faults between `start` and `heal_at`, each undone after a while, then everything healed at
-/// `heal_at`: crashes and restarts, pauses, partitions (random groupings), one-way cuts, and
+/// `heal_at`: crashes with slow and quick restarts, pauses, partitions (random groupings), one-way cuts, and
 /// bursts of loss, duplication and delay with reordering.
 pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<TimedAction> {
     // Its own stream, so the schedule does not shift the simulation's random choices.
@@ -21,10 +21,15 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
         }
         let until = (t + rng.gen_range(300..5_000)).min(heal_at);
         let node: NodeId = rng.gen_range(0..nodes);
-        match rng.gen_range(0..8) {
+        match rng.gen_range(0..9) {
             0 | 1 => {
                 out.push(at(t, Action::Crash { node }));
                 out.push(at(until, Action::Restart { node }));
+            }
+            // A supervisor restarting the process at once: the node is back within a round trip.
+            8 => {
+                out.push(at(t, Action::Crash { node }));
+                out.push(at((t + rng.gen_range(5..100)).min(heal_at), Action::Restart { node }));
             }
             2 => {
                 out.push(at(t, Action::Pause { node }));

@@ -27,7 +27,7 @@ pub enum ReadMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Bug {
-    /// Does not persist its vote: after a restart it may vote twice in one term.
+    /// Does not persist its term and vote: after a restart it may vote twice in one term.
     ForgetVoteOnRestart,
     /// Answers a write as soon as it is proposed, before it commits.
     AckBeforeCommit,
@@ -416,7 +416,9 @@ impl Node for RaftNode {
 
     fn restart(&mut self, out: &mut Out) {
         if self.cfg.bug == Some(Bug::ForgetVoteOnRestart) {
-            self.disk.wl().mut_hard_state().vote = 0;
+            let mut core = self.disk.wl();
+            core.mut_hard_state().vote = 0;
+            core.mut_hard_state().term = 0;
         }
         self.start(out);
     }

@@ -1,0 +1,81 @@
+//! The exploration runs, as tests: thousands of random fault schedules per
+//! configuration, every safety property, linearizability and liveness checked per seed; and
+//! deliberately broken nodes that the checks must catch.
+
+use consensus_lab::protocols::raft::{Bug, RaftConfig};
+use consensus_lab::runner::{run_raft, Faults, RunOptions, Summary};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Runs seeds 1..=count on all cores; returns the summary and the first failing seed.
+fn explore(nodes: usize, raft: RaftConfig, count: u64, stop_at_first: bool) -> (Summary, Option<(u64, String)>) {
+    let next = AtomicU64::new(1);
+    let result = Mutex::new((Summary::default(), None::<(u64, String)>));
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let seed = next.fetch_add(1, Ordering::Relaxed);
+                if seed > count || (stop_at_first && result.lock().unwrap().1.is_some()) {
+                    break;
+                }
+                let o = RunOptions { nodes, seed, time_ms: 30_000, faults: Faults::Random, raft: raft.clone() };
+                let r = run_raft(&o).unwrap();
+                let mut res = result.lock().unwrap();
+                res.0.add(&r.summary);
+                if let Some(p) = r.problems.first() {
+                    if res.1.as_ref().is_none_or(|(s, _)| seed < *s) {
+                        res.1 = Some((seed, format!("{}: {}", p.property, p.detail)));
+                    }
+                }
+            });
+        }
+    });
+    result.into_inner().unwrap()
+}
+
+fn assert_clean(nodes: usize, raft: RaftConfig) {
+    let (s, failure) = explore(nodes, raft, 2000, true);
+    assert_eq!(failure, None, "a seed broke a property");
+    println!("{nodes} nodes: {}", serde_json::to_string(&s).unwrap());
+    assert_eq!(s.schedules, 2000);
+    // The faults really bit, and clients still made progress.
+    assert!(s.crashes > 1000 && s.partitions > 1000 && s.leader_changes > 1000, "{s:?}");
+    assert!(s.messages_dropped > 10_000, "{s:?}");
+    assert!(s.ops_ok > 100 * s.schedules, "{s:?}");
+}
+
+#[test]
+fn five_nodes_survive_2000_random_fault_schedules() {
+    assert_clean(5, RaftConfig::default());
+}
+
+#[test]
+fn three_nodes_survive_2000_random_fault_schedules() {
+    assert_clean(3, RaftConfig::default());
+}
+
+#[test]
+fn seven_nodes_survive_2000_random_fault_schedules() {
+    assert_clean(7, RaftConfig::default());
+}
+
+#[test]
+fn pre_vote_and_check_quorum_survive_2000_random_fault_schedules() {
+    assert_clean(5, RaftConfig { pre_vote: true, check_quorum: true, ..RaftConfig::default() });
+}
+
+#[test]
+fn a_node_that_forgets_its_vote_is_caught() {
+    let (_, failure) = explore(3, RaftConfig { bug: Some(Bug::ForgetVoteOnRestart), ..RaftConfig::default() }, 400, true);
+    let (seed, what) = failure.expect("forgetting votes must break something within 400 seeds");
+    println!("caught at seed {seed}: {what}");
+}
+
+#[test]
+fn a_node_that_acknowledges_before_commit_is_caught() {
+    let (_, failure) = explore(5, RaftConfig { bug: Some(Bug::AckBeforeCommit), ..RaftConfig::default() }, 200, true);
+    let (seed, what) = failure.expect("early acknowledgements must be caught within 200 seeds");
+    assert!(what.starts_with("acknowledged write lost") || what.starts_with("linearizability"), "{what}");
+    println!("caught at seed {seed}: {what}");
+}
