@@ -115,11 +115,13 @@ pub(crate) struct Client {
     /// Fixed target chosen by the user.
     pub pinned: bool,
     pub last_seen: Vec<String>,
+    /// Whether a deadline event for this client is queued.
+    pub deadline_armed: bool,
 }
 
 impl Client {
     pub fn new(target: NodeId, load: bool, keys: usize) -> Self {
-        Client { target, current: None, attempt: None, attempts: 0, load, pinned: false, last_seen: vec![String::new(); keys] }
+        Client { target, current: None, attempt: None, attempts: 0, load, pinned: false, last_seen: vec![String::new(); keys], deadline_armed: false }
     }
 
     /// The next operation of the steady load. Written values are unique (counter), which keeps

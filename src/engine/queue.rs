@@ -15,7 +15,8 @@ pub(crate) enum Event {
     ClientReply { node: NodeId, req: u64, reply: Box<KvReply> },
     /// A client's think time or retry back-off is over.
     ClientWake { client: ClientId, op: usize },
-    ClientDeadline { client: ClientId, op: usize },
+    /// A client's operation may have run out of time.
+    ClientDeadline { client: ClientId },
     /// The scenario action with this index (for actions stamped with a time only).
     Scheduled(usize),
 }

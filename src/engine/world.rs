@@ -46,6 +46,52 @@ pub struct Stats {
     pub partitions: u64,
 }
 
+/// Messages in flight, by id. Ids only grow and most messages are delivered in order, so a
+/// deque indexed by id - base beats a tree map (which moved the large messages around).
+struct Inflight<M> {
+    base: MsgId,
+    slots: std::collections::VecDeque<Option<Envelope<M>>>,
+}
+
+impl<M> Default for Inflight<M> {
+    fn default() -> Self {
+        Inflight { base: 1, slots: Default::default() }
+    }
+}
+
+impl<M> Inflight<M> {
+    fn slot(&self, id: MsgId) -> Option<usize> {
+        id.checked_sub(self.base).map(|i| i as usize).filter(|&i| i < self.slots.len())
+    }
+    fn insert(&mut self, env: Envelope<M>) {
+        if self.slots.is_empty() {
+            self.base = env.id;
+        }
+        let i = (env.id - self.base) as usize;
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        self.slots[i] = Some(env);
+    }
+    fn get(&self, id: MsgId) -> Option<&Envelope<M>> {
+        self.slot(id).and_then(|i| self.slots[i].as_ref())
+    }
+    fn get_mut(&mut self, id: MsgId) -> Option<&mut Envelope<M>> {
+        self.slot(id).and_then(|i| self.slots[i].as_mut())
+    }
+    fn remove(&mut self, id: MsgId) -> Option<Envelope<M>> {
+        let env = self.slot(id).and_then(|i| self.slots[i].take());
+        while matches!(self.slots.front(), Some(None)) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        env
+    }
+    fn values(&self) -> impl Iterator<Item = &Envelope<M>> {
+        self.slots.iter().flatten()
+    }
+}
+
 enum Deferred {
     Msg(MsgId),
     Client(Box<KvRequest>),
@@ -65,7 +111,7 @@ pub struct World<N: Node> {
     epoch: Vec<u64>,
     deferred: Vec<Vec<Deferred>>,
     net: Network,
-    inflight: BTreeMap<MsgId, Envelope<N::Msg>>,
+    inflight: Inflight<N::Msg>,
     next_msg: MsgId,
     clients: Vec<Client>,
     history: History,
@@ -109,7 +155,7 @@ impl<N: Node> World<N> {
             epoch: vec![0; n],
             deferred: (0..n).map(|_| Vec::new()).collect(),
             net: Network::new(n, scenario.sim.link),
-            inflight: BTreeMap::new(),
+            inflight: Inflight::default(),
             next_msg: 1,
             clients,
             history: History::default(),
@@ -189,7 +235,7 @@ impl<N: Node> World<N> {
         self.inflight.values()
     }
     pub fn message(&self, id: MsgId) -> Option<&Envelope<N::Msg>> {
-        self.inflight.get(&id)
+        self.inflight.get(id)
     }
     pub fn trace(&self) -> &[TraceEvent<N::Note>] {
         &self.trace
@@ -287,7 +333,7 @@ impl<N: Node> World<N> {
 
     fn check_live_target(&self, a: &Action) -> Result<(), String> {
         let msg = |id: &MsgId| {
-            if self.inflight.contains_key(id) { Ok(()) } else { Err(format!("message {id} is no longer in flight")) }
+            if self.inflight.get(*id).is_some() { Ok(()) } else { Err(format!("message {id} is no longer in flight")) }
         };
         match a {
             Action::DropMessage { id } | Action::DuplicateMessage { id } | Action::HoldMessage { id } | Action::ReleaseMessage { id } => msg(id),
@@ -322,7 +368,7 @@ impl<N: Node> World<N> {
             }
             Event::ClientReply { node, req, reply } => self.client_reply(node, req, *reply),
             Event::ClientWake { client, op } => self.client_wake(client, op),
-            Event::ClientDeadline { client, op } => self.client_deadline(client, op),
+            Event::ClientDeadline { client } => self.client_deadline(client),
             Event::Scheduled(i) => {
                 let action = self.scenario.actions[i].action.clone();
                 self.apply(action);
@@ -332,7 +378,7 @@ impl<N: Node> World<N> {
     }
 
     fn deliver(&mut self, id: MsgId) -> bool {
-        let Some(env) = self.inflight.get(&id) else { return false };
+        let Some(env) = self.inflight.get(id) else { return false };
         if env.held {
             return false;
         }
@@ -351,7 +397,7 @@ impl<N: Node> World<N> {
                 false
             }
             Status::Up => {
-                let env = self.inflight.remove(&id).expect("checked above");
+                let env = self.inflight.remove(id).expect("checked above");
                 self.stats.messages_delivered += 1;
                 self.record(TraceKind::Deliver { id, from, to });
                 self.call(to, |n, out| n.on_message(from, env.msg, out));
@@ -361,7 +407,7 @@ impl<N: Node> World<N> {
     }
 
     fn drop_msg(&mut self, id: MsgId, reason: DropReason) {
-        if let Some(env) = self.inflight.remove(&id) {
+        if let Some(env) = self.inflight.remove(id) {
             self.stats.messages_dropped += 1;
             self.record(TraceKind::Drop { id, from: env.from, to: env.to, reason });
         }
@@ -428,7 +474,7 @@ impl<N: Node> World<N> {
         if let Some(&second) = fate.deliveries.get(1) {
             self.duplicate(id, from, to, msg.clone(), second);
         }
-        self.inflight.insert(id, Envelope { id, from, to, sent_at: self.now, deliver_at: first, held: false, msg });
+        self.inflight.insert(Envelope { id, from, to, sent_at: self.now, deliver_at: first, held: false, msg });
         self.queue.push(first, Event::Deliver(id));
     }
 
@@ -437,7 +483,7 @@ impl<N: Node> World<N> {
         self.next_msg += 1;
         self.stats.messages_duplicated += 1;
         self.record(TraceKind::Duplicate { id, of, deliver_at });
-        self.inflight.insert(id, Envelope { id, from, to, sent_at: self.now, deliver_at, held: false, msg });
+        self.inflight.insert(Envelope { id, from, to, sent_at: self.now, deliver_at, held: false, msg });
         self.queue.push(deliver_at, Event::Deliver(id));
     }
 
@@ -473,8 +519,13 @@ impl<N: Node> World<N> {
             cas_failed: false,
             node: None,
         });
-        self.clients[client].current = Some(idx);
-        self.queue.push(self.now + self.scenario.sim.clients.timeout_ms, Event::ClientDeadline { client, op: idx });
+        let c = &mut self.clients[client];
+        c.current = Some(idx);
+        // One deadline timer per client, re-armed lazily: stale timers would crowd the queue.
+        if !c.deadline_armed {
+            c.deadline_armed = true;
+            self.queue.push(self.now + self.scenario.sim.clients.timeout_ms, Event::ClientDeadline { client });
+        }
         self.send_attempt(client, idx);
     }
 
@@ -546,8 +597,14 @@ impl<N: Node> World<N> {
         true
     }
 
-    fn client_deadline(&mut self, client: ClientId, op: usize) -> bool {
-        if self.clients[client].current != Some(op) {
+    fn client_deadline(&mut self, client: ClientId) -> bool {
+        let c = &mut self.clients[client];
+        c.deadline_armed = false;
+        let Some(op) = c.current else { return false };
+        let due = self.history.ops[op].invoke_t + self.scenario.sim.clients.timeout_ms;
+        if due > self.now {
+            c.deadline_armed = true;
+            self.queue.push(due, Event::ClientDeadline { client });
             return false;
         }
         self.record(TraceKind::Timeout { client, op });
@@ -630,7 +687,7 @@ impl<N: Node> World<N> {
             },
             Action::DropMessage { id } => self.drop_msg(id, DropReason::User),
             Action::DuplicateMessage { id } => {
-                if let Some(env) = self.inflight.get(&id) {
+                if let Some(env) = self.inflight.get(id) {
                     let (from, to, msg) = (env.from, env.to, env.msg.clone());
                     let link = *self.net.link(from, to);
                     let at = self.now + link.latency_ms as u64 + self.rng.gen_range(0..=link.jitter_ms) as u64;
@@ -638,7 +695,7 @@ impl<N: Node> World<N> {
                 }
             }
             Action::HoldMessage { id } => {
-                if let Some(env) = self.inflight.get_mut(&id) {
+                if let Some(env) = self.inflight.get_mut(id) {
                     env.held = true;
                 }
             }
@@ -688,7 +745,7 @@ impl<N: Node> World<N> {
     }
 
     fn release(&mut self, id: MsgId) {
-        let Some(env) = self.inflight.get_mut(&id).filter(|e| e.held) else { return };
+        let Some(env) = self.inflight.get_mut(id).filter(|e| e.held) else { return };
         env.held = false;
         let overdue = env.deliver_at <= self.now;
         self.record(TraceKind::Release { id });
