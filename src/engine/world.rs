@@ -63,10 +63,12 @@ impl<M> Inflight<M> {
     fn slot(&self, id: MsgId) -> Option<usize> {
         id.checked_sub(self.base).map(|i| i as usize).filter(|&i| i < self.slots.len())
     }
+    /// Ids must be inserted in increasing order.
     fn insert(&mut self, env: Envelope<M>) {
         if self.slots.is_empty() {
             self.base = env.id;
         }
+        debug_assert!(env.id >= self.base, "in-flight ids are inserted in order");
         let i = (env.id - self.base) as usize;
         if i >= self.slots.len() {
             self.slots.resize_with(i + 1, || None);
@@ -471,11 +473,12 @@ impl<N: Node> World<N> {
         if self.tracing {
             self.record(TraceKind::Send { id, from, to, msg: N::summarize(&msg), deliver_at: first });
         }
-        if let Some(&second) = fate.deliveries.get(1) {
-            self.duplicate(id, from, to, msg.clone(), second);
-        }
+        let copy = fate.deliveries.get(1).map(|&second| (msg.clone(), second));
         self.inflight.insert(Envelope { id, from, to, sent_at: self.now, deliver_at: first, held: false, msg });
         self.queue.push(first, Event::Deliver(id));
+        if let Some((msg, second)) = copy {
+            self.duplicate(id, from, to, msg, second);
+        }
     }
 
     fn duplicate(&mut self, of: MsgId, from: NodeId, to: NodeId, msg: N::Msg, deliver_at: u64) {
