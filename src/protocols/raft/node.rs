@@ -71,6 +71,9 @@ pub enum RaftNote {
 
 type Out<'a, 'b> = Outbox<'a, Message, RaftNote>;
 
+/// How many of the latest log entries a view carries.
+pub const VIEW_LOG_TAIL: u64 = 120;
+
 pub struct RaftNode {
     id: NodeId,
     nodes: usize,
@@ -433,7 +436,9 @@ impl Node for RaftNode {
         v.commit = hs.commit;
         v.applied = self.applied;
         if let (Ok(first), Ok(last)) = (self.disk.first_index(), self.disk.last_index()) {
-            if let Ok(entries) = self.disk.entries(first, last + 1, None, raft::GetEntriesContext::empty(false)) {
+            // The tail is what a reader looks at; building the whole log every frame would not scale.
+            let from = first.max((last + 1).saturating_sub(VIEW_LOG_TAIL));
+            if let Ok(entries) = self.disk.entries(from, last + 1, None, raft::GetEntriesContext::empty(false)) {
                 v.log = entries
                     .iter()
                     .map(|e| {

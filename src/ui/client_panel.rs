@@ -1,0 +1,90 @@
+//! Clients: send put / get / compare-and-set to the leader or a chosen node, see each
+//! operation's outcome and latency, switch the steady load on and off.
+
+use super::session::Msg;
+use super::{action_button, PanelProps};
+use crate::engine::{Action, KvOp, Outcome};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Put,
+    Get,
+    Cas,
+}
+
+#[function_component(ClientPanel)]
+pub fn client_panel(p: &PanelProps) -> Html {
+    let s = p.model.session.borrow();
+    let n = s.world.node_count();
+    let key_ref = use_node_ref();
+    let value_ref = use_node_ref();
+    let from_ref = use_node_ref();
+    let target_ref = use_node_ref();
+    let send_op = |kind: Kind| {
+        let (send, key_ref, value_ref, from_ref, target_ref) = (p.send.clone(), key_ref.clone(), value_ref.clone(), from_ref.clone(), target_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value().trim().to_string()).unwrap_or_default();
+            let key = read(&key_ref);
+            let value = read(&value_ref);
+            if key.is_empty() || key.len() > 64 {
+                return send.emit(Msg::Notice(Some("Give a key of 1 to 64 characters.".into())));
+            }
+            if kind != Kind::Get && value.len() > 256 {
+                return send.emit(Msg::Notice(Some("Values are at most 256 characters.".into())));
+            }
+            let op = match kind {
+                Kind::Put => KvOp::Put { key, value },
+                Kind::Get => KvOp::Get { key },
+                Kind::Cas => KvOp::Cas { key, from: read(&from_ref), to: value },
+            };
+            let node = target_ref.cast::<HtmlSelectElement>().and_then(|s| s.value().parse::<usize>().ok());
+            send.emit(Msg::Act(Action::Request { node, op }));
+        })
+    };
+    let load = s.world.load_on();
+    let ops = &s.world.history().ops;
+    let rows = ops.iter().enumerate().rev().take(40).map(|(i, op)| {
+        let (text, class) = match &op.outcome {
+            None => ("pending…".to_string(), "pending"),
+            Some(Outcome::Ok { value: Some(v) }) => (format!("read {v:?}"), "ok"),
+            Some(Outcome::Ok { value: None }) if op.cas_failed => ("no match".to_string(), "ok"),
+            Some(Outcome::Ok { .. }) => ("ok".to_string(), "ok"),
+            Some(Outcome::Fail) => ("failed".to_string(), "fail"),
+            Some(Outcome::Info) => ("timed out (unknown)".to_string(), "info"),
+        };
+        let latency = op.complete_t.map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
+        html! {
+            <tr key={i} class={class} data-op={i.to_string()} data-outcome={class}>
+                <td>{format!("c{}", op.client)}</td><td>{op.op.to_string()}</td><td>{text}</td>
+                <td>{latency}</td><td>{op.node.map_or(String::new(), |n| format!("n{n}"))}</td>
+            </tr>
+        }
+    });
+    html! {
+        <section class="panel" data-panel="clients">
+            <h2>{"Clients"}</h2>
+            <div class="form">
+                <input ref={key_ref.clone()} size="4" value="x" placeholder="key" data-field="key" />
+                <input ref={from_ref.clone()} size="4" placeholder="cas from" data-field="from" />
+                <input ref={value_ref.clone()} size="4" value="1" placeholder="value" data-field="value" />
+                <select ref={target_ref.clone()} data-field="target">
+                    <option value="leader">{"via leader"}</option>
+                    { for (0..n).map(|i| html! { <option value={i.to_string()}>{format!("to n{i}")}</option> }) }
+                </select>
+            </div>
+            <div class="actions">
+                {action_button("Put", "put", "Write key = value", send_op(Kind::Put), false)}
+                {action_button("Get", "get", "Read the key (ReadIndex: confirmed by a quorum)", send_op(Kind::Get), false)}
+                {action_button("CAS", "cas", "Set key to value if it currently equals 'cas from'", send_op(Kind::Cas), false)}
+                <label class="toggle"><input type="checkbox" data-action="load" checked={load}
+                    onchange={p.send.reform(move |_| Msg::Act(Action::SetLoad { on: !load }))} />{"steady load"}</label>
+            </div>
+            <table class="ops">
+                <tr><th>{"client"}</th><th>{"operation"}</th><th>{"outcome"}</th><th>{"latency"}</th><th>{"node"}</th></tr>
+                { for rows }
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,130 @@
+//! The cluster as SVG: nodes on a ring, links between them, messages in flight along the
+//! links at their simulated latency. Click anything to inspect it.
+
+use super::session::{Msg, Selection};
+use super::PanelProps;
+use crate::engine::{Node, NodeId};
+use crate::protocols::raft::RaftNode;
+use yew::prelude::*;
+
+const RING: f64 = 330.0;
+
+/// Position of node i of n on the ring, starting at the top.
+pub fn node_pos(i: NodeId, n: usize) -> (f64, f64) {
+    let a = std::f64::consts::TAU * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
+    (RING * a.cos(), RING * a.sin())
+}
+
+pub fn node_radius(n: usize) -> f64 {
+    (RING * (std::f64::consts::PI / n as f64).sin() * 0.55).min(62.0)
+}
+
+/// An SVG arc path for the fraction `f` of a circle of radius r around (x, y), clockwise from the top.
+fn arc(x: f64, y: f64, r: f64, f: f64) -> String {
+    let f = f.clamp(0.0, 0.9999);
+    let a = std::f64::consts::TAU * f - std::f64::consts::FRAC_PI_2;
+    let (ex, ey) = (x + r * a.cos(), y + r * a.sin());
+    format!("M {x:.1} {:.1} A {r:.1} {r:.1} 0 {} 1 {ex:.1} {ey:.1}", y - r, u8::from(f > 0.5))
+}
+
+#[function_component(ClusterView)]
+pub fn cluster_view(p: &PanelProps) -> Html {
+    let s = p.model.session.borrow();
+    let w = &s.world;
+    let n = w.node_count();
+    let r = node_radius(n);
+    let net = w.network();
+    let select = |sel: Selection| p.send.reform(move |e: MouseEvent| {
+        e.stop_propagation();
+        Msg::Select(sel)
+    });
+
+    let links = (0..n).flat_map(|a| ((a + 1)..n).map(move |b| (a, b))).map(|(a, b)| {
+        let ((x1, y1), (x2, y2)) = (node_pos(a, n), node_pos(b, n));
+        let (ab, ba) = (net.is_cut(a, b), net.is_cut(b, a));
+        let class = classes!("link", (ab || ba).then_some("cut"), (s.selected == Selection::Link(a, b)).then_some("selected"));
+        // A ⊘ near the sender marks each blocked direction.
+        let block = |from: (f64, f64), to: (f64, f64)| {
+            let (bx, by) = (from.0 + (to.0 - from.0) * 0.3, from.1 + (to.1 - from.1) * 0.3);
+            html! { <text class="block" x={format!("{bx:.1}")} y={format!("{by:.1}")}>{"⊘"}</text> }
+        };
+        html! {
+            <g key={format!("l{a}-{b}")} data-link={format!("{a}-{b}")} data-cut={format!("{}{}", if ab { "ab" } else { "" }, if ba { "ba" } else { "" })} onclick={select(Selection::Link(a, b))}>
+                <line class="hit" x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                <line class={class} x1={format!("{x1:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2:.1}")} y2={format!("{y2:.1}")} />
+                if ab { {block((x1, y1), (x2, y2))} }
+                if ba { {block((x2, y2), (x1, y1))} }
+            </g>
+        }
+    });
+
+    let messages = w.inflight().map(|env| {
+        let sum = RaftNode::summarize(&env.msg);
+        let ((x1, y1), (x2, y2)) = (node_pos(env.from, n), node_pos(env.to, n));
+        let (dx, dy) = (x2 - x1, y2 - y1);
+        let len = (dx * dx + dy * dy).sqrt().max(1.0);
+        let (ux, uy) = (dx / len, dy / len);
+        let span = (env.deliver_at.saturating_sub(env.sent_at)).max(1) as f64;
+        let mut f = ((s.vt - env.sent_at as f64) / span).clamp(0.0, 1.0);
+        if env.held {
+            f = f.min(0.5);
+        }
+        // Each direction gets its own lane, so requests and responses do not overlap.
+        let along = r + (len - 2.0 * r) * f;
+        let (x, y) = (x1 + ux * along - uy * 9.0, y1 + uy * along + ux * 9.0);
+        let response = sum.kind.ends_with("-resp");
+        let mark = match (sum.kind, sum.reject) {
+            ("vote-resp" | "prevote-resp", false) => "✓",
+            (_, true) => "✗",
+            _ => "",
+        };
+        let shape = if sum.kind.contains("vote") {
+            html! { <rect x={format!("{:.1}", x - 10.0)} y={format!("{:.1}", y - 10.0)} width="20" height="20" rx="3" /> }
+        } else {
+            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={if sum.entries > 0 { "12" } else { "9" }} /> }
+        };
+        let class = classes!("msg", format!("k-{}", sum.kind), response.then_some("resp"), env.held.then_some("held"), (s.selected == Selection::Message(env.id)).then_some("selected"));
+        html! {
+            <g key={format!("m{}", env.id)} class={class} data-msg={sum.kind} data-from={env.from.to_string()} data-to={env.to.to_string()} data-id={env.id.to_string()}
+                onclick={select(Selection::Message(env.id))}>
+                {shape}
+                if !mark.is_empty() { <text class="mark" x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)}>{mark}</text> }
+                if sum.entries > 0 { <text class="count" x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)}>{sum.entries}</text> }
+                if env.held { <text class="mark" x={format!("{:.1}", x + 16.0)} y={format!("{:.1}", y - 10.0)}>{"❚❚"}</text> }
+            </g>
+        }
+    });
+
+    let nodes = s.views.iter().enumerate().map(|(i, v)| {
+        let (x, y) = node_pos(i, n);
+        let timer = v.election_timer.filter(|_| !matches!(v.role.as_str(), "down" | "paused" | "leader"));
+        let votes = v.details.iter().find(|(k, _)| k == "votes").map(|(_, c)| c.clone());
+        let class = classes!("node", format!("role-{}", v.role), (s.selected == Selection::Node(i)).then_some("selected"));
+        html! {
+            <g key={format!("n{i}")} class={class} data-node={i.to_string()} data-role={v.role.clone()} data-term={v.term.to_string()} onclick={select(Selection::Node(i))}>
+                <circle class="body" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{r:.1}")} />
+                if let Some((left, total)) = timer {
+                    <path class="timer" d={arc(x, y, r + 7.0, left as f64 / total.max(1) as f64)} />
+                }
+                <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.term}</text>
+                <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{"term"}</text>
+                <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{format!("n{i} · {}", v.role)}</text>
+                if let Some(votes) = votes {
+                    <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {votes}/{n}")}</text>
+                }
+                if v.role == "down" { <text class="glyph" x={format!("{x:.1}")} y={format!("{:.1}", y - r * 0.25)}>{"✕"}</text> }
+                if v.role == "paused" { <text class="glyph" x={format!("{x:.1}")} y={format!("{:.1}", y - r * 0.25)}>{"❚❚"}</text> }
+            </g>
+        }
+    });
+
+    html! {
+        <section class="cluster" onclick={p.send.reform(|_| Msg::Select(Selection::None))}>
+            <svg viewBox="-500 -470 1000 940" preserveAspectRatio="xMidYMid meet">
+                <g class="links">{ for links }</g>
+                <g class="nodes">{ for nodes }</g>
+                <g class="messages">{ for messages }</g>
+            </svg>
+        </section>
+    }
+}

@@ -1,0 +1,94 @@
+//! The top bar: playback (play, step, next, speed, timeline) and starting a new run.
+
+use super::session::{default_scenario, Msg, SPEEDS};
+use super::{action_button, share, PanelProps};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+fn format_time(ms: u64) -> String {
+    format!("{}.{:03} s", ms / 1000, ms % 1000)
+}
+
+#[function_component(TopBar)]
+pub fn top_bar(p: &PanelProps) -> Html {
+    let s = p.model.session.borrow();
+    let send = &p.send;
+    let seed_ref = use_node_ref();
+    let nodes_ref = use_node_ref();
+    let prevote_ref = use_node_ref();
+
+    let new_run = {
+        let (send, seed_ref, nodes_ref, prevote_ref) = (send.clone(), seed_ref.clone(), nodes_ref.clone(), prevote_ref.clone());
+        Callback::from(move |_| {
+            let seed_text = seed_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let seed = match seed_text.trim() {
+                "" => share::random_seed(),
+                t => match t.parse::<u64>() {
+                    Ok(v) => v,
+                    Err(_) => return send.emit(Msg::Notice(Some(format!("The seed must be a whole number (got {t:?}); the current run is unchanged.")))),
+                },
+            };
+            let nodes = nodes_ref.cast::<HtmlSelectElement>().and_then(|s| s.value().parse().ok()).unwrap_or(5);
+            let mut scenario = default_scenario(seed);
+            scenario.sim.nodes = nodes;
+            let safer = prevote_ref.cast::<HtmlInputElement>().is_some_and(|c| c.checked());
+            scenario.protocol.pre_vote = safer;
+            scenario.protocol.check_quorum = safer;
+            send.emit(Msg::Reset(scenario));
+        })
+    };
+    let on_speed = send.reform(|e: Event| {
+        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+        Msg::SetSpeed(v.parse().unwrap_or(0.25))
+    });
+    let on_seek = send.reform(|e: InputEvent| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        Msg::Seek(v.parse::<f64>().unwrap_or(0.0) as u64)
+    });
+    let share_click = {
+        let send = send.clone();
+        let link = share::share_link(p.model.session.borrow().world.scenario());
+        Callback::from(move |_| {
+            let _ = gloo::utils::window().location().set_hash(link.split_once('#').map_or("", |(_, h)| h));
+            send.emit(Msg::Notice(Some("The address bar now holds a link that replays this run exactly (seed, settings and every action). Copy it to share.".into())));
+        })
+    };
+    let speed_value = SPEEDS.iter().min_by(|a, b| (a.0 - s.speed).abs().total_cmp(&(b.0 - s.speed).abs())).map_or(0.25, |x| x.0);
+
+    html! {
+        <header class="topbar">
+            <span class="brand">{"consensus-lab"}<small>{"real raft-rs in your browser"}</small></span>
+            <div class="group">
+                if s.playing {
+                    {action_button("❚❚ Pause", "pause", "Pause (space)", send.reform(|_| Msg::Pause), false)}
+                } else {
+                    {action_button("▶ Play", "play", "Play (space)", send.reform(|_| Msg::Play), false)}
+                }
+                {action_button("Step ›", "step", "Run exactly one event (→)", send.reform(|_| Msg::Step), false)}
+                {action_button("Next »", "step-interesting", "Run to the next leader election or committed write (n)", send.reform(|_| Msg::StepInteresting), false)}
+                <label class="speed">{"speed "}
+                    <select data-action="speed" onchange={on_speed}>
+                        { for SPEEDS.iter().map(|(v, label)| html! { <option value={v.to_string()} selected={*v == speed_value}>{*label}</option> }) }
+                    </select>
+                </label>
+            </div>
+            <div class="group timeline">
+                <input type="range" data-action="timeline" min="0" max={s.horizon.max(1).to_string()} step="1"
+                    value={s.now().to_string()} oninput={on_seek} title="Drag back to any earlier moment: the run is replayed exactly" />
+                <span class="clock" data-time={s.now().to_string()}>{format_time(s.now())}</span>
+            </div>
+            <div class="group">
+                <label>{"seed "}<input ref={seed_ref} class="seed" placeholder={s.seed().to_string()} size="8" /></label>
+                <select ref={nodes_ref} title="nodes">
+                    { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.world.node_count()}>{format!("{n} nodes")}</option> }) }
+                </select>
+                <label title="Pre-vote and check-quorum, as etcd and TiKV run Raft">
+                    <input type="checkbox" ref={prevote_ref} checked={s.world.scenario().protocol.pre_vote} />{"pre-vote"}
+                </label>
+                {action_button("New run", "reset", "Start a new run with this seed (empty: a random one)", new_run, false)}
+                {action_button("Share", "share", "Put a link to this exact run in the address bar", share_click, false)}
+                {action_button("?", "help", "Help and keyboard shortcuts (?)", send.reform(|_| Msg::ToggleHelp), false)}
+            </div>
+        </header>
+    }
+}

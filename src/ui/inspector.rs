@@ -1,0 +1,158 @@
+//! The inspector: everything about the selected node, message or link, and what can be done to it.
+
+use super::session::{Msg, Selection, Session};
+use super::{action_button, PanelProps};
+use crate::engine::{Action, Control, LinkConfig, Node, Status};
+use crate::protocols::raft::RaftNode;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+fn fields(rows: Vec<(String, String)>) -> Html {
+    html! {
+        <table class="fields">
+            { for rows.into_iter().map(|(k, v)| html! { <tr><th>{k}</th><td>{v}</td></tr> }) }
+        </table>
+    }
+}
+
+#[function_component(Inspector)]
+pub fn inspector(p: &PanelProps) -> Html {
+    let s = p.model.session.borrow();
+    let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
+    let body = match s.selected {
+        Selection::None => html! { <p class="hint">{"Click a node, a message in flight or a link to inspect it."}</p> },
+        Selection::Node(i) => node(&s, i, &act),
+        Selection::Message(id) => match s.world.message(id) {
+            None => html! { <p class="hint">{format!("Message {id} is no longer in flight (delivered or dropped).")}</p> },
+            Some(env) => {
+                let mut rows = RaftNode::describe(&env.msg);
+                rows.push(("sent at".into(), format!("{} ms", env.sent_at)));
+                rows.push(("due at".into(), format!("{} ms{}", env.deliver_at, if env.held { " (held)" } else { "" })));
+                html! {
+                    <>
+                        <h3>{format!("Message {id}: n{} → n{}", env.from, env.to)}</h3>
+                        {fields(rows)}
+                        <div class="actions">
+                            {action_button("Drop", "drop", "Lose this message", act(Action::DropMessage { id }), false)}
+                            {action_button("Duplicate", "duplicate", "Deliver a second copy", act(Action::DuplicateMessage { id }), false)}
+                            if env.held {
+                                {action_button("Release", "release", "Let it go on", act(Action::ReleaseMessage { id }), false)}
+                            } else {
+                                {action_button("Hold", "hold", "Keep it in the network until released", act(Action::HoldMessage { id }), false)}
+                            }
+                        </div>
+                    </>
+                }
+            }
+        },
+        Selection::Link(a, b) => html! { <LinkInspector model={p.model.clone()} send={p.send.clone()} a={a} b={b} /> },
+    };
+    html! { <section class="panel inspector" data-panel="inspector"><h2>{"Inspector"}</h2>{body}</section> }
+}
+
+fn node(s: &Session, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Html {
+    let v = &s.views[i];
+    let status = s.world.status(i);
+    let mut rows = vec![
+        ("role".to_string(), v.role.clone()),
+        ("term".into(), v.term.to_string()),
+        ("commit".into(), v.commit.to_string()),
+        ("applied".into(), v.applied.to_string()),
+    ];
+    rows.extend(v.details.iter().cloned());
+    if let Some((left, total)) = v.election_timer {
+        rows.push(("election timeout".into(), format!("{left} of {total} ticks left")));
+    }
+    let kv = v.kv.iter().map(|(k, val)| format!("{k}={val}")).collect::<Vec<_>>().join("  ");
+    rows.push(("state machine".into(), if kv.is_empty() { "(empty)".into() } else { kv }));
+    let up = status == Status::Up;
+    html! {
+        <>
+            <h3>{format!("Node n{i}")}</h3>
+            {fields(rows)}
+            <div class="actions">
+                if status == Status::Down {
+                    {action_button("Restart", "restart", "Restart from what it persisted (term, vote, log)", act(Action::Restart { node: i }), false)}
+                } else {
+                    {action_button("Crash", "crash", "Kill the process: volatile state is lost, the disk survives", act(Action::Crash { node: i }), false)}
+                }
+                if status == Status::Paused {
+                    {action_button("Resume", "resume-node", "Resume the frozen process", act(Action::Resume { node: i }), false)}
+                } else {
+                    {action_button("Pause", "pause-node", "Freeze the process (like a long GC pause)", act(Action::Pause { node: i }), !up)}
+                }
+                {action_button("Campaign", "campaign", "Start an election now", act(Action::Control { node: i, cmd: Control::Campaign }), !up)}
+                {action_button("Make leader", "transfer", "Ask the leader to transfer leadership here", act(Action::Control { node: i, cmd: Control::TransferLeaderTo(i) }), !up)}
+            </div>
+            <h4>{"raft-rs log lines"}</h4>
+            <pre class="raftlog">{ for v.recent_log_lines.iter().rev().take(14).map(|l| html! { <div>{l}</div> }) }</pre>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct LinkProps {
+    model: std::rc::Rc<super::session::Model>,
+    send: Callback<Msg>,
+    a: usize,
+    b: usize,
+}
+
+#[function_component(LinkInspector)]
+fn link_inspector(p: &LinkProps) -> Html {
+    let (a, b) = (p.a, p.b);
+    let s = p.model.session.borrow();
+    let net = s.world.network();
+    let (ab, ba) = (net.is_cut(a, b), net.is_cut(b, a));
+    let cut = |from, to, cut| Action::Cut { from, to, cut };
+    let cfg = *net.link(a, b);
+    let latency_ref = use_node_ref();
+    let loss_ref = use_node_ref();
+    let apply = {
+        let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let latency = read(&latency_ref).trim().parse::<u32>();
+            let loss = read(&loss_ref).trim().parse::<f64>();
+            match (latency, loss) {
+                (Ok(l), Ok(x)) if l <= 10_000 && (0.0..=100.0).contains(&x) => {
+                    let link = LinkConfig { latency_ms: l, loss: x / 100.0, ..cfg };
+                    send.emit(Msg::Act(Action::SetLink { from: Some(a), to: Some(b), link }));
+                    send.emit(Msg::Act(Action::SetLink { from: Some(b), to: Some(a), link }));
+                }
+                _ => send.emit(Msg::Notice(Some("Latency must be 0–10000 ms and loss 0–100 %; nothing was changed.".into()))),
+            }
+        })
+    };
+    let send = p.send.clone();
+    let both = move |c: bool| {
+        let send = send.clone();
+        Callback::from(move |_: MouseEvent| {
+            send.emit(Msg::Act(Action::Cut { from: a, to: b, cut: c }));
+            send.emit(Msg::Act(Action::Cut { from: b, to: a, cut: c }));
+        })
+    };
+    let act = |x: Action| p.send.reform(move |_| Msg::Act(x.clone()));
+    html! {
+        <>
+            <h3>{format!("Link n{a} ↔ n{b}")}</h3>
+            {fields(vec![
+                (format!("n{a} → n{b}"), if ab { "cut".into() } else { "open".into() }),
+                (format!("n{b} → n{a}"), if ba { "cut".into() } else { "open".into() }),
+                ("latency".into(), format!("{} ms + up to {} ms", cfg.latency_ms, cfg.jitter_ms)),
+                ("loss".into(), format!("{:.0} %", cfg.loss * 100.0)),
+            ])}
+            <div class="actions">
+                {action_button(&format!("Cut n{a}→n{b}"), "cut-ab", "Messages from the first node to the second are lost", act(cut(a, b, !ab)), false)}
+                {action_button(&format!("Cut n{b}→n{a}"), "cut-ba", "Messages the other way are lost", act(cut(b, a, !ba)), false)}
+                {action_button("Cut both", "cut", "Cut the link both ways", both(true), ab && ba)}
+                {action_button("Restore", "uncut", "Open the link both ways", both(false), !ab && !ba)}
+            </div>
+            <div class="form">
+                <label>{"latency ms "}<input ref={latency_ref} size="5" value={cfg.latency_ms.to_string()} /></label>
+                <label>{"loss % "}<input ref={loss_ref} size="4" value={format!("{:.0}", cfg.loss * 100.0)} /></label>
+                {action_button("Apply", "set-link", "Set this link's latency and loss, both ways", apply, false)}
+            </div>
+        </>
+    }
+}

@@ -1,0 +1,161 @@
+//! The browser app (Yew function components). It renders engine views and turns clicks into
+//! engine actions; all state lives in `session::Session`.
+
+mod checks_panel;
+mod client_panel;
+mod cluster_view;
+mod controls;
+mod help;
+mod inspector;
+mod log_panel;
+mod network_panel;
+pub mod session;
+mod share;
+
+use gloo::events::EventListener;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use session::{Model, Msg, Session};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+thread_local! {
+    /// The seed of the run on screen, for the crash banner.
+    static SEED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Props every panel takes: the shared model and a way to send messages to it.
+#[derive(Properties, PartialEq, Clone)]
+pub struct PanelProps {
+    pub model: Rc<Model>,
+    pub send: Callback<Msg>,
+}
+
+/// A button with a stable `data-action` hook for tests.
+pub fn action_button(label: &str, action: &str, title: &str, onclick: Callback<MouseEvent>, disabled: bool) -> Html {
+    html! {
+        <button data-action={action.to_string()} title={title.to_string()} {onclick} {disabled}>{label}</button>
+    }
+}
+
+fn animation_loop(send: Callback<Msg>, slot: Rc<RefCell<Option<AnimationFrame>>>) {
+    let next = slot.clone();
+    *slot.borrow_mut() = Some(request_animation_frame(move |ts| {
+        send.emit(Msg::Frame(ts));
+        animation_loop(send, next);
+    }));
+}
+
+#[function_component(App)]
+fn app() -> Html {
+    let model = use_reducer(|| {
+        let (scenario, notice) = share::scenario_from_location();
+        let mut session = Session::new(scenario).unwrap_or_else(|e| {
+            let mut s = Session::new(session::default_scenario(1)).expect("the default scenario is valid");
+            s.notice = Some(e);
+            s
+        });
+        if session.notice.is_none() {
+            session.notice = notice;
+        }
+        Model::new(session)
+    });
+    let send = {
+        let model = model.clone();
+        Callback::from(move |msg: Msg| model.dispatch(msg))
+    };
+    let (playing, seed) = {
+        let s = model.session.borrow();
+        (s.playing, s.seed())
+    };
+    SEED.with(|c| c.set(seed));
+
+    // Runs only while playing; a hidden tab gets no animation frames, so it does no work.
+    {
+        let send = send.clone();
+        use_effect_with(playing, move |&playing| {
+            let slot = Rc::new(RefCell::new(None));
+            if playing {
+                animation_loop(send, slot.clone());
+            }
+            move || drop(slot.borrow_mut().take())
+        });
+    }
+    {
+        let send = send.clone();
+        use_effect_with((), move |_| {
+            let listener = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
+                let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+                if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                let msg = match e.key().as_str() {
+                    " " => Some(Msg::TogglePlay),
+                    "ArrowRight" => Some(Msg::Step),
+                    "n" => Some(Msg::StepInteresting),
+                    "?" => Some(Msg::ToggleHelp),
+                    "Escape" => Some(Msg::Escape),
+                    _ => None,
+                };
+                if let Some(msg) = msg {
+                    e.prevent_default();
+                    send.emit(msg);
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
+    let props = PanelProps { model: Rc::new((*model).clone()), send };
+    let s = model.session.borrow();
+    html! {
+        <div class="app">
+            <controls::TopBar ..props.clone() />
+            if let Some(n) = &s.notice {
+                <div class="notice" data-notice="">
+                    <span>{n}</span>
+                    <button class="close" onclick={props.send.reform(|_| Msg::Notice(None))}>{"×"}</button>
+                </div>
+            }
+            <div class="main">
+                <cluster_view::ClusterView ..props.clone() />
+                <aside class="side">
+                    <checks_panel::ChecksPanel ..props.clone() />
+                    <inspector::Inspector ..props.clone() />
+                    <network_panel::NetworkPanel ..props.clone() />
+                    <client_panel::ClientPanel ..props.clone() />
+                </aside>
+            </div>
+            <log_panel::LogPanel ..props.clone() />
+            if s.help {
+                <help::Help send={props.send.clone()} />
+            }
+        </div>
+    }
+}
+
+/// Shows a banner instead of a dead page if anything panics, with the seed to reproduce it.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let seed = SEED.with(|c| c.get());
+        let text = format!("consensus-lab hit an internal error and stopped: {info}. Seed {seed}. Reload the page to start again; the seed and the share link reproduce the run.");
+        web_sys::console::error_1(&text.clone().into());
+        let doc = gloo::utils::document();
+        if let Ok(banner) = doc.create_element("div") {
+            banner.set_class_name("panic-banner");
+            let _ = banner.set_attribute("data-panic", "");
+            banner.set_text_content(Some(&text));
+            if let Some(body) = doc.body() {
+                let _ = body.prepend_with_node_1(&banner);
+            }
+        }
+    }));
+}
+
+pub fn run() {
+    install_panic_hook();
+    let root = gloo::utils::document().get_element_by_id("app").expect("index.html has #app");
+    yew::Renderer::<App>::with_root(root).render();
+}

@@ -1,0 +1,80 @@
+//! Network controls: partition presets, custom groups, whole-network latency and loss.
+
+use super::session::Msg;
+use super::{action_button, PanelProps};
+use crate::engine::{Action, LinkConfig};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[function_component(NetworkPanel)]
+pub fn network_panel(p: &PanelProps) -> Html {
+    let s = p.model.session.borrow();
+    let n = s.world.node_count();
+    let leader = s.views.iter().enumerate().filter(|(_, v)| v.role == "leader").max_by_key(|(_, v)| v.term).map(|(i, _)| i);
+    let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
+
+    let isolate = leader.map(|l| Action::Partition { groups: vec![vec![l], (0..n).filter(|&i| i != l).collect()] });
+    // Minority side: the leader (if any) and the nodes after it; the rest form the majority.
+    let split = {
+        let start = leader.unwrap_or(0);
+        let minority: Vec<usize> = (0..(n - 1) / 2).map(|k| (start + k) % n).collect();
+        let majority: Vec<usize> = (0..n).filter(|i| !minority.contains(i)).collect();
+        Action::Partition { groups: vec![minority, majority] }
+    };
+    let groups_ref = use_memo((), |_| (0..9).map(|_| NodeRef::default()).collect::<Vec<_>>());
+    let apply_groups = {
+        let (send, refs) = (p.send.clone(), groups_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            let mut groups = vec![Vec::new(); 3];
+            for (i, r) in refs.iter().take(n).enumerate() {
+                let g = r.cast::<HtmlSelectElement>().and_then(|s| s.value().parse::<usize>().ok()).unwrap_or(0);
+                groups[g.min(2)].push(i);
+            }
+            groups.retain(|g| !g.is_empty());
+            send.emit(Msg::Act(Action::Partition { groups }));
+        })
+    };
+    let latency_ref = use_node_ref();
+    let loss_ref = use_node_ref();
+    let base = s.world.scenario().sim.link;
+    let current = *s.world.network().link(0, n.min(2) - 1);
+    let set_network = {
+        let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            match (read(&latency_ref).trim().parse::<u32>(), read(&loss_ref).trim().parse::<f64>()) {
+                (Ok(l), Ok(x)) if l <= 10_000 && (0.0..=100.0).contains(&x) => {
+                    let link = LinkConfig { latency_ms: l, loss: x / 100.0, ..base };
+                    send.emit(Msg::Act(Action::SetLink { from: None, to: None, link }));
+                }
+                _ => send.emit(Msg::Notice(Some("Latency must be a whole number of ms (0–10000) and loss a percentage (0–100); nothing was changed.".into()))),
+            }
+        })
+    };
+    html! {
+        <section class="panel" data-panel="network">
+            <h2>{"Network"}</h2>
+            <div class="actions">
+                {action_button("Isolate leader", "isolate", "Cut the leader off from everyone", isolate.map_or_else(Callback::noop, act), leader.is_none())}
+                {action_button("Split minority|majority", "split", "Partition: the leader and a minority on one side", act(split), n < 3)}
+                {action_button("Heal links", "heal", "Restore every link", act(Action::Heal), false)}
+                {action_button("Heal all", "heal-all", "End every fault: links, link settings, crashed and paused nodes, held messages", act(Action::HealAll), false)}
+            </div>
+            <div class="form groups">
+                { for (0..n).map(|i| html! {
+                    <label>{format!("n{i} ")}
+                        <select ref={groups_ref[i].clone()} data-group={i.to_string()}>
+                            <option value="0">{"A"}</option><option value="1">{"B"}</option><option value="2">{"C"}</option>
+                        </select>
+                    </label>
+                }) }
+                {action_button("Partition", "partition", "Cut every link between different groups", apply_groups, false)}
+            </div>
+            <div class="form">
+                <label>{"latency ms "}<input ref={latency_ref} size="5" value={current.latency_ms.to_string()} data-field="latency" /></label>
+                <label>{"loss % "}<input ref={loss_ref} size="4" value={format!("{:.0}", current.loss * 100.0)} data-field="loss" /></label>
+                {action_button("Apply to all links", "set-network", "Latency and loss of every link", set_network, false)}
+            </div>
+        </section>
+    }
+}

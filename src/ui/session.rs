@@ -1,0 +1,235 @@
+//! The app's state: one World built from a Scenario, the playback position, the selection.
+//! Every user action goes through `Session::update`; components only read.
+
+use crate::check::linearizability::{self, Verdict};
+use crate::engine::{Action, MsgId, NodeId, NodeView, Scenario, SimConfig, World};
+use crate::protocols::raft::{RaftConfig, RaftNode};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::Reducible;
+
+pub type Lab = World<RaftNode>;
+
+/// What the inspector shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Selection {
+    None,
+    Node(NodeId),
+    Message(MsgId),
+    Link(NodeId, NodeId),
+}
+
+pub const SPEEDS: [(f64, &str); 7] = [(1.0, "1x"), (0.5, "1/2x"), (0.25, "1/4x"), (0.1, "1/10x"), (0.05, "1/20x"), (0.01, "1/100x"), (0.001, "1/1000x")];
+
+pub struct Session {
+    pub world: Lab,
+    /// Every node's view at the current time, built once per update for all panels.
+    pub views: Vec<NodeView>,
+    /// Virtual time shown, in ms; fractional so that messages glide between events.
+    pub vt: f64,
+    /// The furthest time this session has reached: the end of the timeline.
+    pub horizon: u64,
+    pub playing: bool,
+    pub speed: f64,
+    last_frame: Option<f64>,
+    pub selected: Selection,
+    /// A message for the user (bad input, a refused action); cleared by the next action.
+    pub notice: Option<String>,
+    pub help: bool,
+    /// Linearizability of the history so far, and how many operations it covered.
+    pub verdict: Option<(usize, Verdict)>,
+    /// The violation count the user has seen (a new one pauses the run).
+    seen_problems: usize,
+}
+
+pub enum Msg {
+    /// An animation frame at this wall-clock time (ms).
+    Frame(f64),
+    Play,
+    Pause,
+    TogglePlay,
+    /// Close the help or clear the selection.
+    Escape,
+    /// Run exactly one visible event.
+    Step,
+    /// Run until something a reader cares about happens (a leader elected, an entry committed).
+    StepInteresting,
+    SetSpeed(f64),
+    /// Rebuild the run and show it at this time.
+    Seek(u64),
+    Act(Action),
+    Select(Selection),
+    /// Start over with a new scenario (new seed, node count, protocol settings).
+    Reset(Scenario<RaftConfig>),
+    Notice(Option<String>),
+    ToggleHelp,
+}
+
+/// The default session: chosen so that a first visit sees an election within seconds.
+pub fn default_scenario(seed: u64) -> Scenario<RaftConfig> {
+    let mut sim = SimConfig::default();
+    sim.link.latency_ms = 30;
+    sim.link.jitter_ms = 20;
+    sim.clients.think_ms = (300, 900);
+    sim.clients.latency_ms = 10;
+    Scenario::new(seed, sim, RaftConfig::default())
+}
+
+impl Session {
+    pub fn new(scenario: Scenario<RaftConfig>) -> Result<Self, String> {
+        let world = World::new(scenario)?;
+        let views = (0..world.node_count()).map(|i| world.view(i)).collect();
+        Ok(Session { world, views, vt: 0.0, horizon: 0, playing: true, speed: 0.25, last_frame: None, selected: Selection::None, notice: None, help: false, verdict: None, seen_problems: 0 })
+    }
+
+    pub fn now(&self) -> u64 {
+        self.world.now()
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.world.scenario().seed
+    }
+
+    /// Safety violations plus a failed linearizability verdict.
+    pub fn problems(&self) -> usize {
+        self.world.violations().len() + usize::from(self.verdict.as_ref().is_some_and(|(_, v)| !v.linearizable))
+    }
+
+    pub fn update(&mut self, msg: Msg) {
+        if !matches!(msg, Msg::Frame(_) | Msg::Notice(_)) {
+            self.notice = None;
+        }
+        match msg {
+            Msg::Frame(wall) => {
+                if !self.playing {
+                    self.last_frame = None;
+                    return;
+                }
+                // A long gap (tab hidden, debugger) must not turn into a jump in virtual time.
+                let dt = self.last_frame.map_or(0.0, |last| (wall - last).clamp(0.0, 100.0));
+                self.last_frame = Some(wall);
+                self.vt += dt * self.speed;
+                self.world.run_until(self.vt as u64);
+            }
+            Msg::Play => {
+                self.playing = true;
+                self.last_frame = None;
+            }
+            Msg::Pause => self.playing = false,
+            Msg::TogglePlay => {
+                self.playing = !self.playing;
+                self.last_frame = None;
+            }
+            Msg::Escape => {
+                if self.help {
+                    self.help = false;
+                } else {
+                    self.selected = Selection::None;
+                }
+            }
+            Msg::Step => {
+                self.playing = false;
+                if self.world.step() {
+                    self.vt = self.world.now() as f64;
+                } else {
+                    self.notice = Some("Nothing left to run.".into());
+                }
+            }
+            Msg::StepInteresting => {
+                self.playing = false;
+                let start_len = self.world.trace().len();
+                let limit = self.world.now() + 60_000;
+                let interesting = |w: &Lab| {
+                    w.trace()[start_len..].iter().any(|e| {
+                        matches!(&e.kind, crate::engine::TraceKind::Note { note: crate::protocols::raft::RaftNote::Role { role: "leader", .. } | crate::protocols::raft::RaftNote::Acked { .. }, .. })
+                    })
+                };
+                while self.world.now() < limit && !interesting(&self.world) && self.world.step() {}
+                self.vt = self.world.now() as f64;
+            }
+            Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 10.0),
+            Msg::Seek(t) => self.seek(t),
+            Msg::Act(action) => {
+                if let Err(e) = self.world.act(action) {
+                    self.notice = Some(e);
+                }
+                // Acting in the past discards the recorded future.
+                self.horizon = self.world.now();
+            }
+            Msg::Select(s) => self.selected = s,
+            Msg::Reset(scenario) => match Session::new(scenario) {
+                Ok(mut fresh) => {
+                    fresh.speed = self.speed;
+                    *self = fresh;
+                }
+                Err(e) => self.notice = Some(e),
+            },
+            Msg::Notice(n) => self.notice = n,
+            Msg::ToggleHelp => self.help = !self.help,
+        }
+        self.vt = self.vt.max(self.world.now() as f64);
+        self.horizon = self.horizon.max(self.world.now());
+        self.refresh_verdict();
+        self.views = (0..self.world.node_count()).map(|i| self.world.view(i)).collect();
+        if self.problems() > self.seen_problems {
+            self.seen_problems = self.problems();
+            self.playing = false;
+        }
+    }
+
+    /// Show the run at time t: replay the scenario (seed + recorded actions) from scratch.
+    fn seek(&mut self, t: u64) {
+        let t = t.min(self.horizon);
+        if t < self.world.now() {
+            match World::new(self.world.scenario().clone()) {
+                Ok(w) => self.world = w,
+                Err(e) => {
+                    self.notice = Some(e);
+                    return;
+                }
+            }
+            self.verdict = None;
+        }
+        self.world.run_until(t);
+        self.vt = t as f64;
+        self.seen_problems = self.problems();
+    }
+
+    fn refresh_verdict(&mut self) {
+        let done = self.world.history().ops.iter().filter(|o| o.outcome.is_some()).count();
+        let checked = self.verdict.as_ref().map(|(n, _)| *n);
+        // While playing, re-check every few operations, not every frame.
+        if checked == Some(done) || (self.playing && checked.is_some_and(|n| done < n + 8)) {
+            return;
+        }
+        self.verdict = Some((done, linearizability::check(self.world.history())));
+    }
+}
+
+/// The reducer handle components share. The session is not Clone (it owns raft-rs nodes), so
+/// the reducer mutates it in place and bumps a version that components compare.
+#[derive(Clone)]
+pub struct Model {
+    pub session: Rc<RefCell<Session>>,
+    version: u64,
+}
+
+impl Model {
+    pub fn new(session: Session) -> Self {
+        Model { session: Rc::new(RefCell::new(session)), version: 0 }
+    }
+}
+
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && Rc::ptr_eq(&self.session, &other.session)
+    }
+}
+
+impl Reducible for Model {
+    type Action = Msg;
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        self.session.borrow_mut().update(msg);
+        Rc::new(Model { session: self.session.clone(), version: self.version + 1 })
+    }
+}
