@@ -19,8 +19,15 @@ const SIM_MS: u64 = 2_000;
 /// The engine's workload: 5 nodes, 1 ms links, 40 clients each keeping one write or read in
 /// flight, so the leader is always replicating.
 fn engine_scenario() -> Scenario<RaftConfig> {
-    let mut sim = SimConfig { nodes: 5, ..SimConfig::default() };
-    sim.link = LinkConfig { latency_ms: 1, jitter_ms: 0, ..LinkConfig::default() };
+    let mut sim = SimConfig {
+        nodes: 5,
+        ..SimConfig::default()
+    };
+    sim.link = LinkConfig {
+        latency_ms: 1,
+        jitter_ms: 0,
+        ..LinkConfig::default()
+    };
     sim.clients.count = 40;
     sim.clients.keys = 10;
     sim.clients.load = true;
@@ -31,7 +38,9 @@ fn engine_scenario() -> Scenario<RaftConfig> {
 
 fn run_engine() -> (u64, u64) {
     let mut w = World::<RaftNode>::new(engine_scenario()).unwrap();
-    if std::env::var_os("NOTRACE").is_some() { w.set_tracing(false); }
+    if std::env::var_os("NOTRACE").is_some() {
+        w.set_tracing(false);
+    }
     w.run_until(SIM_MS);
     assert!(w.violations().is_empty());
     let appends = w.stats().messages_delivered;
@@ -46,14 +55,27 @@ fn run_raw(rounds: usize, batch: usize) -> u64 {
     let mut nodes: Vec<(RawNode<MemStorage>, MemStorage, KvStore)> = (1..=5)
         .map(|id| {
             let store = MemStorage::new_with_conf_state(ConfState::from((voters.clone(), vec![])));
-            let cfg = raft::Config { id, election_tick: 10, heartbeat_tick: 2, ..Default::default() };
-            (RawNode::new(&cfg, store.clone(), &logger).unwrap(), store, KvStore::default())
+            let cfg = raft::Config {
+                id,
+                election_tick: 10,
+                heartbeat_tick: 2,
+                ..Default::default()
+            };
+            (
+                RawNode::new(&cfg, store.clone(), &logger).unwrap(),
+                store,
+                KvStore::default(),
+            )
         })
         .collect();
     let mut queue: VecDeque<Message> = VecDeque::new();
     let mut delivered = 0u64;
     nodes[0].0.campaign().unwrap();
-    let op = KvOp::Put { key: "k1".into(), value: "12345".into() }.encode();
+    let op = KvOp::Put {
+        key: "k1".into(),
+        value: "12345".into(),
+    }
+    .encode();
     for round in 0..rounds {
         if nodes[0].0.raft.state == StateRole::Leader {
             for _ in 0..batch {
@@ -113,11 +135,15 @@ fn bench(c: &mut Criterion) {
     println!("engine workload: {messages} messages delivered, {ops} client operations in {SIM_MS} ms simulated");
     let mut g = c.benchmark_group("deliver");
     g.throughput(Throughput::Elements(messages));
-    g.bench_function("engine (5 raft nodes, clients, trace and checks on)", |b| b.iter(run_engine));
+    g.bench_function("engine (5 raft nodes, clients, trace and checks on)", |b| {
+        b.iter(run_engine)
+    });
     let raw_messages = run_raw(4_000, 4);
     println!("raft-rs alone: {raw_messages} messages delivered");
     g.throughput(Throughput::Elements(raw_messages));
-    g.bench_function("raft-rs alone (tight loop, batched proposals)", |b| b.iter(|| run_raw(4_000, 4)));
+    g.bench_function("raft-rs alone (tight loop, batched proposals)", |b| {
+        b.iter(|| run_raw(4_000, 4))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("linearizability");
@@ -131,8 +157,13 @@ fn bench(c: &mut Criterion) {
     }
     let history = w.history().clone();
     assert!(linearizability::check(&history).linearizable);
-    println!("simulated history: {} operations, 5 clients, 10 keys", history.ops.len());
-    g.bench_function("10k-op simulated history", |b| b.iter(|| linearizability::check(&history)));
+    println!(
+        "simulated history: {} operations, 5 clients, 10 keys",
+        history.ops.len()
+    );
+    g.bench_function("10k-op simulated history", |b| {
+        b.iter(|| linearizability::check(&history))
+    });
 
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/histories");
     let mut shared = Vec::new();
@@ -142,14 +173,24 @@ fn bench(c: &mut Criterion) {
             let text = std::fs::read_to_string(&p).unwrap();
             let h = match sub {
                 "kv" => history_files::parse_edn_kv(&text),
-                _ if p.extension().is_some_and(|x| x == "log") => history_files::parse_jepsen_register(&text),
+                _ if p.extension().is_some_and(|x| x == "log") => {
+                    history_files::parse_jepsen_register(&text)
+                }
                 _ => continue,
             };
-            shared.push((p.file_name().unwrap().to_string_lossy().to_string(), h.unwrap()));
+            shared.push((
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                h.unwrap(),
+            ));
         }
     }
     g.bench_function(format!("all {} shared histories", shared.len()), |b| {
-        b.iter(|| shared.iter().map(|(_, h)| linearizability::check(h).linearizable as usize).sum::<usize>())
+        b.iter(|| {
+            shared
+                .iter()
+                .map(|(_, h)| linearizability::check(h).linearizable as usize)
+                .sum::<usize>()
+        })
     });
     for name in ["etcd_002.log", "etcd_007.log"] {
         let h = &shared.iter().find(|(n, _)| n == name).unwrap().1;

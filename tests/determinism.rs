@@ -10,7 +10,13 @@ use consensus_lab::protocols::raft::RaftNode;
 use consensus_lab::runner::{scenario, Faults, RunOptions};
 
 fn options(seed: u64) -> RunOptions {
-    RunOptions { nodes: 5, seed, time_ms: 10_000, faults: Faults::Random, raft: Default::default() }
+    RunOptions {
+        nodes: 5,
+        seed,
+        time_ms: 10_000,
+        faults: Faults::Random,
+        raft: Default::default(),
+    }
 }
 
 fn trace_json(world: &World<RaftNode>) -> String {
@@ -24,7 +30,9 @@ fn run(seed: u64) -> World<RaftNode> {
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 #[test]
@@ -32,7 +40,11 @@ fn same_seed_same_trace_byte_for_byte() {
     let (a, b) = (run(7), run(7));
     assert!(a.trace().len() > 1000);
     assert_eq!(trace_json(&a), trace_json(&b));
-    assert_ne!(trace_json(&a), trace_json(&run(8)), "a different seed gives a different run");
+    assert_ne!(
+        trace_json(&a),
+        trace_json(&run(8)),
+        "a different seed gives a different run"
+    );
 }
 
 #[test]
@@ -55,14 +67,30 @@ fn replaying_recorded_user_actions_reproduces_the_run() {
     opts.faults = Faults::None;
     let mut live = World::<RaftNode>::new(scenario(&opts)).unwrap();
     live.run_until(2_000);
-    let leader = (0..5).find(|&i| live.role(i).0 == "leader").expect("a leader within 2 s");
+    let leader = (0..5)
+        .find(|&i| live.role(i).0 == "leader")
+        .expect("a leader within 2 s");
     live.act(Action::Crash { node: leader }).unwrap();
     live.step();
     live.step();
-    live.act(Action::Partition { groups: vec![vec![0, 1], vec![2, 3, 4]] }).unwrap();
+    live.act(Action::Partition {
+        groups: vec![vec![0, 1], vec![2, 3, 4]],
+    })
+    .unwrap();
     live.run_until(4_000);
-    live.act(Action::Request { node: None, op: KvOp::Put { key: "x".into(), value: "1".into() } }).unwrap();
-    live.act(Action::Control { node: (leader + 1) % 5, cmd: Control::Campaign }).unwrap();
+    live.act(Action::Request {
+        node: None,
+        op: KvOp::Put {
+            key: "x".into(),
+            value: "1".into(),
+        },
+    })
+    .unwrap();
+    live.act(Action::Control {
+        node: (leader + 1) % 5,
+        cmd: Control::Campaign,
+    })
+    .unwrap();
     live.run_until(6_000);
     live.act(Action::HealAll).unwrap();
     live.run_until(8_000);
@@ -77,8 +105,17 @@ fn replaying_recorded_user_actions_reproduces_the_run() {
     // Rewinding to an earlier moment shows exactly what was live then.
     let mut at_5s = World::<RaftNode>::new(live.scenario().clone()).unwrap();
     at_5s.run_until(5_000);
-    let prefix: Vec<_> = live.trace().iter().filter(|e| e.t <= 5_000).map(|e| serde_json::to_string(e).unwrap()).collect();
-    let rewound: Vec<_> = at_5s.trace().iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+    let prefix: Vec<_> = live
+        .trace()
+        .iter()
+        .filter(|e| e.t <= 5_000)
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    let rewound: Vec<_> = at_5s
+        .trace()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
     assert_eq!(prefix, rewound);
 }
 
@@ -95,7 +132,11 @@ fn acting_in_the_past_forks_a_new_future() {
     let mut past = World::<RaftNode>::new(w.scenario().clone()).unwrap();
     past.run_until(2_000);
     past.act(Action::Restart { node: 0 }).unwrap();
-    assert_eq!(past.scenario().actions.len(), 2, "the crash of n1 at 3 s is gone");
+    assert_eq!(
+        past.scenario().actions.len(),
+        2,
+        "the crash of n1 at 3 s is gone"
+    );
     past.run_until(4_000);
     assert_eq!(past.role(1).0 == "down", false);
     assert_eq!(past.role(0).0 == "down", false);

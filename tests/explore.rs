@@ -8,7 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Runs seeds 1..=count on all cores; returns the summary and the first failing seed.
-fn explore(nodes: usize, raft: RaftConfig, count: u64, stop_at_first: bool) -> (Summary, Option<(u64, String)>) {
+fn explore(
+    nodes: usize,
+    raft: RaftConfig,
+    count: u64,
+    stop_at_first: bool,
+) -> (Summary, Option<(u64, String)>) {
     let next = AtomicU64::new(1);
     let result = Mutex::new((Summary::default(), None::<(u64, String)>));
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -19,7 +24,13 @@ fn explore(nodes: usize, raft: RaftConfig, count: u64, stop_at_first: bool) -> (
                 if seed > count || (stop_at_first && result.lock().unwrap().1.is_some()) {
                     break;
                 }
-                let o = RunOptions { nodes, seed, time_ms: 30_000, faults: Faults::Random, raft: raft.clone() };
+                let o = RunOptions {
+                    nodes,
+                    seed,
+                    time_ms: 30_000,
+                    faults: Faults::Random,
+                    raft: raft.clone(),
+                };
                 let r = run_raft(&o).unwrap();
                 let mut res = result.lock().unwrap();
                 res.0.add(&r.summary);
@@ -40,7 +51,10 @@ fn assert_clean(nodes: usize, raft: RaftConfig) {
     println!("{nodes} nodes: {}", serde_json::to_string(&s).unwrap());
     assert_eq!(s.schedules, 2000);
     // The faults really bit, and clients still made progress.
-    assert!(s.crashes > 1000 && s.partitions > 1000 && s.leader_changes > 1000, "{s:?}");
+    assert!(
+        s.crashes > 1000 && s.partitions > 1000 && s.leader_changes > 1000,
+        "{s:?}"
+    );
     assert!(s.messages_dropped > 10_000, "{s:?}");
     assert!(s.ops_ok > 100 * s.schedules, "{s:?}");
 }
@@ -62,20 +76,46 @@ fn seven_nodes_survive_2000_random_fault_schedules() {
 
 #[test]
 fn pre_vote_and_check_quorum_survive_2000_random_fault_schedules() {
-    assert_clean(5, RaftConfig { pre_vote: true, check_quorum: true, ..RaftConfig::default() });
+    assert_clean(
+        5,
+        RaftConfig {
+            pre_vote: true,
+            check_quorum: true,
+            ..RaftConfig::default()
+        },
+    );
 }
 
 #[test]
 fn a_node_that_forgets_its_vote_is_caught() {
-    let (_, failure) = explore(3, RaftConfig { bug: Some(Bug::ForgetVoteOnRestart), ..RaftConfig::default() }, 400, true);
+    let (_, failure) = explore(
+        3,
+        RaftConfig {
+            bug: Some(Bug::ForgetVoteOnRestart),
+            ..RaftConfig::default()
+        },
+        400,
+        true,
+    );
     let (seed, what) = failure.expect("forgetting votes must break something within 400 seeds");
     println!("caught at seed {seed}: {what}");
 }
 
 #[test]
 fn a_node_that_acknowledges_before_commit_is_caught() {
-    let (_, failure) = explore(5, RaftConfig { bug: Some(Bug::AckBeforeCommit), ..RaftConfig::default() }, 200, true);
+    let (_, failure) = explore(
+        5,
+        RaftConfig {
+            bug: Some(Bug::AckBeforeCommit),
+            ..RaftConfig::default()
+        },
+        200,
+        true,
+    );
     let (seed, what) = failure.expect("early acknowledgements must be caught within 200 seeds");
-    assert!(what.starts_with("acknowledged write lost") || what.starts_with("linearizability"), "{what}");
+    assert!(
+        what.starts_with("acknowledged write lost") || what.starts_with("linearizability"),
+        "{what}"
+    );
     println!("caught at seed {seed}: {what}");
 }

@@ -10,7 +10,11 @@ fn histories() -> PathBuf {
     let dir = std::env::var_os("CONSENSUS_LAB_HISTORIES")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/histories"));
-    assert!(dir.join("jepsen-etcd/VERDICTS").is_file(), "shared histories not found at {} (set CONSENSUS_LAB_HISTORIES)", dir.display());
+    assert!(
+        dir.join("jepsen-etcd/VERDICTS").is_file(),
+        "shared histories not found at {} (set CONSENSUS_LAB_HISTORIES)",
+        dir.display()
+    );
     dir
 }
 
@@ -21,12 +25,21 @@ fn cases() -> Vec<(PathBuf, &'static str, bool)> {
     let mut cases: Vec<_> = verdicts
         .lines()
         .filter_map(|l| l.split_once(' '))
-        .map(|(file, verdict)| (dir.join("jepsen-etcd").join(file), "register", verdict.trim() == "linearizable"))
+        .map(|(file, verdict)| {
+            (
+                dir.join("jepsen-etcd").join(file),
+                "register",
+                verdict.trim() == "linearizable",
+            )
+        })
         .collect();
     for entry in std::fs::read_dir(dir.join("kv")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.ends_with("-ok.txt") || name.ends_with("-bad.txt"), "unexpected file {name}");
+        assert!(
+            name.ends_with("-ok.txt") || name.ends_with("-bad.txt"),
+            "unexpected file {name}"
+        );
         cases.push((path, "kv", name.ends_with("-ok.txt")));
     }
     cases
@@ -46,10 +59,21 @@ fn every_shared_history_gets_its_published_verdict() {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let v = linearizability::check(&h);
         assert_eq!(v.linearizable, expected, "{}", path.display());
-        assert_eq!(v.failure.is_some(), !expected, "a negative verdict names the stuck operations");
-        if expected { good += 1 } else { bad += 1 }
+        assert_eq!(
+            v.failure.is_some(),
+            !expected,
+            "a negative verdict names the stuck operations"
+        );
+        if expected {
+            good += 1
+        } else {
+            bad += 1
+        }
     }
-    assert!(good > 0 && bad > 0, "both verdicts occur: {good} linearizable, {bad} not");
+    assert!(
+        good > 0 && bad > 0,
+        "both verdicts occur: {good} linearizable, {bad} not"
+    );
 }
 
 #[test]
@@ -57,23 +81,53 @@ fn lab_check_history_exits_0_1_and_2() {
     let lab = env!("CARGO_BIN_EXE_lab");
     let dir = histories();
     let run = |args: &[&str]| Command::new(lab).args(args).output().unwrap();
-    let ok = run(&["check-history", "--model", "kv", dir.join("kv/c01-ok.txt").to_str().unwrap()]);
+    let ok = run(&[
+        "check-history",
+        "--model",
+        "kv",
+        dir.join("kv/c01-ok.txt").to_str().unwrap(),
+    ]);
     assert_eq!(ok.status.code(), Some(0));
-    let bad = run(&["check-history", "--model", "kv", dir.join("kv/c01-bad.txt").to_str().unwrap()]);
+    let bad = run(&[
+        "check-history",
+        "--model",
+        "kv",
+        dir.join("kv/c01-bad.txt").to_str().unwrap(),
+    ]);
     assert_eq!(bad.status.code(), Some(1));
     let out = String::from_utf8_lossy(&bad.stdout);
-    assert!(out.contains("not linearizable") && out.contains("cannot be placed"), "{out}");
+    assert!(
+        out.contains("not linearizable") && out.contains("cannot be placed"),
+        "{out}"
+    );
 
     let tmp = std::env::temp_dir().join(format!("lab-bad-{}.log", std::process::id()));
-    std::fs::write(&tmp, "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:read\tseven\n").unwrap();
-    let malformed = run(&["check-history", "--model", "register", tmp.to_str().unwrap()]);
+    std::fs::write(
+        &tmp,
+        "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:read\tseven\n",
+    )
+    .unwrap();
+    let malformed = run(&[
+        "check-history",
+        "--model",
+        "register",
+        tmp.to_str().unwrap(),
+    ]);
     std::fs::remove_file(&tmp).ok();
     assert_eq!(malformed.status.code(), Some(2));
     let err = String::from_utf8_lossy(&malformed.stderr);
     assert!(err.contains("line 2"), "{err}");
-    for args in [&["check-history", "--model", "graph", "x"][..], &["explore", "--seeds", "9..1"], &["run", "--seed", "1", "--time", "30"], &["frobnicate"]] {
+    for args in [
+        &["check-history", "--model", "graph", "x"][..],
+        &["explore", "--seeds", "9..1"],
+        &["run", "--seed", "1", "--time", "30"],
+        &["frobnicate"],
+    ] {
         let r = run(args);
         assert_eq!(r.status.code(), Some(2), "{args:?}");
-        assert!(!String::from_utf8_lossy(&r.stderr).contains("panicked"), "{args:?}");
+        assert!(
+            !String::from_utf8_lossy(&r.stderr).contains("panicked"),
+            "{args:?}"
+        );
     }
 }

@@ -33,7 +33,10 @@ struct Args<'a> {
 
 impl<'a> Args<'a> {
     fn new(rest: &'a [String]) -> Self {
-        Args { rest, used: vec![false; rest.len()] }
+        Args {
+            rest,
+            used: vec![false; rest.len()],
+        }
     }
     fn flag(&mut self, name: &str) -> bool {
         match self.rest.iter().position(|a| a == name) {
@@ -45,8 +48,14 @@ impl<'a> Args<'a> {
         }
     }
     fn value(&mut self, name: &str) -> Result<Option<&'a str>, String> {
-        let Some(i) = self.rest.iter().position(|a| a == name) else { return Ok(None) };
-        let v = self.rest.get(i + 1).filter(|v| !v.starts_with("--")).ok_or(format!("{name} needs a value"))?;
+        let Some(i) = self.rest.iter().position(|a| a == name) else {
+            return Ok(None);
+        };
+        let v = self
+            .rest
+            .get(i + 1)
+            .filter(|v| !v.starts_with("--"))
+            .ok_or(format!("{name} needs a value"))?;
         self.used[i] = true;
         self.used[i + 1] = true;
         Ok(Some(v))
@@ -83,27 +92,42 @@ fn parse_duration(s: &str) -> Result<u64, String> {
 }
 
 fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, String> {
-    v.parse().map_err(|_| format!("{name} must be a whole number, got {v:?}"))
+    v.parse()
+        .map_err(|_| format!("{name} must be a whole number, got {v:?}"))
 }
 
 /// Options shared by run and explore.
 fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
     match a.value("--protocol")? {
         None | Some("raft") => {}
-        Some(p @ ("gossip" | "causal")) => return Err(format!("protocol {p:?} is not built yet (only raft)")),
+        Some(p @ ("gossip" | "causal")) => {
+            return Err(format!("protocol {p:?} is not built yet (only raft)"))
+        }
         Some(p) => return Err(format!("unknown protocol {p:?} (raft)")),
     }
-    let nodes: usize = a.value("--nodes")?.map(|v| parse_num("--nodes", v)).transpose()?.unwrap_or(5);
+    let nodes: usize = a
+        .value("--nodes")?
+        .map(|v| parse_num("--nodes", v))
+        .transpose()?
+        .unwrap_or(5);
     if !(1..=64).contains(&nodes) {
         return Err(format!("--nodes must be between 1 and 64, got {nodes}"));
     }
-    let time_ms = a.value("--time")?.map(parse_duration).transpose()?.unwrap_or(30_000);
+    let time_ms = a
+        .value("--time")?
+        .map(parse_duration)
+        .transpose()?
+        .unwrap_or(30_000);
     let faults = match a.value("--faults")? {
         None | Some("none") => Faults::None,
         Some("random") => Faults::Random,
         Some(f) => return Err(format!("unknown --faults {f:?} (none|random)")),
     };
-    let mut raft = RaftConfig { pre_vote: a.flag("--pre-vote"), check_quorum: a.flag("--check-quorum"), ..RaftConfig::default() };
+    let mut raft = RaftConfig {
+        pre_vote: a.flag("--pre-vote"),
+        check_quorum: a.flag("--check-quorum"),
+        ..RaftConfig::default()
+    };
     raft.read_mode = match a.value("--read")? {
         None | Some("safe") => ReadMode::Safe,
         Some("lease") => ReadMode::LeaseBased,
@@ -113,15 +137,31 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         None => None,
         Some("forget-vote") => Some(Bug::ForgetVoteOnRestart),
         Some("ack-before-commit") => Some(Bug::AckBeforeCommit),
-        Some(b) => return Err(format!("unknown --bug {b:?} (forget-vote|ack-before-commit)")),
+        Some(b) => {
+            return Err(format!(
+                "unknown --bug {b:?} (forget-vote|ack-before-commit)"
+            ))
+        }
     };
     let trace = a.value("--trace")?.map(String::from);
-    Ok((RunOptions { nodes, seed: 0, time_ms, faults, raft }, trace))
+    Ok((
+        RunOptions {
+            nodes,
+            seed: 0,
+            time_ms,
+            faults,
+            raft,
+        },
+        trace,
+    ))
 }
 
 /// The command that replays one seed exactly.
 fn replay_command(o: &RunOptions) -> String {
-    let mut c = format!("cargo run --release --bin lab -- run --protocol raft --nodes {} --seed {} --time {}ms", o.nodes, o.seed, o.time_ms);
+    let mut c = format!(
+        "cargo run --release --bin lab -- run --protocol raft --nodes {} --seed {} --time {}ms",
+        o.nodes, o.seed, o.time_ms
+    );
     if o.faults == Faults::Random {
         c += " --faults random";
     }
@@ -149,7 +189,9 @@ fn print_summary(s: &Summary, wall: Instant) {
 }
 
 fn dispatch(args: &[String]) -> Result<ExitCode, String> {
-    let Some((cmd, rest)) = args.split_first() else { return Err("no command given".into()) };
+    let Some((cmd, rest)) = args.split_first() else {
+        return Err("no command given".into());
+    };
     let mut a = Args::new(rest);
     let wall = Instant::now();
     match cmd.as_str() {
@@ -166,15 +208,23 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
                 println!("violation at {} ms: {}: {}", p.t, p.property, p.detail);
             }
             print_summary(&r.summary, wall);
-            Ok(if r.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if r.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         "explore" => {
             let (o, trace) = sim_options(&mut a)?;
             if trace.is_some() {
-                return Err("--trace goes with `lab run` (replay one seed to get its trace)".into());
+                return Err(
+                    "--trace goes with `lab run` (replay one seed to get its trace)".into(),
+                );
             }
             let seeds = a.value("--seeds")?.ok_or("--seeds A..B is required")?;
-            let (lo, hi) = seeds.split_once("..").ok_or(format!("--seeds must look like 1..2000, got {seeds:?}"))?;
+            let (lo, hi) = seeds
+                .split_once("..")
+                .ok_or(format!("--seeds must look like 1..2000, got {seeds:?}"))?;
             let (lo, hi): (u64, u64) = (parse_num("--seeds", lo)?, parse_num("--seeds", hi)?);
             if lo > hi {
                 return Err(format!("--seeds {lo}..{hi} is empty"));
@@ -183,10 +233,13 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
             explore(&o, lo, hi, wall)
         }
         "check-history" => {
-            let model = a.value("--model")?.ok_or("--model register|kv is required")?;
+            let model = a
+                .value("--model")?
+                .ok_or("--model register|kv is required")?;
             let file = a.positional().ok_or("a history FILE is required")?;
             a.finish()?;
-            let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+            let text =
+                std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
             let history = match model {
                 "register" => history_files::parse_jepsen_register(&text),
                 "kv" => history_files::parse_edn_kv(&text),
@@ -199,9 +252,16 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
                 return Ok(ExitCode::SUCCESS);
             }
             let f = v.failure.expect("explained");
-            println!("not linearizable: key {:?}: at most {} of its {} operations can be ordered", f.key, f.linearized, f.of);
+            println!(
+                "not linearizable: key {:?}: at most {} of its {} operations can be ordered",
+                f.key, f.linearized, f.of
+            );
             for (n, &i) in f.stuck.iter().enumerate() {
-                let what = if n == 0 { "cannot be placed:" } else { "concurrent:" };
+                let what = if n == 0 {
+                    "cannot be placed:"
+                } else {
+                    "concurrent:"
+                };
                 println!("  {what} {}", runner::describe_op(&history, i));
             }
             Ok(ExitCode::from(1))
@@ -216,7 +276,9 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
 
 /// Every seed in lo..=hi, split across the cores; stops at the first violating seed.
 fn explore(o: &RunOptions, lo: u64, hi: u64, wall: Instant) -> Result<ExitCode, String> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min((hi - lo + 1) as usize);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min((hi - lo + 1) as usize);
     let next = std::sync::atomic::AtomicU64::new(lo);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let results = std::sync::Mutex::new((Summary::default(), Vec::<(u64, String)>::new()));
@@ -232,7 +294,16 @@ fn explore(o: &RunOptions, lo: u64, hi: u64, wall: Instant) -> Result<ExitCode, 
                 let mut res = results.lock().expect("no thread panics holding it");
                 res.0.add(&r.summary);
                 if let Some(p) = r.problems.first() {
-                    res.1.push((seed, format!("seed {seed}: {} at {} ms: {}\n  replay: {}", p.property, p.t, p.detail, replay_command(&o))));
+                    res.1.push((
+                        seed,
+                        format!(
+                            "seed {seed}: {} at {} ms: {}\n  replay: {}",
+                            p.property,
+                            p.t,
+                            p.detail,
+                            replay_command(&o)
+                        ),
+                    ));
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             });
@@ -244,5 +315,9 @@ fn explore(o: &RunOptions, lo: u64, hi: u64, wall: Instant) -> Result<ExitCode, 
         println!("violation: {f}");
     }
     print_summary(&summary, wall);
-    Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

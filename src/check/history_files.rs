@@ -11,15 +11,28 @@ pub fn parse_jepsen_register(text: &str) -> Result<History, String> {
     let mut b = Builder::default();
     for (n, line) in text.lines().enumerate() {
         let line_no = n + 1;
-        let Some(rest) = line.split_once("jepsen.util - ").map(|(_, r)| r) else { continue };
+        let Some(rest) = line.split_once("jepsen.util - ").map(|(_, r)| r) else {
+            continue;
+        };
         let tokens: Vec<&str> = rest.split_whitespace().collect();
         let err = |what: &str| format!("line {line_no}: {what}: {line:?}");
-        let [process, ty, f, value @ ..] = tokens.as_slice() else { return Err(err("expected `P :type :f value`")) };
-        let process: u64 = process.parse().map_err(|_| err("the process is not a number"))?;
+        let [process, ty, f, value @ ..] = tokens.as_slice() else {
+            return Err(err("expected `P :type :f value`"));
+        };
+        let process: u64 = process
+            .parse()
+            .map_err(|_| err("the process is not a number"))?;
         let value = value.join(" ");
-        let int = |v: &str| v.parse::<i64>().map(|x| x.to_string()).map_err(|_| err("expected a number"));
+        let int = |v: &str| {
+            v.parse::<i64>()
+                .map(|x| x.to_string())
+                .map_err(|_| err("expected a number"))
+        };
         let pair = |v: &str| -> Result<(String, String), String> {
-            let inner = v.strip_prefix('[').and_then(|v| v.strip_suffix(']')).ok_or_else(|| err("expected [FROM TO]"))?;
+            let inner = v
+                .strip_prefix('[')
+                .and_then(|v| v.strip_suffix(']'))
+                .ok_or_else(|| err("expected [FROM TO]"))?;
             let mut it = inner.split_whitespace();
             match (it.next(), it.next(), it.next()) {
                 (Some(a), Some(b), None) => Ok((int(a)?, int(b)?)),
@@ -29,19 +42,34 @@ pub fn parse_jepsen_register(text: &str) -> Result<History, String> {
         let key = REGISTER_KEY.to_string();
         match (*ty, *f) {
             (":invoke", ":read") => b.invoke(process, KvOp::Get { key }, line_no)?,
-            (":invoke", ":write") => b.invoke(process, KvOp::Put { key, value: int(&value)? }, line_no)?,
+            (":invoke", ":write") => b.invoke(
+                process,
+                KvOp::Put {
+                    key,
+                    value: int(&value)?,
+                },
+                line_no,
+            )?,
             (":invoke", ":cas") => {
                 let (from, to) = pair(&value)?;
                 b.invoke(process, KvOp::Cas { key, from, to }, line_no)?
             }
             (":ok", ":read") => {
-                let v = if value == "nil" { String::new() } else { int(&value)? };
+                let v = if value == "nil" {
+                    String::new()
+                } else {
+                    int(&value)?
+                };
                 b.complete(process, Outcome::Ok { value: Some(v) }, false, line_no)?
             }
-            (":ok", ":write") | (":ok", ":cas") => b.complete(process, Outcome::Ok { value: None }, false, line_no)?,
+            (":ok", ":write") | (":ok", ":cas") => {
+                b.complete(process, Outcome::Ok { value: None }, false, line_no)?
+            }
             // As in Porcupine's etcd model: a failed cas ran and found a different value.
             (":fail", ":cas") => b.complete(process, Outcome::Ok { value: None }, true, line_no)?,
-            (":fail", ":read") | (":info", _) => b.complete(process, Outcome::Info, false, line_no)?,
+            (":fail", ":read") | (":info", _) => {
+                b.complete(process, Outcome::Info, false, line_no)?
+            }
             (":fail", _) => b.complete(process, Outcome::Fail, false, line_no)?,
             _ => return Err(err("unknown operation type or function")),
         }
@@ -58,8 +86,13 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
             continue;
         }
         let map = parse_edn_map(line).map_err(|e| format!("line {line_no}: {e}: {line:?}"))?;
-        let get = |k: &str| map.get(k).ok_or_else(|| format!("line {line_no}: missing {k}: {line:?}"));
-        let process: u64 = get(":process")?.parse().map_err(|_| format!("line {line_no}: :process is not a number"))?;
+        let get = |k: &str| {
+            map.get(k)
+                .ok_or_else(|| format!("line {line_no}: missing {k}: {line:?}"))
+        };
+        let process: u64 = get(":process")?
+            .parse()
+            .map_err(|_| format!("line {line_no}: :process is not a number"))?;
         let key = get(":key")?.clone();
         let value = map.get(":value").cloned().unwrap_or_default();
         let f = get(":f")?.as_str();
@@ -88,7 +121,10 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
 /// A flat EDN map of keywords to scalars; strings are unescaped, nil becomes "".
 fn parse_edn_map(line: &str) -> Result<BTreeMap<String, String>, String> {
     let s = line.trim();
-    let inner = s.strip_prefix('{').and_then(|s| s.strip_suffix('}')).ok_or("expected an EDN map {…}")?;
+    let inner = s
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .ok_or("expected an EDN map {…}")?;
     let mut tokens = Vec::new();
     let mut chars = inner.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -126,7 +162,10 @@ fn parse_edn_map(line: &str) -> Result<BTreeMap<String, String>, String> {
     if tokens.len() % 2 != 0 {
         return Err("a key without a value".into());
     }
-    Ok(tokens.chunks(2).map(|kv| (kv[0].clone(), kv[1].clone())).collect())
+    Ok(tokens
+        .chunks(2)
+        .map(|kv| (kv[0].clone(), kv[1].clone()))
+        .collect())
 }
 
 /// Pairs invocations with completions per process; line numbers serve as times.
@@ -142,11 +181,27 @@ impl Builder {
             return Err(format!("line {line}: process {process} invokes again while its operation from line {} is open", self.history.ops[prev].invoke_t));
         }
         self.open.insert(process, self.history.ops.len());
-        self.history.ops.push(HistoryOp { client: process as usize, op, invoke_t: line as u64, complete_t: None, outcome: None, cas_failed: false, node: None });
+        self.history.ops.push(HistoryOp {
+            client: process as usize,
+            op,
+            invoke_t: line as u64,
+            complete_t: None,
+            outcome: None,
+            cas_failed: false,
+            node: None,
+        });
         Ok(())
     }
-    fn complete(&mut self, process: u64, outcome: Outcome, cas_failed: bool, line: usize) -> Result<(), String> {
-        let i = self.open.remove(&process).ok_or_else(|| format!("line {line}: process {process} completes an operation it never invoked"))?;
+    fn complete(
+        &mut self,
+        process: u64,
+        outcome: Outcome,
+        cas_failed: bool,
+        line: usize,
+    ) -> Result<(), String> {
+        let i = self.open.remove(&process).ok_or_else(|| {
+            format!("line {line}: process {process} completes an operation it never invoked")
+        })?;
         let op = &mut self.history.ops[i];
         if outcome != Outcome::Info {
             op.complete_t = Some(line as u64);
@@ -173,7 +228,12 @@ mod tests {
         .unwrap();
         assert_eq!(h.ops.len(), 2);
         assert!(h.ops[0].cas_failed);
-        assert_eq!(h.ops[1].outcome, Some(Outcome::Ok { value: Some(String::new()) }));
+        assert_eq!(
+            h.ops[1].outcome,
+            Some(Outcome::Ok {
+                value: Some(String::new())
+            })
+        );
     }
 
     #[test]
@@ -182,13 +242,19 @@ mod tests {
         assert!(e.starts_with("line 1:"), "{e}");
         let e = parse_jepsen_register("INFO  jepsen.util - 1 :ok :read 3").unwrap_err();
         assert!(e.contains("never invoked"), "{e}");
-        let e = parse_edn_kv("{:process 0, :type :invoke, :f :get, :key \"1\"}\n{:process 0 :type").unwrap_err();
+        let e = parse_edn_kv("{:process 0, :type :invoke, :f :get, :key \"1\"}\n{:process 0 :type")
+            .unwrap_err();
         assert!(e.starts_with("line 2:"), "{e}");
     }
 
     #[test]
     fn edn_maps_parse_with_strings_and_nil() {
         let h = parse_edn_kv("{:process 0, :type :invoke, :f :get, :key \"3\", :value nil}\n{:process 0, :type :ok, :f :get, :key \"3\", :value \"x 0 \\\"1\\\" y\"}").unwrap();
-        assert_eq!(h.ops[0].outcome, Some(Outcome::Ok { value: Some("x 0 \"1\" y".into()) }));
+        assert_eq!(
+            h.ops[0].outcome,
+            Some(Outcome::Ok {
+                value: Some("x 0 \"1\" y".into())
+            })
+        );
     }
 }

@@ -41,7 +41,11 @@ enum Input {
     /// None: the value read is unknown.
     Read(Option<u32>),
     Write(u32),
-    Cas { from: u32, to: u32, swapped: Option<bool> },
+    Cas {
+        from: u32,
+        to: u32,
+        swapped: Option<bool>,
+    },
     Append(u32),
 }
 
@@ -60,7 +64,10 @@ struct Values {
 
 impl Values {
     fn new() -> Self {
-        let mut v = Values { ids: FxHashMap::default(), strings: Vec::new() };
+        let mut v = Values {
+            ids: FxHashMap::default(),
+            strings: Vec::new(),
+        };
         v.id("");
         v
     }
@@ -80,10 +87,15 @@ impl Values {
             Input::Write(v) => Some(v),
             Input::Cas { from, to, swapped } => {
                 let matches = state == from;
-                swapped.is_none_or(|s| s == matches).then_some(if matches { to } else { state })
+                swapped
+                    .is_none_or(|s| s == matches)
+                    .then_some(if matches { to } else { state })
             }
             Input::Append(suffix) => {
-                let s = format!("{}{}", self.strings[state as usize], self.strings[suffix as usize]);
+                let s = format!(
+                    "{}{}",
+                    self.strings[state as usize], self.strings[suffix as usize]
+                );
                 Some(self.id(&s))
             }
         }
@@ -95,10 +107,18 @@ pub fn check(history: &History) -> Verdict {
     for (i, op) in history.ops.iter().enumerate() {
         by_key.entry(op.op.key()).or_default().push((i, op));
     }
-    let mut verdict = Verdict { linearizable: true, keys: by_key.len(), ops: 0, failure: None };
+    let mut verdict = Verdict {
+        linearizable: true,
+        keys: by_key.len(),
+        ops: 0,
+        failure: None,
+    };
     for (key, ops) in by_key {
         let mut values = Values::new();
-        let ops: Vec<Op> = ops.into_iter().filter_map(|(i, h)| to_op(i, h, &mut values)).collect();
+        let ops: Vec<Op> = ops
+            .into_iter()
+            .filter_map(|(i, h)| to_op(i, h, &mut values))
+            .collect();
         verdict.ops += ops.len();
         if let Err(mut f) = check_key(ops, &mut values) {
             f.key = key.to_string();
@@ -121,11 +141,24 @@ fn to_op(hist: usize, h: &crate::engine::HistoryOp, values: &mut Values) -> Opti
             _ => Input::Read(None),
         },
         KvOp::Put { value, .. } => Input::Write(values.id(value)),
-        KvOp::Cas { from, to, .. } => Input::Cas { from: values.id(from), to: values.id(to), swapped: (!unknown).then_some(!h.cas_failed) },
+        KvOp::Cas { from, to, .. } => Input::Cas {
+            from: values.id(from),
+            to: values.id(to),
+            swapped: (!unknown).then_some(!h.cas_failed),
+        },
         KvOp::Append { value, .. } => Input::Append(values.id(value)),
     };
-    let ret = if unknown { u64::MAX } else { h.complete_t.unwrap_or(u64::MAX) };
-    Some(Op { hist, input, call: h.invoke_t, ret })
+    let ret = if unknown {
+        u64::MAX
+    } else {
+        h.complete_t.unwrap_or(u64::MAX)
+    };
+    Some(Op {
+        hist,
+        input,
+        call: h.invoke_t,
+        ret,
+    })
 }
 
 const NIL: usize = usize::MAX;
@@ -149,11 +182,26 @@ fn check_key(ops: Vec<Op>, values: &mut Values) -> Result<(), Failure> {
         order.push((op.ret, true, i));
     }
     order.sort_unstable();
-    let mut evs = vec![Ev { op: NIL, call: false, partner: NIL, prev: NIL, next: NIL }; 2 * n + 1];
+    let mut evs = vec![
+        Ev {
+            op: NIL,
+            call: false,
+            partner: NIL,
+            prev: NIL,
+            next: NIL
+        };
+        2 * n + 1
+    ];
     let mut slot_of_call = vec![0; n];
     for (pos, &(_, is_ret, op)) in order.iter().enumerate() {
         let at = pos + 1;
-        evs[at] = Ev { op, call: !is_ret, partner: NIL, prev: pos, next: if pos + 1 < 2 * n { at + 1 } else { NIL } };
+        evs[at] = Ev {
+            op,
+            call: !is_ret,
+            partner: NIL,
+            prev: pos,
+            next: if pos + 1 < 2 * n { at + 1 } else { NIL },
+        };
         if is_ret {
             let c = slot_of_call[op];
             evs[at].partner = c;
@@ -164,7 +212,9 @@ fn check_key(ops: Vec<Op>, values: &mut Values) -> Result<(), Failure> {
     }
     evs[0].next = if n > 0 { 1 } else { NIL };
 
-    let zobrist: Vec<(u64, u64)> = (0..n as u64).map(|i| (splitmix(2 * i + 1), splitmix(2 * i + 2))).collect();
+    let zobrist: Vec<(u64, u64)> = (0..n as u64)
+        .map(|i| (splitmix(2 * i + 1), splitmix(2 * i + 2)))
+        .collect();
     let mut linearized = (0u64, 0u64);
     let mut seen: FxHashSet<(u64, u64, u32)> = FxHashSet::default();
     let mut stack: Vec<(usize, u32)> = Vec::new();
@@ -199,7 +249,12 @@ fn check_key(ops: Vec<Op>, values: &mut Values) -> Result<(), Failure> {
                     }
                     c = evs[c].next;
                 }
-                best = Some(Failure { key: String::new(), linearized: stack.len(), of: n, stuck });
+                best = Some(Failure {
+                    key: String::new(),
+                    linearized: stack.len(),
+                    of: n,
+                    stuck,
+                });
             }
             let Some((call, prev_state)) = stack.pop() else {
                 return Err(best.expect("set just above"));
@@ -250,10 +305,21 @@ mod tests {
     use crate::engine::HistoryOp;
 
     fn op(client: usize, op: KvOp, call: u64, ret: Option<u64>, outcome: Outcome) -> HistoryOp {
-        HistoryOp { client, op, invoke_t: call, complete_t: ret, outcome: Some(outcome), cas_failed: false, node: None }
+        HistoryOp {
+            client,
+            op,
+            invoke_t: call,
+            complete_t: ret,
+            outcome: Some(outcome),
+            cas_failed: false,
+            node: None,
+        }
     }
     fn put(v: &str) -> KvOp {
-        KvOp::Put { key: "x".into(), value: v.into() }
+        KvOp::Put {
+            key: "x".into(),
+            value: v.into(),
+        }
     }
     fn get() -> KvOp {
         KvOp::Get { key: "x".into() }
@@ -262,53 +328,118 @@ mod tests {
         Outcome::Ok { value: None }
     }
     fn read(v: &str) -> Outcome {
-        Outcome::Ok { value: Some(v.into()) }
+        Outcome::Ok {
+            value: Some(v.into()),
+        }
     }
 
     #[test]
     fn concurrent_reads_may_see_either_side_of_a_write() {
-        let h = History { ops: vec![op(0, put("1"), 0, Some(10), ok()), op(1, get(), 1, Some(2), read("1")), op(2, get(), 3, Some(4), read(""))] };
+        let h = History {
+            ops: vec![
+                op(0, put("1"), 0, Some(10), ok()),
+                op(1, get(), 1, Some(2), read("1")),
+                op(2, get(), 3, Some(4), read("")),
+            ],
+        };
         // read "1" then read "" would need the write to be undone: not linearizable.
         assert!(!check(&h).linearizable);
-        let h = History { ops: vec![op(0, put("1"), 0, Some(10), ok()), op(1, get(), 1, Some(2), read("")), op(2, get(), 3, Some(4), read("1"))] };
+        let h = History {
+            ops: vec![
+                op(0, put("1"), 0, Some(10), ok()),
+                op(1, get(), 1, Some(2), read("")),
+                op(2, get(), 3, Some(4), read("1")),
+            ],
+        };
         assert!(check(&h).linearizable);
     }
 
     #[test]
     fn a_stale_read_after_an_acknowledged_write_is_caught_and_explained() {
-        let h = History { ops: vec![op(0, put("1"), 0, Some(1), ok()), op(1, get(), 2, Some(3), read(""))] };
+        let h = History {
+            ops: vec![
+                op(0, put("1"), 0, Some(1), ok()),
+                op(1, get(), 2, Some(3), read("")),
+            ],
+        };
         let v = check(&h);
         assert!(!v.linearizable);
         let f = v.failure.unwrap();
         assert_eq!(f.key, "x");
-        assert_eq!(f.stuck[0], 1, "the stale read is the operation that cannot be placed");
+        assert_eq!(
+            f.stuck[0], 1,
+            "the stale read is the operation that cannot be placed"
+        );
     }
 
     #[test]
     fn a_timed_out_write_may_or_may_not_have_happened() {
         let lost = op(0, put("1"), 0, None, Outcome::Info);
-        let h = History { ops: vec![lost.clone(), op(1, get(), 5, Some(6), read(""))] };
+        let h = History {
+            ops: vec![lost.clone(), op(1, get(), 5, Some(6), read(""))],
+        };
         assert!(check(&h).linearizable);
-        let h = History { ops: vec![lost, op(1, get(), 5, Some(6), read("1")), op(1, get(), 7, Some(8), read(""))] };
+        let h = History {
+            ops: vec![
+                lost,
+                op(1, get(), 5, Some(6), read("1")),
+                op(1, get(), 7, Some(8), read("")),
+            ],
+        };
         assert!(!check(&h).linearizable, "once seen, it cannot un-happen");
     }
 
     #[test]
     fn failed_operations_are_ignored_and_failed_cas_observes_a_mismatch() {
-        let h = History { ops: vec![op(0, put("1"), 0, Some(1), Outcome::Fail), op(1, get(), 2, Some(3), read(""))] };
+        let h = History {
+            ops: vec![
+                op(0, put("1"), 0, Some(1), Outcome::Fail),
+                op(1, get(), 2, Some(3), read("")),
+            ],
+        };
         assert!(check(&h).linearizable);
-        let mut cas = op(0, KvOp::Cas { key: "x".into(), from: "".into(), to: "2".into() }, 0, Some(1), ok());
+        let mut cas = op(
+            0,
+            KvOp::Cas {
+                key: "x".into(),
+                from: "".into(),
+                to: "2".into(),
+            },
+            0,
+            Some(1),
+            ok(),
+        );
         cas.cas_failed = true;
-        let h = History { ops: vec![cas, op(1, get(), 2, Some(3), read(""))] };
-        assert!(!check(&h).linearizable, "the value was '' so the cas must have swapped");
+        let h = History {
+            ops: vec![cas, op(1, get(), 2, Some(3), read(""))],
+        };
+        assert!(
+            !check(&h).linearizable,
+            "the value was '' so the cas must have swapped"
+        );
     }
 
     #[test]
     fn appends_accumulate() {
-        let app = |v: &str| KvOp::Append { key: "x".into(), value: v.into() };
-        let h = History { ops: vec![op(0, app("a"), 0, Some(5), ok()), op(1, app("b"), 0, Some(5), ok()), op(2, get(), 6, Some(7), read("ba"))] };
+        let app = |v: &str| KvOp::Append {
+            key: "x".into(),
+            value: v.into(),
+        };
+        let h = History {
+            ops: vec![
+                op(0, app("a"), 0, Some(5), ok()),
+                op(1, app("b"), 0, Some(5), ok()),
+                op(2, get(), 6, Some(7), read("ba")),
+            ],
+        };
         assert!(check(&h).linearizable);
-        let h = History { ops: vec![op(0, app("a"), 0, Some(1), ok()), op(1, app("b"), 2, Some(3), ok()), op(2, get(), 6, Some(7), read("ba"))] };
+        let h = History {
+            ops: vec![
+                op(0, app("a"), 0, Some(1), ok()),
+                op(1, app("b"), 2, Some(3), ok()),
+                op(2, get(), 6, Some(7), read("ba")),
+            ],
+        };
         assert!(!check(&h).linearizable);
     }
 }

@@ -42,7 +42,11 @@ impl RaftMonitor {
     }
 
     fn violation(t: u64, property: &str, detail: String) -> Option<Violation> {
-        Some(Violation { t, property: property.into(), detail })
+        Some(Violation {
+            t,
+            property: property.into(),
+            detail,
+        })
     }
 
     fn became_leader(&mut self, t: u64, node: NodeId, term: u64) -> Option<Violation> {
@@ -53,7 +57,11 @@ impl RaftMonitor {
         }
         if let Some(&other) = self.leader_of_term.get(&term) {
             if other != node {
-                return Self::violation(t, "election safety", format!("n{other} and n{node} both became leader in term {term}"));
+                return Self::violation(
+                    t,
+                    "election safety",
+                    format!("n{other} and n{node} both became leader in term {term}"),
+                );
             }
         }
         self.leader_of_term.insert(term, node);
@@ -73,7 +81,13 @@ impl RaftMonitor {
         None
     }
 
-    fn persisted(&mut self, t: u64, node: NodeId, first: u64, entries: &[(u64, u64)]) -> Option<Violation> {
+    fn persisted(
+        &mut self,
+        t: u64,
+        node: NodeId,
+        first: u64,
+        entries: &[(u64, u64)],
+    ) -> Option<Violation> {
         let log = self.log(node);
         let keep = (first as usize).saturating_sub(1).min(log.terms.len());
         log.terms.truncate(keep);
@@ -86,7 +100,10 @@ impl RaftMonitor {
         let mine = &self.logs[node];
         for i in keep..mine.terms.len() {
             for (other, theirs) in self.logs.iter().enumerate() {
-                if other != node && theirs.terms.get(i) == Some(&mine.terms[i]) && theirs.prefix_hash[i] != mine.prefix_hash[i] {
+                if other != node
+                    && theirs.terms.get(i) == Some(&mine.terms[i])
+                    && theirs.prefix_hash[i] != mine.prefix_hash[i]
+                {
                     return Self::violation(
                         t,
                         "log matching",
@@ -98,7 +115,15 @@ impl RaftMonitor {
         None
     }
 
-    fn applied(&mut self, t: u64, node: NodeId, index: u64, term: u64, digest: u64, node_term: u64) -> Option<Violation> {
+    fn applied(
+        &mut self,
+        t: u64,
+        node: NodeId,
+        index: u64,
+        term: u64,
+        digest: u64,
+        node_term: u64,
+    ) -> Option<Violation> {
         match self.committed.get_mut(&index) {
             Some((t0, d0, _)) if (*t0, *d0) != (term, digest) => {
                 let t0 = *t0;
@@ -127,9 +152,18 @@ impl RaftMonitor {
 impl Monitor<RaftNote> for RaftMonitor {
     fn observe(&mut self, t: u64, node: NodeId, note: &RaftNote) -> Option<Violation> {
         match note {
-            RaftNote::Role { term, role: "leader", .. } => self.became_leader(t, node, *term),
+            RaftNote::Role {
+                term,
+                role: "leader",
+                ..
+            } => self.became_leader(t, node, *term),
             RaftNote::Persisted { first, entries } => self.persisted(t, node, *first, entries),
-            RaftNote::Applied { index, term, digest, node_term } => self.applied(t, node, *index, *term, *digest, *node_term),
+            RaftNote::Applied {
+                index,
+                term,
+                digest,
+                node_term,
+            } => self.applied(t, node, *index, *term, *digest, *node_term),
             RaftNote::Acked { index, term } => {
                 self.acked.insert(*index, *term);
                 self.check_ack(t, *index)
@@ -150,45 +184,163 @@ mod tests {
     #[test]
     fn two_leaders_in_one_term_are_caught() {
         let mut m = RaftMonitor::default();
-        assert!(feed(&mut m, 0, RaftNote::Role { term: 2, role: "leader", leader: Some(0) }).is_none());
-        let v = feed(&mut m, 1, RaftNote::Role { term: 2, role: "leader", leader: Some(1) }).unwrap();
+        assert!(feed(
+            &mut m,
+            0,
+            RaftNote::Role {
+                term: 2,
+                role: "leader",
+                leader: Some(0)
+            }
+        )
+        .is_none());
+        let v = feed(
+            &mut m,
+            1,
+            RaftNote::Role {
+                term: 2,
+                role: "leader",
+                leader: Some(1),
+            },
+        )
+        .unwrap();
         assert_eq!(v.property, "election safety");
     }
 
     #[test]
     fn diverging_prefixes_are_caught() {
         let mut m = RaftMonitor::default();
-        feed(&mut m, 0, RaftNote::Persisted { first: 1, entries: vec![(1, 10), (2, 20)] });
-        let v = feed(&mut m, 1, RaftNote::Persisted { first: 1, entries: vec![(1, 11), (2, 20)] }).unwrap();
+        feed(
+            &mut m,
+            0,
+            RaftNote::Persisted {
+                first: 1,
+                entries: vec![(1, 10), (2, 20)],
+            },
+        );
+        let v = feed(
+            &mut m,
+            1,
+            RaftNote::Persisted {
+                first: 1,
+                entries: vec![(1, 11), (2, 20)],
+            },
+        )
+        .unwrap();
         assert_eq!(v.property, "log matching");
         // Overwriting the suffix with the same entries is fine.
         let mut m = RaftMonitor::default();
-        feed(&mut m, 0, RaftNote::Persisted { first: 1, entries: vec![(1, 10), (2, 20)] });
-        feed(&mut m, 1, RaftNote::Persisted { first: 1, entries: vec![(1, 10), (1, 99)] });
-        assert!(feed(&mut m, 1, RaftNote::Persisted { first: 2, entries: vec![(2, 20)] }).is_none());
+        feed(
+            &mut m,
+            0,
+            RaftNote::Persisted {
+                first: 1,
+                entries: vec![(1, 10), (2, 20)],
+            },
+        );
+        feed(
+            &mut m,
+            1,
+            RaftNote::Persisted {
+                first: 1,
+                entries: vec![(1, 10), (1, 99)],
+            },
+        );
+        assert!(feed(
+            &mut m,
+            1,
+            RaftNote::Persisted {
+                first: 2,
+                entries: vec![(2, 20)]
+            }
+        )
+        .is_none());
     }
 
     #[test]
     fn different_entries_applied_at_one_index_and_lost_acks_are_caught() {
         let mut m = RaftMonitor::default();
-        feed(&mut m, 0, RaftNote::Applied { index: 1, term: 1, digest: 5, node_term: 1 });
-        let v = feed(&mut m, 1, RaftNote::Applied { index: 1, term: 2, digest: 6, node_term: 2 }).unwrap();
+        feed(
+            &mut m,
+            0,
+            RaftNote::Applied {
+                index: 1,
+                term: 1,
+                digest: 5,
+                node_term: 1,
+            },
+        );
+        let v = feed(
+            &mut m,
+            1,
+            RaftNote::Applied {
+                index: 1,
+                term: 2,
+                digest: 6,
+                node_term: 2,
+            },
+        )
+        .unwrap();
         assert_eq!(v.property, "state-machine safety");
 
         let mut m = RaftMonitor::default();
         feed(&mut m, 0, RaftNote::Acked { index: 3, term: 1 });
-        let v = feed(&mut m, 1, RaftNote::Applied { index: 3, term: 2, digest: 1, node_term: 2 }).unwrap();
+        let v = feed(
+            &mut m,
+            1,
+            RaftNote::Applied {
+                index: 3,
+                term: 2,
+                digest: 1,
+                node_term: 2,
+            },
+        )
+        .unwrap();
         assert_eq!(v.property, "acknowledged write lost");
     }
 
     #[test]
     fn a_leader_missing_a_committed_entry_is_caught() {
         let mut m = RaftMonitor::default();
-        feed(&mut m, 0, RaftNote::Persisted { first: 1, entries: vec![(1, 1)] });
-        feed(&mut m, 0, RaftNote::Applied { index: 1, term: 1, digest: 1, node_term: 2 });
+        feed(
+            &mut m,
+            0,
+            RaftNote::Persisted {
+                first: 1,
+                entries: vec![(1, 1)],
+            },
+        );
+        feed(
+            &mut m,
+            0,
+            RaftNote::Applied {
+                index: 1,
+                term: 1,
+                digest: 1,
+                node_term: 2,
+            },
+        );
         // A leader of an older term than the commit is not bound by it.
-        assert!(feed(&mut m, 1, RaftNote::Role { term: 2, role: "leader", leader: Some(1) }).is_none());
-        let v = feed(&mut m, 2, RaftNote::Role { term: 3, role: "leader", leader: Some(2) }).unwrap();
+        assert!(feed(
+            &mut m,
+            1,
+            RaftNote::Role {
+                term: 2,
+                role: "leader",
+                leader: Some(1)
+            }
+        )
+        .is_none());
+        let v = feed(
+            &mut m,
+            2,
+            RaftNote::Role {
+                term: 3,
+                role: "leader",
+                leader: Some(2),
+            },
+        )
+        .unwrap();
         assert_eq!(v.property, "leader completeness");
     }
 }

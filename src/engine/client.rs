@@ -47,7 +47,10 @@ impl ClientConfig {
             return Err(format!("at most 64 load clients, got {}", self.count));
         }
         if self.keys == 0 || self.keys > 1000 {
-            return Err(format!("keys must be between 1 and 1000, got {}", self.keys));
+            return Err(format!(
+                "keys must be between 1 and 1000, got {}",
+                self.keys
+            ));
         }
         if self.think_ms.0 > self.think_ms.1 {
             return Err("think_ms: min is above max".into());
@@ -121,7 +124,16 @@ pub(crate) struct Client {
 
 impl Client {
     pub fn new(target: NodeId, load: bool, keys: usize) -> Self {
-        Client { target, current: None, attempt: None, attempts: 0, load, pinned: false, last_seen: vec![String::new(); keys], deadline_armed: false }
+        Client {
+            target,
+            current: None,
+            attempt: None,
+            attempts: 0,
+            load,
+            pinned: false,
+            last_seen: vec![String::new(); keys],
+            deadline_armed: false,
+        }
     }
 
     /// The next operation of the steady load. Written values are unique (counter), which keeps
@@ -134,15 +146,30 @@ impl Client {
         if roll < cfg.read_pct {
             KvOp::Get { key }
         } else if roll < cfg.read_pct + cfg.cas_pct {
-            KvOp::Cas { key, from: self.last_seen[k].clone(), to: counter.to_string() }
+            KvOp::Cas {
+                key,
+                from: self.last_seen[k].clone(),
+                to: counter.to_string(),
+            }
         } else {
-            KvOp::Put { key, value: counter.to_string() }
+            KvOp::Put {
+                key,
+                value: counter.to_string(),
+            }
         }
     }
 
     pub fn remember(&mut self, op: &KvOp, reply: &KvReply) {
-        let Some(k) = op.key().strip_prefix('k').and_then(|k| k.parse::<usize>().ok()) else { return };
-        let Some(slot) = self.last_seen.get_mut(k) else { return };
+        let Some(k) = op
+            .key()
+            .strip_prefix('k')
+            .and_then(|k| k.parse::<usize>().ok())
+        else {
+            return;
+        };
+        let Some(slot) = self.last_seen.get_mut(k) else {
+            return;
+        };
         match (op, reply) {
             (KvOp::Get { .. }, KvReply::Ok { value: Some(v) }) => *slot = v.clone(),
             (KvOp::Put { value, .. }, KvReply::Ok { .. }) => *slot = value.clone(),

@@ -6,17 +6,32 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "f", rename_all = "lowercase")]
 pub enum KvOp {
-    Get { key: String },
-    Put { key: String, value: String },
+    Get {
+        key: String,
+    },
+    Put {
+        key: String,
+        value: String,
+    },
     /// Compare-and-set: set `to` if the current value equals `from`.
-    Cas { key: String, from: String, to: String },
-    Append { key: String, value: String },
+    Cas {
+        key: String,
+        from: String,
+        to: String,
+    },
+    Append {
+        key: String,
+        value: String,
+    },
 }
 
 impl KvOp {
     pub fn key(&self) -> &str {
         match self {
-            KvOp::Get { key } | KvOp::Put { key, .. } | KvOp::Cas { key, .. } | KvOp::Append { key, .. } => key,
+            KvOp::Get { key }
+            | KvOp::Put { key, .. }
+            | KvOp::Cas { key, .. }
+            | KvOp::Append { key, .. } => key,
         }
     }
     pub fn is_read(&self) -> bool {
@@ -47,9 +62,19 @@ impl KvOp {
         };
         Some(match tag {
             0 => KvOp::Get { key: next()? },
-            1 => KvOp::Put { key: next()?, value: next()? },
-            2 => KvOp::Cas { key: next()?, from: next()?, to: next()? },
-            3 => KvOp::Append { key: next()?, value: next()? },
+            1 => KvOp::Put {
+                key: next()?,
+                value: next()?,
+            },
+            2 => KvOp::Cas {
+                key: next()?,
+                from: next()?,
+                to: next()?,
+            },
+            3 => KvOp::Append {
+                key: next()?,
+                value: next()?,
+            },
             _ => return None,
         })
     }
@@ -95,7 +120,9 @@ pub struct KvStore {
 impl KvStore {
     pub fn apply(&mut self, op: &KvOp) -> KvReply {
         match op {
-            KvOp::Get { key } => KvReply::Ok { value: Some(self.get(key)) },
+            KvOp::Get { key } => KvReply::Ok {
+                value: Some(self.get(key)),
+            },
             KvOp::Put { key, value } => {
                 self.data.insert(key.clone(), value.clone());
                 KvReply::Ok { value: None }
@@ -126,9 +153,19 @@ mod tests {
     fn ops_round_trip_through_their_encoding() {
         let ops = [
             KvOp::Get { key: "k".into() },
-            KvOp::Put { key: "k1".into(), value: "v é".into() },
-            KvOp::Cas { key: "x".into(), from: "".into(), to: "3".into() },
-            KvOp::Append { key: "a".into(), value: "b".into() },
+            KvOp::Put {
+                key: "k1".into(),
+                value: "v é".into(),
+            },
+            KvOp::Cas {
+                key: "x".into(),
+                from: "".into(),
+                to: "3".into(),
+            },
+            KvOp::Append {
+                key: "a".into(),
+                value: "b".into(),
+            },
         ];
         for op in ops {
             assert_eq!(KvOp::decode(&op.encode()), Some(op));
@@ -139,8 +176,22 @@ mod tests {
     #[test]
     fn cas_compares_against_absent_as_empty() {
         let mut s = KvStore::default();
-        assert_eq!(s.apply(&KvOp::Cas { key: "k".into(), from: "1".into(), to: "2".into() }), KvReply::CasFailed);
-        assert_eq!(s.apply(&KvOp::Cas { key: "k".into(), from: "".into(), to: "2".into() }), KvReply::Ok { value: None });
+        assert_eq!(
+            s.apply(&KvOp::Cas {
+                key: "k".into(),
+                from: "1".into(),
+                to: "2".into()
+            }),
+            KvReply::CasFailed
+        );
+        assert_eq!(
+            s.apply(&KvOp::Cas {
+                key: "k".into(),
+                from: "".into(),
+                to: "2".into()
+            }),
+            KvReply::Ok { value: None }
+        );
         assert_eq!(s.get("k"), "2");
     }
 }

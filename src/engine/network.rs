@@ -23,7 +23,13 @@ pub struct LinkConfig {
 
 impl Default for LinkConfig {
     fn default() -> Self {
-        LinkConfig { latency_ms: 10, jitter_ms: 10, loss: 0.0, duplicate: 0.0, reorder: false }
+        LinkConfig {
+            latency_ms: 10,
+            jitter_ms: 10,
+            loss: 0.0,
+            duplicate: 0.0,
+            reorder: false,
+        }
     }
 }
 
@@ -33,7 +39,10 @@ impl LinkConfig {
             return Err(format!("loss must be between 0 and 1, got {}", self.loss));
         }
         if !(0.0..=1.0).contains(&self.duplicate) {
-            return Err(format!("duplicate must be between 0 and 1, got {}", self.duplicate));
+            return Err(format!(
+                "duplicate must be between 0 and 1, got {}",
+                self.duplicate
+            ));
         }
         if self.latency_ms > 60_000 || self.jitter_ms > 60_000 {
             return Err("latency and jitter must be at most 60000 ms".into());
@@ -59,7 +68,12 @@ pub struct Network {
 
 impl Network {
     pub fn new(n: usize, default: LinkConfig) -> Self {
-        Network { n, links: vec![default; n * n], cut: vec![false; n * n], last_delivery: vec![0; n * n] }
+        Network {
+            n,
+            links: vec![default; n * n],
+            cut: vec![false; n * n],
+            last_delivery: vec![0; n * n],
+        }
     }
     fn ix(&self, from: NodeId, to: NodeId) -> usize {
         from * self.n + to
@@ -110,8 +124,9 @@ impl Network {
             if seen[a] {
                 continue;
             }
-            let g: Vec<NodeId> =
-                (a..self.n).filter(|&b| !seen[b] && !self.is_cut(a, b) && !self.is_cut(b, a)).collect();
+            let g: Vec<NodeId> = (a..self.n)
+                .filter(|&b| !seen[b] && !self.is_cut(a, b) && !self.is_cut(b, a))
+                .collect();
             g.iter().for_each(|&b| seen[b] = true);
             groups.push(g);
         }
@@ -122,12 +137,22 @@ impl Network {
         let i = self.ix(from, to);
         let link = self.links[i];
         if link.loss > 0.0 && rng.gen_bool(link.loss) {
-            return Fate { deliveries: Vec::new() };
+            return Fate {
+                deliveries: Vec::new(),
+            };
         }
-        let copies = if link.duplicate > 0.0 && rng.gen_bool(link.duplicate) { 2 } else { 1 };
+        let copies = if link.duplicate > 0.0 && rng.gen_bool(link.duplicate) {
+            2
+        } else {
+            1
+        };
         let mut deliveries = Vec::with_capacity(copies);
         for _ in 0..copies {
-            let jitter = if link.jitter_ms > 0 { rng.gen_range(0..=link.jitter_ms) } else { 0 };
+            let jitter = if link.jitter_ms > 0 {
+                rng.gen_range(0..=link.jitter_ms)
+            } else {
+                0
+            };
             let mut at = now + link.latency_ms as u64 + jitter as u64;
             if !link.reorder {
                 at = at.max(self.last_delivery[i]);
@@ -158,16 +183,37 @@ mod tests {
     #[test]
     fn fifo_links_never_reorder_and_loss_one_loses_everything() {
         let mut rng = Rng::seed_from_u64(1);
-        let mut net = Network::new(2, LinkConfig { latency_ms: 5, jitter_ms: 50, ..Default::default() });
+        let mut net = Network::new(
+            2,
+            LinkConfig {
+                latency_ms: 5,
+                jitter_ms: 50,
+                ..Default::default()
+            },
+        );
         let mut last = 0;
         for t in 0..200 {
             let at = net.fate(0, 1, t, &mut rng).deliveries[0];
             assert!(at >= last);
             last = at;
         }
-        net.set_link(0, 1, LinkConfig { loss: 1.0, ..Default::default() });
+        net.set_link(
+            0,
+            1,
+            LinkConfig {
+                loss: 1.0,
+                ..Default::default()
+            },
+        );
         assert!(net.fate(0, 1, 0, &mut rng).deliveries.is_empty());
-        net.set_link(0, 1, LinkConfig { duplicate: 1.0, ..Default::default() });
+        net.set_link(
+            0,
+            1,
+            LinkConfig {
+                duplicate: 1.0,
+                ..Default::default()
+            },
+        );
         assert_eq!(net.fate(0, 1, 0, &mut rng).deliveries.len(), 2);
     }
 }

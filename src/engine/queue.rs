@@ -1,24 +1,40 @@
 //! The event queue: ordered by virtual time, then by insertion, so ties replay identically.
 
+use super::client::ClientId;
 use super::kv::{KvReply, KvRequest};
 use super::network::MsgId;
 use super::node::NodeId;
-use super::client::ClientId;
+use super::scenario::Action;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 #[derive(Debug)]
 pub(crate) enum Event {
     Deliver(MsgId),
-    Tick { node: NodeId, epoch: u64 },
-    ClientArrive { node: NodeId, req: Box<KvRequest> },
-    ClientReply { node: NodeId, req: u64, reply: Box<KvReply> },
+    Tick {
+        node: NodeId,
+        epoch: u64,
+    },
+    ClientArrive {
+        node: NodeId,
+        req: Box<KvRequest>,
+    },
+    ClientReply {
+        node: NodeId,
+        req: u64,
+        reply: Box<KvReply>,
+    },
     /// A client's think time or retry back-off is over.
-    ClientWake { client: ClientId, op: usize },
+    ClientWake {
+        client: ClientId,
+        op: usize,
+    },
     /// A client's operation may have run out of time.
-    ClientDeadline { client: ClientId },
-    /// The scenario action with this index (for actions stamped with a time only).
-    Scheduled(usize),
+    ClientDeadline {
+        client: ClientId,
+    },
+    /// A scenario action stamped with a time only (a fault schedule).
+    Scheduled(Box<Action>),
 }
 
 struct Entry {
@@ -54,7 +70,11 @@ pub(crate) struct Queue {
 impl Queue {
     pub fn push(&mut self, at: u64, event: Event) {
         self.seq += 1;
-        self.heap.push(Entry { at, seq: self.seq, event });
+        self.heap.push(Entry {
+            at,
+            seq: self.seq,
+            event,
+        });
     }
     pub fn peek_time(&self) -> Option<u64> {
         self.heap.peek().map(|e| e.at)

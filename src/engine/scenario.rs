@@ -18,17 +18,28 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig { nodes: 5, tick_ms: 50, link: LinkConfig::default(), clients: ClientConfig::default() }
+        SimConfig {
+            nodes: 5,
+            tick_ms: 50,
+            link: LinkConfig::default(),
+            clients: ClientConfig::default(),
+        }
     }
 }
 
 impl SimConfig {
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=64).contains(&self.nodes) {
-            return Err(format!("nodes must be between 1 and 64, got {}", self.nodes));
+            return Err(format!(
+                "nodes must be between 1 and 64, got {}",
+                self.nodes
+            ));
         }
         if !(1..=10_000).contains(&self.tick_ms) {
-            return Err(format!("tick_ms must be between 1 and 10000, got {}", self.tick_ms));
+            return Err(format!(
+                "tick_ms must be between 1 and 10000, got {}",
+                self.tick_ms
+            ));
         }
         self.link.validate()?;
         self.clients.validate()
@@ -39,27 +50,61 @@ impl SimConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "do", rename_all = "kebab-case")]
 pub enum Action {
-    Crash { node: NodeId },
-    Restart { node: NodeId },
-    Pause { node: NodeId },
-    Resume { node: NodeId },
+    Crash {
+        node: NodeId,
+    },
+    Restart {
+        node: NodeId,
+    },
+    Pause {
+        node: NodeId,
+    },
+    Resume {
+        node: NodeId,
+    },
     /// Cut every link between groups (nodes in no group are isolated).
-    Partition { groups: Vec<Vec<NodeId>> },
+    Partition {
+        groups: Vec<Vec<NodeId>>,
+    },
     /// Cut or restore one direction of one link.
-    Cut { from: NodeId, to: NodeId, cut: bool },
+    Cut {
+        from: NodeId,
+        to: NodeId,
+        cut: bool,
+    },
     /// Restore every link.
     Heal,
     /// Set latency, loss, duplication and ordering of one link, or of all when `from`/`to` are None.
-    SetLink { from: Option<NodeId>, to: Option<NodeId>, link: LinkConfig },
-    DropMessage { id: MsgId },
-    DuplicateMessage { id: MsgId },
-    HoldMessage { id: MsgId },
-    ReleaseMessage { id: MsgId },
-    Control { node: NodeId, cmd: Control },
+    SetLink {
+        from: Option<NodeId>,
+        to: Option<NodeId>,
+        link: LinkConfig,
+    },
+    DropMessage {
+        id: MsgId,
+    },
+    DuplicateMessage {
+        id: MsgId,
+    },
+    HoldMessage {
+        id: MsgId,
+    },
+    ReleaseMessage {
+        id: MsgId,
+    },
+    Control {
+        node: NodeId,
+        cmd: Control,
+    },
     /// A client operation sent to a chosen node, or to whichever node the client believes leads.
-    Request { node: Option<NodeId>, op: KvOp },
+    Request {
+        node: Option<NodeId>,
+        op: KvOp,
+    },
     /// Turn the steady client load on or off.
-    SetLoad { on: bool },
+    SetLoad {
+        on: bool,
+    },
     /// End every fault: heal links, restore link settings, restart and resume all nodes,
     /// release held messages.
     HealAll,
@@ -88,6 +133,11 @@ pub struct Scenario<C> {
 
 impl<C> Scenario<C> {
     pub fn new(seed: u64, sim: SimConfig, protocol: C) -> Self {
-        Scenario { seed, sim, protocol, actions: Vec::new() }
+        Scenario {
+            seed,
+            sim,
+            protocol,
+            actions: Vec::new(),
+        }
     }
 }

@@ -22,19 +22,60 @@ pub enum DropReason {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum TraceKind<N> {
-    Send { id: MsgId, from: NodeId, to: NodeId, msg: MsgSummary, deliver_at: u64 },
-    Deliver { id: MsgId, from: NodeId, to: NodeId },
-    Drop { id: MsgId, from: NodeId, to: NodeId, reason: DropReason },
-    Duplicate { id: MsgId, of: MsgId, deliver_at: u64 },
-    Hold { id: MsgId },
-    Release { id: MsgId },
+    Send {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        msg: MsgSummary,
+        deliver_at: u64,
+    },
+    Deliver {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+    },
+    Drop {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        reason: DropReason,
+    },
+    Duplicate {
+        id: MsgId,
+        of: MsgId,
+        deliver_at: u64,
+    },
+    Hold {
+        id: MsgId,
+    },
+    Release {
+        id: MsgId,
+    },
     /// A user action or scheduled fault.
-    Action { action: Action },
+    Action {
+        action: Action,
+    },
     /// Something a node reported (role change, entry applied, library log line…).
-    Note { node: NodeId, note: N },
-    Invoke { client: usize, op: usize, node: NodeId, kv: KvOp },
-    Reply { client: usize, op: usize, node: NodeId, reply: KvReply },
-    Timeout { client: usize, op: usize },
+    Note {
+        node: NodeId,
+        note: N,
+    },
+    Invoke {
+        client: usize,
+        op: usize,
+        node: NodeId,
+        kv: KvOp,
+    },
+    Reply {
+        client: usize,
+        op: usize,
+        node: NodeId,
+        reply: KvReply,
+    },
+    Timeout {
+        client: usize,
+        op: usize,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

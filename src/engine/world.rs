@@ -55,13 +55,18 @@ struct Inflight<M> {
 
 impl<M> Default for Inflight<M> {
     fn default() -> Self {
-        Inflight { base: 1, slots: Default::default() }
+        Inflight {
+            base: 1,
+            slots: Default::default(),
+        }
     }
 }
 
 impl<M> Inflight<M> {
     fn slot(&self, id: MsgId) -> Option<usize> {
-        id.checked_sub(self.base).map(|i| i as usize).filter(|&i| i < self.slots.len())
+        id.checked_sub(self.base)
+            .map(|i| i as usize)
+            .filter(|&i| i < self.slots.len())
     }
     /// Ids must be inserted in increasing order.
     fn insert(&mut self, env: Envelope<M>) {
@@ -105,6 +110,8 @@ pub struct World<N: Node> {
     next_action: usize,
     now: u64,
     steps: u64,
+    /// Events that did something visible (what one click on "step" runs).
+    visible_events: u64,
     rng: Rng,
     queue: Queue,
     nodes: Vec<N>,
@@ -140,16 +147,22 @@ impl<N: Node> World<N> {
         scenario.sim.validate()?;
         let n = scenario.sim.nodes;
         for (i, a) in scenario.actions.iter().enumerate() {
-            validate_action(&a.action, n).map_err(|e| format!("action {} ({:?}): {e}", i + 1, a.action))?;
+            validate_action(&a.action, n)
+                .map_err(|e| format!("action {} ({:?}): {e}", i + 1, a.action))?;
         }
         let mut rng = Rng::seed_from_u64(scenario.seed);
-        let nodes = (0..n).map(|i| N::new(i, n, &scenario.protocol, &mut rng)).collect();
+        let nodes = (0..n)
+            .map(|i| N::new(i, n, &scenario.protocol, &mut rng))
+            .collect();
         let c = &scenario.sim.clients;
-        let clients = (0..c.count).map(|i| Client::new(i % n, true, c.keys)).collect();
+        let clients = (0..c.count)
+            .map(|i| Client::new(i % n, true, c.keys))
+            .collect();
         let mut w = World {
             next_action: 0,
             now: 0,
             steps: 0,
+            visible_events: 0,
             rng,
             queue: Queue::default(),
             nodes,
@@ -182,9 +195,9 @@ impl<N: Node> World<N> {
             let at = w.rng.gen_range(1..=tick);
             w.queue.push(at, Event::Tick { node, epoch: 0 });
         }
-        for i in 0..w.scenario.actions.len() {
-            if w.scenario.actions[i].step.is_none() {
-                w.queue.push(w.scenario.actions[i].t, Event::Scheduled(i));
+        for a in &w.scenario.actions {
+            if a.step.is_none() {
+                w.queue.push(a.t, Event::Scheduled(Box::new(a.action.clone())));
             }
         }
         if w.scenario.sim.clients.load {
@@ -199,6 +212,9 @@ impl<N: Node> World<N> {
     }
     pub fn steps(&self) -> u64 {
         self.steps
+    }
+    pub fn visible_events(&self) -> u64 {
+        self.visible_events
     }
     pub fn scenario(&self) -> &Scenario<N::Config> {
         &self.scenario
@@ -276,6 +292,7 @@ impl<N: Node> World<N> {
                 self.next_action += 1;
                 self.now = self.now.max(a.t);
                 self.apply(a.action);
+                self.visible_events += 1;
                 return Some(true);
             }
         }
@@ -283,11 +300,18 @@ impl<N: Node> World<N> {
         let (at, ev) = self.queue.pop()?;
         self.steps += 1;
         self.now = self.now.max(at);
-        Some(self.handle(ev))
+        let visible = self.handle(ev);
+        self.visible_events += u64::from(visible);
+        Some(visible)
     }
 
     fn skip_unstepped_actions(&mut self) {
-        while self.scenario.actions.get(self.next_action).is_some_and(|a| a.step.is_none()) {
+        while self
+            .scenario
+            .actions
+            .get(self.next_action)
+            .is_some_and(|a| a.step.is_none())
+        {
             self.next_action += 1;
         }
     }
@@ -306,7 +330,11 @@ impl<N: Node> World<N> {
     /// Run every event due at or before `t`, then set the clock to `t`.
     pub fn run_until(&mut self, t: u64) {
         loop {
-            let pending_action = self.scenario.actions.get(self.next_action).filter(|a| a.step.is_some_and(|s| s <= self.steps));
+            let pending_action = self
+                .scenario
+                .actions
+                .get(self.next_action)
+                .filter(|a| a.step.is_some_and(|s| s <= self.steps));
             let next = match pending_action {
                 Some(a) => Some(a.t),
                 None => self.queue.peek_time(),
@@ -326,19 +354,30 @@ impl<N: Node> World<N> {
     pub fn act(&mut self, action: Action) -> Result<(), String> {
         validate_action(&action, self.nodes.len())?;
         self.check_live_target(&action)?;
-        self.scenario.actions.truncate(self.next_action);
+        // Fork: drop the recorded user actions after this point; time-stamped ones (a fault
+        // schedule) are already queued and stay part of the scenario.
+        let rest: Vec<TimedAction> = self.scenario.actions.drain(self.next_action..).filter(|a| a.step.is_none()).collect();
         self.scenario.actions.push(TimedAction { t: self.now, step: Some(self.steps), action: action.clone() });
         self.next_action += 1;
+        self.scenario.actions.extend(rest);
+        self.visible_events += 1;
         self.apply(action);
         Ok(())
     }
 
     fn check_live_target(&self, a: &Action) -> Result<(), String> {
         let msg = |id: &MsgId| {
-            if self.inflight.get(*id).is_some() { Ok(()) } else { Err(format!("message {id} is no longer in flight")) }
+            if self.inflight.get(*id).is_some() {
+                Ok(())
+            } else {
+                Err(format!("message {id} is no longer in flight"))
+            }
         };
         match a {
-            Action::DropMessage { id } | Action::DuplicateMessage { id } | Action::HoldMessage { id } | Action::ReleaseMessage { id } => msg(id),
+            Action::DropMessage { id }
+            | Action::DuplicateMessage { id }
+            | Action::HoldMessage { id }
+            | Action::ReleaseMessage { id } => msg(id),
             _ => Ok(()),
         }
     }
@@ -350,7 +389,10 @@ impl<N: Node> World<N> {
                 if epoch != self.epoch[node] || self.status[node] != Status::Up {
                     return false;
                 }
-                self.queue.push(self.now + self.scenario.sim.tick_ms, Event::Tick { node, epoch });
+                self.queue.push(
+                    self.now + self.scenario.sim.tick_ms,
+                    Event::Tick { node, epoch },
+                );
                 self.call(node, |n, out| n.on_tick(out))
             }
             Event::ClientArrive { node, req } => {
@@ -361,9 +403,19 @@ impl<N: Node> World<N> {
                     Status::Paused => self.deferred[node].push(Deferred::Client(req)),
                     // A crashed process refuses connections: the request surely did not apply.
                     Status::Down => {
-                        let reply = KvReply::Failed { reason: "connection refused (node down)".into(), hint: None };
+                        let reply = KvReply::Failed {
+                            reason: "connection refused (node down)".into(),
+                            hint: None,
+                        };
                         let at = self.now + self.client_latency();
-                        self.queue.push(at, Event::ClientReply { node, req: req.id, reply: Box::new(reply) });
+                        self.queue.push(
+                            at,
+                            Event::ClientReply {
+                                node,
+                                req: req.id,
+                                reply: Box::new(reply),
+                            },
+                        );
                     }
                 }
                 true
@@ -371,16 +423,17 @@ impl<N: Node> World<N> {
             Event::ClientReply { node, req, reply } => self.client_reply(node, req, *reply),
             Event::ClientWake { client, op } => self.client_wake(client, op),
             Event::ClientDeadline { client } => self.client_deadline(client),
-            Event::Scheduled(i) => {
-                let action = self.scenario.actions[i].action.clone();
-                self.apply(action);
+            Event::Scheduled(action) => {
+                self.apply(*action);
                 true
             }
         }
     }
 
     fn deliver(&mut self, id: MsgId) -> bool {
-        let Some(env) = self.inflight.get(id) else { return false };
+        let Some(env) = self.inflight.get(id) else {
+            return false;
+        };
         if env.held {
             return false;
         }
@@ -411,7 +464,12 @@ impl<N: Node> World<N> {
     fn drop_msg(&mut self, id: MsgId, reason: DropReason) {
         if let Some(env) = self.inflight.remove(id) {
             self.stats.messages_dropped += 1;
-            self.record(TraceKind::Drop { id, from: env.from, to: env.to, reason });
+            self.record(TraceKind::Drop {
+                id,
+                from: env.from,
+                to: env.to,
+                reason,
+            });
         }
     }
 
@@ -432,14 +490,26 @@ impl<N: Node> World<N> {
             notes: std::mem::take(&mut self.notes),
         };
         f(&mut self.nodes[node], &mut out);
-        let Outbox { mut sends, mut replies, mut notes, .. } = out;
+        let Outbox {
+            mut sends,
+            mut replies,
+            mut notes,
+            ..
+        } = out;
         let visible = !(sends.is_empty() && replies.is_empty() && notes.is_empty());
         for (to, msg) in sends.drain(..) {
             self.send(node, to, msg);
         }
         for (req, reply) in replies.drain(..) {
             let at = self.now + self.client_latency();
-            self.queue.push(at, Event::ClientReply { node, req, reply: Box::new(reply) });
+            self.queue.push(
+                at,
+                Event::ClientReply {
+                    node,
+                    req,
+                    reply: Box::new(reply),
+                },
+            );
         }
         for note in notes.drain(..) {
             if let Some(v) = self.monitor.observe(self.now, node, &note) {
@@ -458,23 +528,59 @@ impl<N: Node> World<N> {
         self.next_msg += 1;
         self.stats.messages_sent += 1;
         if self.net.is_cut(from, to) {
-            self.record(TraceKind::Send { id, from, to, msg: N::summarize(&msg), deliver_at: self.now });
+            self.record(TraceKind::Send {
+                id,
+                from,
+                to,
+                msg: N::summarize(&msg),
+                deliver_at: self.now,
+            });
             self.stats.messages_dropped += 1;
-            self.record(TraceKind::Drop { id, from, to, reason: DropReason::Partition });
+            self.record(TraceKind::Drop {
+                id,
+                from,
+                to,
+                reason: DropReason::Partition,
+            });
             return;
         }
         let fate = self.net.fate(from, to, self.now, &mut self.rng);
         let Some(&first) = fate.deliveries.first() else {
-            self.record(TraceKind::Send { id, from, to, msg: N::summarize(&msg), deliver_at: self.now });
+            self.record(TraceKind::Send {
+                id,
+                from,
+                to,
+                msg: N::summarize(&msg),
+                deliver_at: self.now,
+            });
             self.stats.messages_dropped += 1;
-            self.record(TraceKind::Drop { id, from, to, reason: DropReason::Loss });
+            self.record(TraceKind::Drop {
+                id,
+                from,
+                to,
+                reason: DropReason::Loss,
+            });
             return;
         };
         if self.tracing {
-            self.record(TraceKind::Send { id, from, to, msg: N::summarize(&msg), deliver_at: first });
+            self.record(TraceKind::Send {
+                id,
+                from,
+                to,
+                msg: N::summarize(&msg),
+                deliver_at: first,
+            });
         }
         let copy = fate.deliveries.get(1).map(|&second| (msg.clone(), second));
-        self.inflight.insert(Envelope { id, from, to, sent_at: self.now, deliver_at: first, held: false, msg });
+        self.inflight.insert(Envelope {
+            id,
+            from,
+            to,
+            sent_at: self.now,
+            deliver_at: first,
+            held: false,
+            msg,
+        });
         self.queue.push(first, Event::Deliver(id));
         if let Some((msg, second)) = copy {
             self.duplicate(id, from, to, msg, second);
@@ -486,7 +592,15 @@ impl<N: Node> World<N> {
         self.next_msg += 1;
         self.stats.messages_duplicated += 1;
         self.record(TraceKind::Duplicate { id, of, deliver_at });
-        self.inflight.insert(Envelope { id, from, to, sent_at: self.now, deliver_at, held: false, msg });
+        self.inflight.insert(Envelope {
+            id,
+            from,
+            to,
+            sent_at: self.now,
+            deliver_at,
+            held: false,
+            msg,
+        });
         self.queue.push(deliver_at, Event::Deliver(id));
     }
 
@@ -505,7 +619,13 @@ impl<N: Node> World<N> {
             for c in 0..self.clients.len() {
                 if self.clients[c].load && self.clients[c].current.is_none() {
                     let at = self.now + self.rng.gen_range(lo..=hi);
-                    self.queue.push(at, Event::ClientWake { client: c, op: usize::MAX });
+                    self.queue.push(
+                        at,
+                        Event::ClientWake {
+                            client: c,
+                            op: usize::MAX,
+                        },
+                    );
                 }
             }
         }
@@ -527,7 +647,10 @@ impl<N: Node> World<N> {
         // One deadline timer per client, re-armed lazily: stale timers would crowd the queue.
         if !c.deadline_armed {
             c.deadline_armed = true;
-            self.queue.push(self.now + self.scenario.sim.clients.timeout_ms, Event::ClientDeadline { client });
+            self.queue.push(
+                self.now + self.scenario.sim.clients.timeout_ms,
+                Event::ClientDeadline { client },
+            );
         }
         self.send_attempt(client, idx);
     }
@@ -541,9 +664,20 @@ impl<N: Node> World<N> {
         c.attempts += 1;
         let node = c.target;
         let kv = self.history.ops[op].op.clone();
-        self.record(TraceKind::Invoke { client, op, node, kv: kv.clone() });
+        self.record(TraceKind::Invoke {
+            client,
+            op,
+            node,
+            kv: kv.clone(),
+        });
         let at = self.now + self.client_latency();
-        self.queue.push(at, Event::ClientArrive { node, req: Box::new(KvRequest { id: req, op: kv }) });
+        self.queue.push(
+            at,
+            Event::ClientArrive {
+                node,
+                req: Box::new(KvRequest { id: req, op: kv }),
+            },
+        );
     }
 
     fn client_wake(&mut self, client: ClientId, op: usize) -> bool {
@@ -552,7 +686,11 @@ impl<N: Node> World<N> {
             if !self.load_on || c.current.is_some() {
                 return false;
             }
-            let kv = c.next_op(&self.scenario.sim.clients, &mut self.rng, &mut self.op_counter);
+            let kv = c.next_op(
+                &self.scenario.sim.clients,
+                &mut self.rng,
+                &mut self.op_counter,
+            );
             self.start_op(client, kv);
             return true;
         }
@@ -564,18 +702,30 @@ impl<N: Node> World<N> {
     }
 
     fn client_reply(&mut self, node: NodeId, req: u64, reply: KvReply) -> bool {
-        let Some((client, op)) = self.requests.remove(&req) else { return false };
+        let Some((client, op)) = self.requests.remove(&req) else {
+            return false;
+        };
         let c = &self.clients[client];
         if c.current != Some(op) || c.attempt != Some(req) {
             return false; // an answer to an attempt the client gave up on
         }
-        self.record(TraceKind::Reply { client, op, node, reply: reply.clone() });
+        self.record(TraceKind::Reply {
+            client,
+            op,
+            node,
+            reply: reply.clone(),
+        });
         let n = self.nodes.len();
         match reply {
             KvReply::Ok { value } => {
                 self.believed_leader = node;
                 let kv = self.history.ops[op].op.clone();
-                self.clients[client].remember(&kv, &KvReply::Ok { value: value.clone() });
+                self.clients[client].remember(
+                    &kv,
+                    &KvReply::Ok {
+                        value: value.clone(),
+                    },
+                );
                 self.complete(client, op, Outcome::Ok { value }, false, Some(node));
             }
             KvReply::CasFailed => {
@@ -594,7 +744,8 @@ impl<N: Node> World<N> {
                     _ => (node + 1) % n,
                 };
                 let backoff = 10 * u64::from(c.attempts.min(10));
-                self.queue.push(self.now + backoff, Event::ClientWake { client, op });
+                self.queue
+                    .push(self.now + backoff, Event::ClientWake { client, op });
             }
         }
         true
@@ -612,12 +763,23 @@ impl<N: Node> World<N> {
         }
         self.record(TraceKind::Timeout { client, op });
         // With an attempt still unanswered the operation may have taken effect.
-        let outcome = if self.clients[client].attempt.is_some() { Outcome::Info } else { Outcome::Fail };
+        let outcome = if self.clients[client].attempt.is_some() {
+            Outcome::Info
+        } else {
+            Outcome::Fail
+        };
         self.complete(client, op, outcome, false, None);
         true
     }
 
-    fn complete(&mut self, client: ClientId, op: usize, outcome: Outcome, cas_failed: bool, node: Option<NodeId>) {
+    fn complete(
+        &mut self,
+        client: ClientId,
+        op: usize,
+        outcome: Outcome,
+        cas_failed: bool,
+        node: Option<NodeId>,
+    ) {
         let h = &mut self.history.ops[op];
         h.complete_t = Some(self.now);
         h.outcome = Some(outcome);
@@ -630,14 +792,22 @@ impl<N: Node> World<N> {
         if c.load && self.load_on {
             let (lo, hi) = self.scenario.sim.clients.think_ms;
             let at = self.now + self.rng.gen_range(lo..=hi);
-            self.queue.push(at, Event::ClientWake { client, op: usize::MAX });
+            self.queue.push(
+                at,
+                Event::ClientWake {
+                    client,
+                    op: usize::MAX,
+                },
+            );
         }
     }
 
     // ---- actions ----
 
     fn apply(&mut self, action: Action) {
-        self.record(TraceKind::Action { action: action.clone() });
+        self.record(TraceKind::Action {
+            action: action.clone(),
+        });
         let tick = self.scenario.sim.tick_ms;
         match action {
             Action::Crash { node } => {
@@ -662,7 +832,13 @@ impl<N: Node> World<N> {
                 self.epoch[node] += 1;
                 self.stats.restarts += 1;
                 self.call(node, |n, out| n.restart(out));
-                self.queue.push(self.now + tick, Event::Tick { node, epoch: self.epoch[node] });
+                self.queue.push(
+                    self.now + tick,
+                    Event::Tick {
+                        node,
+                        epoch: self.epoch[node],
+                    },
+                );
             }
             Action::Pause { node } => {
                 if self.status[node] == Status::Up {
@@ -684,8 +860,12 @@ impl<N: Node> World<N> {
             Action::Heal => self.net.heal(),
             Action::SetLink { from, to, link } => match (from, to) {
                 (Some(a), Some(b)) => self.net.set_link(a, b, link),
-                (Some(a), None) => (0..self.nodes.len()).for_each(|b| self.net.set_link(a, b, link)),
-                (None, Some(b)) => (0..self.nodes.len()).for_each(|a| self.net.set_link(a, b, link)),
+                (Some(a), None) => {
+                    (0..self.nodes.len()).for_each(|b| self.net.set_link(a, b, link))
+                }
+                (None, Some(b)) => {
+                    (0..self.nodes.len()).for_each(|a| self.net.set_link(a, b, link))
+                }
                 (None, None) => self.net.set_all_links(link),
             },
             Action::DropMessage { id } => self.drop_msg(id, DropReason::User),
@@ -693,7 +873,9 @@ impl<N: Node> World<N> {
                 if let Some(env) = self.inflight.get(id) {
                     let (from, to, msg) = (env.from, env.to, env.msg.clone());
                     let link = *self.net.link(from, to);
-                    let at = self.now + link.latency_ms as u64 + self.rng.gen_range(0..=link.jitter_ms) as u64;
+                    let at = self.now
+                        + link.latency_ms as u64
+                        + self.rng.gen_range(0..=link.jitter_ms) as u64;
                     self.duplicate(id, from, to, msg, at);
                 }
             }
@@ -710,7 +892,11 @@ impl<N: Node> World<N> {
             }
             Action::Request { node, op } => {
                 let n = self.nodes.len();
-                let mut c = Client::new(node.unwrap_or(self.believed_leader) % n, false, self.scenario.sim.clients.keys);
+                let mut c = Client::new(
+                    node.unwrap_or(self.believed_leader) % n,
+                    false,
+                    self.scenario.sim.clients.keys,
+                );
                 c.pinned = node.is_some();
                 self.clients.push(c);
                 self.start_op(self.clients.len() - 1, op);
@@ -726,7 +912,12 @@ impl<N: Node> World<N> {
                         Status::Up => {}
                     }
                 }
-                let held: Vec<MsgId> = self.inflight.values().filter(|e| e.held).map(|e| e.id).collect();
+                let held: Vec<MsgId> = self
+                    .inflight
+                    .values()
+                    .filter(|e| e.held)
+                    .map(|e| e.id)
+                    .collect();
                 held.into_iter().for_each(|id| self.release(id));
             }
         }
@@ -738,17 +929,27 @@ impl<N: Node> World<N> {
         }
         self.status[node] = Status::Up;
         self.epoch[node] += 1;
-        self.queue.push(self.now + self.scenario.sim.tick_ms, Event::Tick { node, epoch: self.epoch[node] });
+        self.queue.push(
+            self.now + self.scenario.sim.tick_ms,
+            Event::Tick {
+                node,
+                epoch: self.epoch[node],
+            },
+        );
         for d in std::mem::take(&mut self.deferred[node]) {
             match d {
                 Deferred::Msg(id) => self.queue.push(self.now, Event::Deliver(id)),
-                Deferred::Client(req) => self.queue.push(self.now, Event::ClientArrive { node, req }),
+                Deferred::Client(req) => {
+                    self.queue.push(self.now, Event::ClientArrive { node, req })
+                }
             }
         }
     }
 
     fn release(&mut self, id: MsgId) {
-        let Some(env) = self.inflight.get_mut(id).filter(|e| e.held) else { return };
+        let Some(env) = self.inflight.get_mut(id).filter(|e| e.held) else {
+            return;
+        };
         env.held = false;
         let overdue = env.deliver_at <= self.now;
         self.record(TraceKind::Release { id });
@@ -759,9 +960,18 @@ impl<N: Node> World<N> {
 }
 
 fn validate_action(a: &Action, n: usize) -> Result<(), String> {
-    let node = |i: &NodeId| if *i < n { Ok(()) } else { Err(format!("there is no node {i} (nodes are 0..{})", n - 1)) };
+    let node = |i: &NodeId| {
+        if *i < n {
+            Ok(())
+        } else {
+            Err(format!("there is no node {i} (nodes are 0..{})", n - 1))
+        }
+    };
     match a {
-        Action::Crash { node: i } | Action::Restart { node: i } | Action::Pause { node: i } | Action::Resume { node: i } => node(i),
+        Action::Crash { node: i }
+        | Action::Restart { node: i }
+        | Action::Pause { node: i }
+        | Action::Resume { node: i } => node(i),
         Action::Control { node: i, cmd } => {
             node(i)?;
             match cmd {
@@ -782,7 +992,11 @@ fn validate_action(a: &Action, n: usize) -> Result<(), String> {
         Action::Cut { from, to, .. } => {
             node(from)?;
             node(to)?;
-            if from == to { Err("a node cannot be cut from itself".into()) } else { Ok(()) }
+            if from == to {
+                Err("a node cannot be cut from itself".into())
+            } else {
+                Ok(())
+            }
         }
         Action::SetLink { from, to, link } => {
             from.iter().chain(to.iter()).try_for_each(node)?;
@@ -790,7 +1004,11 @@ fn validate_action(a: &Action, n: usize) -> Result<(), String> {
         }
         Action::Request { node: target, op } => {
             target.iter().try_for_each(node)?;
-            if op.key().is_empty() { Err("the key must not be empty".into()) } else { Ok(()) }
+            if op.key().is_empty() {
+                Err("the key must not be empty".into())
+            } else {
+                Ok(())
+            }
         }
         Action::Heal
         | Action::HealAll

@@ -12,7 +12,11 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
     let mut rng = Rng::seed_from_u64(seed ^ 0x5eed_fa17_5eed_fa17);
     let mut out = Vec::new();
     let mut t = start;
-    let at = |t: u64, action: Action| TimedAction { t, step: None, action };
+    let at = |t: u64, action: Action| TimedAction {
+        t,
+        step: None,
+        action,
+    };
     let normal = LinkConfig::default();
     loop {
         t += rng.gen_range(300..2_500);
@@ -29,7 +33,10 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
             // A supervisor restarting the process at once: the node is back within a round trip.
             8 => {
                 out.push(at(t, Action::Crash { node }));
-                out.push(at((t + rng.gen_range(5..100)).min(heal_at), Action::Restart { node }));
+                out.push(at(
+                    (t + rng.gen_range(5..100)).min(heal_at),
+                    Action::Restart { node },
+                ));
             }
             2 => {
                 out.push(at(t, Action::Pause { node }));
@@ -45,18 +52,69 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
             }
             5 if nodes > 1 => {
                 let to = (node + rng.gen_range(1..nodes)) % nodes;
-                out.push(at(t, Action::Cut { from: node, to, cut: true }));
-                out.push(at(until, Action::Cut { from: node, to, cut: false }));
+                out.push(at(
+                    t,
+                    Action::Cut {
+                        from: node,
+                        to,
+                        cut: true,
+                    },
+                ));
+                out.push(at(
+                    until,
+                    Action::Cut {
+                        from: node,
+                        to,
+                        cut: false,
+                    },
+                ));
             }
             6 => {
-                let link = LinkConfig { loss: rng.gen_range(0.05..0.4), duplicate: rng.gen_range(0.0..0.3), ..normal };
-                out.push(at(t, Action::SetLink { from: None, to: None, link }));
-                out.push(at(until, Action::SetLink { from: None, to: None, link: normal }));
+                let link = LinkConfig {
+                    loss: rng.gen_range(0.05..0.4),
+                    duplicate: rng.gen_range(0.0..0.3),
+                    ..normal
+                };
+                out.push(at(
+                    t,
+                    Action::SetLink {
+                        from: None,
+                        to: None,
+                        link,
+                    },
+                ));
+                out.push(at(
+                    until,
+                    Action::SetLink {
+                        from: None,
+                        to: None,
+                        link: normal,
+                    },
+                ));
             }
             _ => {
-                let link = LinkConfig { latency_ms: rng.gen_range(50..400), jitter_ms: rng.gen_range(0..300), reorder: true, ..normal };
-                out.push(at(t, Action::SetLink { from: Some(node), to: None, link }));
-                out.push(at(until, Action::SetLink { from: Some(node), to: None, link: normal }));
+                let link = LinkConfig {
+                    latency_ms: rng.gen_range(50..400),
+                    jitter_ms: rng.gen_range(0..300),
+                    reorder: true,
+                    ..normal
+                };
+                out.push(at(
+                    t,
+                    Action::SetLink {
+                        from: Some(node),
+                        to: None,
+                        link,
+                    },
+                ));
+                out.push(at(
+                    until,
+                    Action::SetLink {
+                        from: Some(node),
+                        to: None,
+                        link: normal,
+                    },
+                ));
             }
         }
     }

@@ -33,7 +33,10 @@ pub fn heal_time(time_ms: u64) -> u64 {
 }
 
 pub fn scenario(o: &RunOptions) -> Scenario<RaftConfig> {
-    let mut sim = SimConfig { nodes: o.nodes, ..SimConfig::default() };
+    let mut sim = SimConfig {
+        nodes: o.nodes,
+        ..SimConfig::default()
+    };
     sim.clients.load = true;
     sim.clients.count = 5;
     sim.clients.keys = 5;
@@ -96,7 +99,11 @@ pub fn run_raft(o: &RunOptions) -> Result<RunResult, String> {
     let mut leader: Option<(usize, u64)> = None;
     let mut leader_since = None;
     while world.now() < o.time_ms {
-        let now_leader = (0..o.nodes).map(|i| (i, world.role(i))).filter(|(_, r)| r.0 == "leader").max_by_key(|(_, r)| r.1).map(|(i, r)| (i, r.1));
+        let now_leader = (0..o.nodes)
+            .map(|i| (i, world.role(i)))
+            .filter(|(_, r)| r.0 == "leader")
+            .max_by_key(|(_, r)| r.1)
+            .map(|(i, r)| (i, r.1));
         if now_leader != leader {
             leader = now_leader;
             leader_since = now_leader.map(|_| world.now());
@@ -106,17 +113,35 @@ pub fn run_raft(o: &RunOptions) -> Result<RunResult, String> {
     let mut problems: Vec<Violation> = world.violations().to_vec();
     let verdict = linearizability::check(world.history());
     if !verdict.linearizable {
-        let f = verdict.failure.as_ref().expect("a failure explains a negative verdict");
-        let ops: Vec<String> = f.stuck.iter().take(6).map(|&i| describe_op(world.history(), i)).collect();
+        let f = verdict
+            .failure
+            .as_ref()
+            .expect("a failure explains a negative verdict");
+        let ops: Vec<String> = f
+            .stuck
+            .iter()
+            .take(6)
+            .map(|&i| describe_op(world.history(), i))
+            .collect();
         problems.push(Violation {
             t: o.time_ms,
             property: "linearizability".into(),
-            detail: format!("key {}: ordered {} of {} operations; cannot place {}", f.key, f.linearized, f.of, ops.join(", ")),
+            detail: format!(
+                "key {}: ordered {} of {} operations; cannot place {}",
+                f.key,
+                f.linearized,
+                f.of,
+                ops.join(", ")
+            ),
         });
     }
     if o.faults == Faults::Random {
         if let Err(detail) = liveness(&world, healed_at, leader_since, o.time_ms) {
-            problems.push(Violation { t: o.time_ms, property: "liveness".into(), detail });
+            problems.push(Violation {
+                t: o.time_ms,
+                property: "liveness".into(),
+                detail,
+            });
         }
     }
     let h = world.history();
@@ -137,7 +162,11 @@ pub fn run_raft(o: &RunOptions) -> Result<RunResult, String> {
         messages_dropped: st.messages_dropped,
         sim_ms: o.time_ms,
     };
-    Ok(RunResult { world, summary, problems })
+    Ok(RunResult {
+        world,
+        summary,
+        problems,
+    })
 }
 
 pub fn describe_op(h: &History, i: usize) -> String {
@@ -150,21 +179,40 @@ pub fn describe_op(h: &History, i: usize) -> String {
         Some(Outcome::Info) | None => "unknown".into(),
     };
     let end = op.complete_t.map_or("…".into(), |t| t.to_string());
-    format!("[client {} {} → {outcome}, {}..{} ms]", op.client, op.op, op.invoke_t, end)
+    format!(
+        "[client {} {} → {outcome}, {}..{} ms]",
+        op.client, op.op, op.invoke_t, end
+    )
 }
 
 /// After the faults heal, a leader must be elected and stay (early enough that clients had a
 /// full timeout left), and every operation invoked since it leads must succeed.
-fn liveness(world: &World<RaftNode>, healed_at: u64, leader_since: Option<u64>, end: u64) -> Result<(), String> {
+fn liveness(
+    world: &World<RaftNode>,
+    healed_at: u64,
+    leader_since: Option<u64>,
+    end: u64,
+) -> Result<(), String> {
     let timeout = world.scenario().sim.clients.timeout_ms;
     let from = match leader_since {
         Some(t) if t + timeout < end => t,
-        _ => return Err(format!("no stable leader within {} ms after the faults healed at {healed_at} ms", end - timeout - healed_at)),
+        _ => {
+            return Err(format!(
+                "no stable leader within {} ms after the faults healed at {healed_at} ms",
+                end - timeout - healed_at
+            ))
+        }
     };
     let h = world.history();
     for (i, op) in h.ops.iter().enumerate() {
-        if op.invoke_t >= from && op.invoke_t + timeout < end && !matches!(op.outcome, Some(Outcome::Ok { .. })) {
-            return Err(format!("a leader exists since {from} ms, yet {} did not succeed", describe_op(h, i)));
+        if op.invoke_t >= from
+            && op.invoke_t + timeout < end
+            && !matches!(op.outcome, Some(Outcome::Ok { .. }))
+        {
+            return Err(format!(
+                "a leader exists since {from} ms, yet {} did not succeed",
+                describe_op(h, i)
+            ));
         }
     }
     Ok(())

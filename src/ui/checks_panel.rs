@@ -5,7 +5,13 @@ use super::PanelProps;
 use crate::runner::describe_op;
 use yew::prelude::*;
 
-const PROPERTIES: [&str; 5] = ["election safety", "log matching", "leader completeness", "state-machine safety", "acknowledged write lost"];
+const PROPERTIES: [&str; 5] = [
+    "election safety",
+    "log matching",
+    "leader completeness",
+    "state-machine safety",
+    "acknowledged write lost",
+];
 
 #[function_component(ChecksPanel)]
 pub fn checks_panel(p: &PanelProps) -> Html {
@@ -15,10 +21,18 @@ pub fn checks_panel(p: &PanelProps) -> Html {
     let ok = violations.is_empty() && verdict.is_none_or(|v| v.linearizable);
     let lin = match verdict {
         None => html! { <li class="ok">{"linearizable: no operations yet"}</li> },
-        Some(v) if v.linearizable => html! { <li class="ok">{format!("✓ linearizable ({} operations)", v.ops)}</li> },
+        Some(v) if v.linearizable => {
+            html! { <li class="ok">{format!("✓ linearizable ({} operations)", v.ops)}</li> }
+        }
         Some(v) => {
             let f = v.failure.as_ref().expect("explained");
-            let ops = f.stuck.iter().take(4).map(|&i| describe_op(s.world.history(), i)).collect::<Vec<_>>().join(" · ");
+            let ops = f
+                .stuck
+                .iter()
+                .take(4)
+                .map(|&i| describe_op(s.world.history(), i))
+                .collect::<Vec<_>>()
+                .join(" · ");
             html! { <li class="bad">{format!("✗ NOT linearizable: key {}: cannot place {ops}", f.key)}</li> }
         }
     };

@@ -23,23 +23,43 @@ pub fn client_panel(p: &PanelProps) -> Html {
     let from_ref = use_node_ref();
     let target_ref = use_node_ref();
     let send_op = |kind: Kind| {
-        let (send, key_ref, value_ref, from_ref, target_ref) = (p.send.clone(), key_ref.clone(), value_ref.clone(), from_ref.clone(), target_ref.clone());
+        let (send, key_ref, value_ref, from_ref, target_ref) = (
+            p.send.clone(),
+            key_ref.clone(),
+            value_ref.clone(),
+            from_ref.clone(),
+            target_ref.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
-            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value().trim().to_string()).unwrap_or_default();
+            let read = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value().trim().to_string())
+                    .unwrap_or_default()
+            };
             let key = read(&key_ref);
             let value = read(&value_ref);
             if key.is_empty() || key.len() > 64 {
-                return send.emit(Msg::Notice(Some("Give a key of 1 to 64 characters.".into())));
+                return send.emit(Msg::Notice(Some(
+                    "Give a key of 1 to 64 characters.".into(),
+                )));
             }
             if kind != Kind::Get && value.len() > 256 {
-                return send.emit(Msg::Notice(Some("Values are at most 256 characters.".into())));
+                return send.emit(Msg::Notice(Some(
+                    "Values are at most 256 characters.".into(),
+                )));
             }
             let op = match kind {
                 Kind::Put => KvOp::Put { key, value },
                 Kind::Get => KvOp::Get { key },
-                Kind::Cas => KvOp::Cas { key, from: read(&from_ref), to: value },
+                Kind::Cas => KvOp::Cas {
+                    key,
+                    from: read(&from_ref),
+                    to: value,
+                },
             };
-            let node = target_ref.cast::<HtmlSelectElement>().and_then(|s| s.value().parse::<usize>().ok());
+            let node = target_ref
+                .cast::<HtmlSelectElement>()
+                .and_then(|s| s.value().parse::<usize>().ok());
             send.emit(Msg::Act(Action::Request { node, op }));
         })
     };
@@ -54,7 +74,9 @@ pub fn client_panel(p: &PanelProps) -> Html {
             Some(Outcome::Fail) => ("failed".to_string(), "fail"),
             Some(Outcome::Info) => ("timed out (unknown)".to_string(), "info"),
         };
-        let latency = op.complete_t.map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
+        let latency = op
+            .complete_t
+            .map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
         html! {
             <tr key={i} class={class} data-op={i.to_string()} data-outcome={class}>
                 <td>{format!("c{}", op.client)}</td><td>{op.op.to_string()}</td><td>{text}</td>
@@ -70,7 +92,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
                 <input ref={from_ref.clone()} size="4" placeholder="cas from" data-field="from" />
                 <input ref={value_ref.clone()} size="4" value="1" placeholder="value" data-field="value" />
                 <select ref={target_ref.clone()} data-field="target">
-                    <option value="leader">{"via leader"}</option>
+                    <option value="leader" selected=true>{"via leader"}</option>
                     { for (0..n).map(|i| html! { <option value={i.to_string()}>{format!("to n{i}")}</option> }) }
                 </select>
             </div>

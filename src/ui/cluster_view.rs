@@ -24,7 +24,11 @@ fn arc(x: f64, y: f64, r: f64, f: f64) -> String {
     let f = f.clamp(0.0, 0.9999);
     let a = std::f64::consts::TAU * f - std::f64::consts::FRAC_PI_2;
     let (ex, ey) = (x + r * a.cos(), y + r * a.sin());
-    format!("M {x:.1} {:.1} A {r:.1} {r:.1} 0 {} 1 {ex:.1} {ey:.1}", y - r, u8::from(f > 0.5))
+    format!(
+        "M {x:.1} {:.1} A {r:.1} {r:.1} 0 {} 1 {ex:.1} {ey:.1}",
+        y - r,
+        u8::from(f > 0.5)
+    )
 }
 
 #[function_component(ClusterView)]
@@ -34,10 +38,12 @@ pub fn cluster_view(p: &PanelProps) -> Html {
     let n = w.node_count();
     let r = node_radius(n);
     let net = w.network();
-    let select = |sel: Selection| p.send.reform(move |e: MouseEvent| {
-        e.stop_propagation();
-        Msg::Select(sel)
-    });
+    let select = |sel: Selection| {
+        p.send.reform(move |e: MouseEvent| {
+            e.stop_propagation();
+            Msg::Select(sel)
+        })
+    };
 
     let links = (0..n).flat_map(|a| ((a + 1)..n).map(move |b| (a, b))).map(|(a, b)| {
         let ((x1, y1), (x2, y2)) = (node_pos(a, n), node_pos(b, n));

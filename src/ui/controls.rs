@@ -18,9 +18,17 @@ pub fn top_bar(p: &PanelProps) -> Html {
     let prevote_ref = use_node_ref();
 
     let new_run = {
-        let (send, seed_ref, nodes_ref, prevote_ref) = (send.clone(), seed_ref.clone(), nodes_ref.clone(), prevote_ref.clone());
+        let (send, seed_ref, nodes_ref, prevote_ref) = (
+            send.clone(),
+            seed_ref.clone(),
+            nodes_ref.clone(),
+            prevote_ref.clone(),
+        );
         Callback::from(move |_| {
-            let seed_text = seed_ref.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let seed_text = seed_ref
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
             let seed = match seed_text.trim() {
                 "" => share::random_seed(),
                 t => match t.parse::<u64>() {
@@ -28,10 +36,15 @@ pub fn top_bar(p: &PanelProps) -> Html {
                     Err(_) => return send.emit(Msg::Notice(Some(format!("The seed must be a whole number (got {t:?}); the current run is unchanged.")))),
                 },
             };
-            let nodes = nodes_ref.cast::<HtmlSelectElement>().and_then(|s| s.value().parse().ok()).unwrap_or(5);
+            let nodes = nodes_ref
+                .cast::<HtmlSelectElement>()
+                .and_then(|s| s.value().parse().ok())
+                .unwrap_or(5);
             let mut scenario = default_scenario(seed);
             scenario.sim.nodes = nodes;
-            let safer = prevote_ref.cast::<HtmlInputElement>().is_some_and(|c| c.checked());
+            let safer = prevote_ref
+                .cast::<HtmlInputElement>()
+                .is_some_and(|c| c.checked());
             scenario.protocol.pre_vote = safer;
             scenario.protocol.check_quorum = safer;
             send.emit(Msg::Reset(scenario));
@@ -42,6 +55,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
         Msg::SetSpeed(v.parse().unwrap_or(0.25))
     });
     let on_seek = send.reform(|e: InputEvent| {
+        super::measure_start("seek");
         let v = e.target_unchecked_into::<HtmlInputElement>().value();
         Msg::Seek(v.parse::<f64>().unwrap_or(0.0) as u64)
     });
@@ -49,11 +63,17 @@ pub fn top_bar(p: &PanelProps) -> Html {
         let send = send.clone();
         let link = share::share_link(p.model.session.borrow().world.scenario());
         Callback::from(move |_| {
-            let _ = gloo::utils::window().location().set_hash(link.split_once('#').map_or("", |(_, h)| h));
+            // replaceState, not location.hash: a hashchange would restart the run from the link.
+            if let Ok(history) = gloo::utils::window().history() {
+                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+            }
             send.emit(Msg::Notice(Some("The address bar now holds a link that replays this run exactly (seed, settings and every action). Copy it to share.".into())));
         })
     };
-    let speed_value = SPEEDS.iter().min_by(|a, b| (a.0 - s.speed).abs().total_cmp(&(b.0 - s.speed).abs())).map_or(0.25, |x| x.0);
+    let speed_value = SPEEDS
+        .iter()
+        .min_by(|a, b| (a.0 - s.speed).abs().total_cmp(&(b.0 - s.speed).abs()))
+        .map_or(0.25, |x| x.0);
 
     html! {
         <header class="topbar">
@@ -75,7 +95,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
             <div class="group timeline">
                 <input type="range" data-action="timeline" min="0" max={s.horizon.max(1).to_string()} step="1"
                     value={s.now().to_string()} oninput={on_seek} title="Drag back to any earlier moment: the run is replayed exactly" />
-                <span class="clock" data-time={s.now().to_string()}>{format_time(s.now())}</span>
+                <span class="clock" data-time={s.now().to_string()} data-visible={s.world.visible_events().to_string()} data-horizon={s.horizon.to_string()}>{format_time(s.now())}</span>
             </div>
             <div class="group">
                 <label>{"seed "}<input ref={seed_ref} class="seed" placeholder={s.seed().to_string()} size="8" /></label>

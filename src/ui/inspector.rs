@@ -20,14 +20,25 @@ pub fn inspector(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
     let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
     let body = match s.selected {
-        Selection::None => html! { <p class="hint">{"Click a node, a message in flight or a link to inspect it."}</p> },
+        Selection::None => {
+            html! { <p class="hint">{"Click a node, a message in flight or a link to inspect it."}</p> }
+        }
         Selection::Node(i) => node(&s, i, &act),
         Selection::Message(id) => match s.world.message(id) {
-            None => html! { <p class="hint">{format!("Message {id} is no longer in flight (delivered or dropped).")}</p> },
+            None => {
+                html! { <p class="hint">{format!("Message {id} is no longer in flight (delivered or dropped).")}</p> }
+            }
             Some(env) => {
                 let mut rows = RaftNode::describe(&env.msg);
                 rows.push(("sent at".into(), format!("{} ms", env.sent_at)));
-                rows.push(("due at".into(), format!("{} ms{}", env.deliver_at, if env.held { " (held)" } else { "" })));
+                rows.push((
+                    "due at".into(),
+                    format!(
+                        "{} ms{}",
+                        env.deliver_at,
+                        if env.held { " (held)" } else { "" }
+                    ),
+                ));
                 html! {
                     <>
                         <h3>{format!("Message {id}: n{} → n{}", env.from, env.to)}</h3>
@@ -45,7 +56,9 @@ pub fn inspector(p: &PanelProps) -> Html {
                 }
             }
         },
-        Selection::Link(a, b) => html! { <LinkInspector model={p.model.clone()} send={p.send.clone()} a={a} b={b} /> },
+        Selection::Link(a, b) => {
+            html! { <LinkInspector model={p.model.clone()} send={p.send.clone()} a={a} b={b} /> }
+        }
     };
     html! { <section class="panel inspector" data-panel="inspector"><h2>{"Inspector"}</h2>{body}</section> }
 }
@@ -61,10 +74,20 @@ fn node(s: &Session, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> 
     ];
     rows.extend(v.details.iter().cloned());
     if let Some((left, total)) = v.election_timer {
-        rows.push(("election timeout".into(), format!("{left} of {total} ticks left")));
+        rows.push((
+            "election timeout".into(),
+            format!("{left} of {total} ticks left"),
+        ));
     }
-    let kv = v.kv.iter().map(|(k, val)| format!("{k}={val}")).collect::<Vec<_>>().join("  ");
-    rows.push(("state machine".into(), if kv.is_empty() { "(empty)".into() } else { kv }));
+    let kv =
+        v.kv.iter()
+            .map(|(k, val)| format!("{k}={val}"))
+            .collect::<Vec<_>>()
+            .join("  ");
+    rows.push((
+        "state machine".into(),
+        if kv.is_empty() { "(empty)".into() } else { kv },
+    ));
     let up = status == Status::Up;
     html! {
         <>
@@ -111,16 +134,34 @@ fn link_inspector(p: &LinkProps) -> Html {
     let apply = {
         let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
         Callback::from(move |_: MouseEvent| {
-            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let read = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
             let latency = read(&latency_ref).trim().parse::<u32>();
             let loss = read(&loss_ref).trim().parse::<f64>();
             match (latency, loss) {
                 (Ok(l), Ok(x)) if l <= 10_000 && (0.0..=100.0).contains(&x) => {
-                    let link = LinkConfig { latency_ms: l, loss: x / 100.0, ..cfg };
-                    send.emit(Msg::Act(Action::SetLink { from: Some(a), to: Some(b), link }));
-                    send.emit(Msg::Act(Action::SetLink { from: Some(b), to: Some(a), link }));
+                    let link = LinkConfig {
+                        latency_ms: l,
+                        loss: x / 100.0,
+                        ..cfg
+                    };
+                    send.emit(Msg::Act(Action::SetLink {
+                        from: Some(a),
+                        to: Some(b),
+                        link,
+                    }));
+                    send.emit(Msg::Act(Action::SetLink {
+                        from: Some(b),
+                        to: Some(a),
+                        link,
+                    }));
                 }
-                _ => send.emit(Msg::Notice(Some("Latency must be 0–10000 ms and loss 0–100 %; nothing was changed.".into()))),
+                _ => send.emit(Msg::Notice(Some(
+                    "Latency must be 0–10000 ms and loss 0–100 %; nothing was changed.".into(),
+                ))),
             }
         })
     };
@@ -128,8 +169,16 @@ fn link_inspector(p: &LinkProps) -> Html {
     let both = move |c: bool| {
         let send = send.clone();
         Callback::from(move |_: MouseEvent| {
-            send.emit(Msg::Act(Action::Cut { from: a, to: b, cut: c }));
-            send.emit(Msg::Act(Action::Cut { from: b, to: a, cut: c }));
+            send.emit(Msg::Act(Action::Cut {
+                from: a,
+                to: b,
+                cut: c,
+            }));
+            send.emit(Msg::Act(Action::Cut {
+                from: b,
+                to: a,
+                cut: c,
+            }));
         })
     };
     let act = |x: Action| p.send.reform(move |_| Msg::Act(x.clone()));

@@ -23,6 +23,33 @@ use yew::prelude::*;
 thread_local! {
     /// The seed of the run on screen, for the crash banner.
     static SEED: Cell<u64> = const { Cell::new(0) };
+    /// A measurement in progress: what, and when it started (performance.now()).
+    static MEASURING: Cell<Option<(&'static str, f64)>> = const { Cell::new(None) };
+}
+
+/// Performance probes, active only when the page defines `window.__labPerf = {}` (the
+/// measurement script does): the script time from an input (an animation frame, a timeline
+/// drag) until its render is done, appended to `__labPerf[kind]`.
+fn perf_log() -> Option<js_sys::Object> {
+    js_sys::Reflect::get(&gloo::utils::window(), &"__labPerf".into()).ok()?.dyn_into().ok()
+}
+
+pub fn measure_start(kind: &'static str) {
+    if perf_log().is_some() {
+        let now = gloo::utils::window().performance().map_or(0.0, |p| p.now());
+        MEASURING.with(|m| m.set(Some((kind, now))));
+    }
+}
+
+fn measure_end() {
+    let Some((kind, start)) = MEASURING.with(|m| m.take()) else { return };
+    let (Some(log), Some(perf)) = (perf_log(), gloo::utils::window().performance()) else { return };
+    let list = js_sys::Reflect::get(&log, &kind.into()).ok().and_then(|l| l.dyn_into::<js_sys::Array>().ok()).unwrap_or_else(|| {
+        let a = js_sys::Array::new();
+        let _ = js_sys::Reflect::set(&log, &kind.into(), &a);
+        a
+    });
+    list.push(&(perf.now() - start).into());
 }
 
 /// Props every panel takes: the shared model and a way to send messages to it.
@@ -33,7 +60,13 @@ pub struct PanelProps {
 }
 
 /// A button with a stable `data-action` hook for tests.
-pub fn action_button(label: &str, action: &str, title: &str, onclick: Callback<MouseEvent>, disabled: bool) -> Html {
+pub fn action_button(
+    label: &str,
+    action: &str,
+    title: &str,
+    onclick: Callback<MouseEvent>,
+    disabled: bool,
+) -> Html {
     html! {
         <button data-action={action.to_string()} title={title.to_string()} {onclick} {disabled}>{label}</button>
     }
@@ -42,6 +75,7 @@ pub fn action_button(label: &str, action: &str, title: &str, onclick: Callback<M
 fn animation_loop(send: Callback<Msg>, slot: Rc<RefCell<Option<AnimationFrame>>>) {
     let next = slot.clone();
     *slot.borrow_mut() = Some(request_animation_frame(move |ts| {
+        measure_start("frame");
         send.emit(Msg::Frame(ts));
         animation_loop(send, next);
     }));
@@ -52,7 +86,8 @@ fn app() -> Html {
     let model = use_reducer(|| {
         let (scenario, notice) = share::scenario_from_location();
         let mut session = Session::new(scenario).unwrap_or_else(|e| {
-            let mut s = Session::new(session::default_scenario(1)).expect("the default scenario is valid");
+            let mut s =
+                Session::new(session::default_scenario(1)).expect("the default scenario is valid");
             s.notice = Some(e);
             s
         });
@@ -83,11 +118,30 @@ fn app() -> Html {
         });
     }
     {
+        // A link pasted into this tab's address bar opens that run.
+        let send = send.clone();
+        use_effect_with((), move |_| {
+            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                let (scenario, notice) = share::scenario_from_location();
+                send.emit(Msg::Reset(scenario));
+                send.emit(Msg::Notice(notice));
+            });
+            move || drop(listener)
+        });
+    }
+    {
         let send = send.clone();
         use_effect_with((), move |_| {
             let listener = EventListener::new(&gloo::utils::document(), "keydown", move |e| {
-                let Some(e) = e.dyn_ref::<KeyboardEvent>() else { return };
-                let typing = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+                let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                let typing = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| {
+                        matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+                    });
                 if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }
@@ -108,7 +162,13 @@ fn app() -> Html {
         });
     }
 
-    let props = PanelProps { model: Rc::new((*model).clone()), send };
+    // Runs after every render: closes a measurement started by an input.
+    use_effect(measure_end);
+
+    let props = PanelProps {
+        model: Rc::new((*model).clone()),
+        send,
+    };
     let s = model.session.borrow();
     html! {
         <div class="app">
@@ -156,6 +216,8 @@ fn install_panic_hook() {
 
 pub fn run() {
     install_panic_hook();
-    let root = gloo::utils::document().get_element_by_id("app").expect("index.html has #app");
+    let root = gloo::utils::document()
+        .get_element_by_id("app")
+        .expect("index.html has #app");
     yew::Renderer::<App>::with_root(root).render();
 }

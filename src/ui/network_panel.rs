@@ -10,24 +10,39 @@ use yew::prelude::*;
 pub fn network_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
     let n = s.world.node_count();
-    let leader = s.views.iter().enumerate().filter(|(_, v)| v.role == "leader").max_by_key(|(_, v)| v.term).map(|(i, _)| i);
+    let leader = s
+        .views
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.role == "leader")
+        .max_by_key(|(_, v)| v.term)
+        .map(|(i, _)| i);
     let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
 
-    let isolate = leader.map(|l| Action::Partition { groups: vec![vec![l], (0..n).filter(|&i| i != l).collect()] });
+    let isolate = leader.map(|l| Action::Partition {
+        groups: vec![vec![l], (0..n).filter(|&i| i != l).collect()],
+    });
     // Minority side: the leader (if any) and the nodes after it; the rest form the majority.
     let split = {
         let start = leader.unwrap_or(0);
         let minority: Vec<usize> = (0..(n - 1) / 2).map(|k| (start + k) % n).collect();
         let majority: Vec<usize> = (0..n).filter(|i| !minority.contains(i)).collect();
-        Action::Partition { groups: vec![minority, majority] }
+        Action::Partition {
+            groups: vec![minority, majority],
+        }
     };
-    let groups_ref = use_memo((), |_| (0..9).map(|_| NodeRef::default()).collect::<Vec<_>>());
+    let groups_ref = use_memo((), |_| {
+        (0..9).map(|_| NodeRef::default()).collect::<Vec<_>>()
+    });
     let apply_groups = {
         let (send, refs) = (p.send.clone(), groups_ref.clone());
         Callback::from(move |_: MouseEvent| {
             let mut groups = vec![Vec::new(); 3];
             for (i, r) in refs.iter().take(n).enumerate() {
-                let g = r.cast::<HtmlSelectElement>().and_then(|s| s.value().parse::<usize>().ok()).unwrap_or(0);
+                let g = r
+                    .cast::<HtmlSelectElement>()
+                    .and_then(|s| s.value().parse::<usize>().ok())
+                    .unwrap_or(0);
                 groups[g.min(2)].push(i);
             }
             groups.retain(|g| !g.is_empty());
@@ -41,7 +56,11 @@ pub fn network_panel(p: &PanelProps) -> Html {
     let set_network = {
         let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
         Callback::from(move |_: MouseEvent| {
-            let read = |r: &NodeRef| r.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let read = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
             match (read(&latency_ref).trim().parse::<u32>(), read(&loss_ref).trim().parse::<f64>()) {
                 (Ok(l), Ok(x)) if l <= 10_000 && (0.0..=100.0).contains(&x) => {
                     let link = LinkConfig { latency_ms: l, loss: x / 100.0, ..base };
@@ -64,7 +83,7 @@ pub fn network_panel(p: &PanelProps) -> Html {
                 { for (0..n).map(|i| html! {
                     <label>{format!("n{i} ")}
                         <select ref={groups_ref[i].clone()} data-group={i.to_string()}>
-                            <option value="0">{"A"}</option><option value="1">{"B"}</option><option value="2">{"C"}</option>
+                            <option value="0" selected=true>{"A"}</option><option value="1">{"B"}</option><option value="2">{"C"}</option>
                         </select>
                     </label>
                 }) }

@@ -19,7 +19,15 @@ pub enum Selection {
     Link(NodeId, NodeId),
 }
 
-pub const SPEEDS: [(f64, &str); 7] = [(1.0, "1x"), (0.5, "1/2x"), (0.25, "1/4x"), (0.1, "1/10x"), (0.05, "1/20x"), (0.01, "1/100x"), (0.001, "1/1000x")];
+pub const SPEEDS: [(f64, &str); 7] = [
+    (1.0, "1x"),
+    (0.5, "1/2x"),
+    (0.25, "1/4x"),
+    (0.1, "1/10x"),
+    (0.05, "1/20x"),
+    (0.01, "1/100x"),
+    (0.001, "1/1000x"),
+];
 
 pub struct Session {
     pub world: Lab,
@@ -79,7 +87,20 @@ impl Session {
     pub fn new(scenario: Scenario<RaftConfig>) -> Result<Self, String> {
         let world = World::new(scenario)?;
         let views = (0..world.node_count()).map(|i| world.view(i)).collect();
-        Ok(Session { world, views, vt: 0.0, horizon: 0, playing: true, speed: 0.25, last_frame: None, selected: Selection::None, notice: None, help: false, verdict: None, seen_problems: 0 })
+        Ok(Session {
+            world,
+            views,
+            vt: 0.0,
+            horizon: 0,
+            playing: true,
+            speed: 0.25,
+            last_frame: None,
+            selected: Selection::None,
+            notice: None,
+            help: false,
+            verdict: None,
+            seen_problems: 0,
+        })
     }
 
     pub fn now(&self) -> u64 {
@@ -92,7 +113,8 @@ impl Session {
 
     /// Safety violations plus a failed linearizability verdict.
     pub fn problems(&self) -> usize {
-        self.world.violations().len() + usize::from(self.verdict.as_ref().is_some_and(|(_, v)| !v.linearizable))
+        self.world.violations().len()
+            + usize::from(self.verdict.as_ref().is_some_and(|(_, v)| !v.linearizable))
     }
 
     pub fn update(&mut self, msg: Msg) {
@@ -106,7 +128,9 @@ impl Session {
                     return;
                 }
                 // A long gap (tab hidden, debugger) must not turn into a jump in virtual time.
-                let dt = self.last_frame.map_or(0.0, |last| (wall - last).clamp(0.0, 100.0));
+                let dt = self
+                    .last_frame
+                    .map_or(0.0, |last| (wall - last).clamp(0.0, 100.0));
                 self.last_frame = Some(wall);
                 self.vt += dt * self.speed;
                 self.world.run_until(self.vt as u64);
@@ -141,7 +165,14 @@ impl Session {
                 let limit = self.world.now() + 60_000;
                 let interesting = |w: &Lab| {
                     w.trace()[start_len..].iter().any(|e| {
-                        matches!(&e.kind, crate::engine::TraceKind::Note { note: crate::protocols::raft::RaftNote::Role { role: "leader", .. } | crate::protocols::raft::RaftNote::Acked { .. }, .. })
+                        matches!(
+                            &e.kind,
+                            crate::engine::TraceKind::Note {
+                                note: crate::protocols::raft::RaftNote::Role { role: "leader", .. }
+                                    | crate::protocols::raft::RaftNote::Acked { .. },
+                                ..
+                            }
+                        )
                     })
                 };
                 while self.world.now() < limit && !interesting(&self.world) && self.world.step() {}
@@ -170,7 +201,9 @@ impl Session {
         self.vt = self.vt.max(self.world.now() as f64);
         self.horizon = self.horizon.max(self.world.now());
         self.refresh_verdict();
-        self.views = (0..self.world.node_count()).map(|i| self.world.view(i)).collect();
+        self.views = (0..self.world.node_count())
+            .map(|i| self.world.view(i))
+            .collect();
         if self.problems() > self.seen_problems {
             self.seen_problems = self.problems();
             self.playing = false;
@@ -196,7 +229,13 @@ impl Session {
     }
 
     fn refresh_verdict(&mut self) {
-        let done = self.world.history().ops.iter().filter(|o| o.outcome.is_some()).count();
+        let done = self
+            .world
+            .history()
+            .ops
+            .iter()
+            .filter(|o| o.outcome.is_some())
+            .count();
         let checked = self.verdict.as_ref().map(|(n, _)| *n);
         // While playing, re-check every few operations, not every frame.
         if checked == Some(done) || (self.playing && checked.is_some_and(|n| done < n + 8)) {
@@ -216,7 +255,10 @@ pub struct Model {
 
 impl Model {
     pub fn new(session: Session) -> Self {
-        Model { session: Rc::new(RefCell::new(session)), version: 0 }
+        Model {
+            session: Rc::new(RefCell::new(session)),
+            version: 0,
+        }
     }
 }
 
@@ -230,6 +272,9 @@ impl Reducible for Model {
     type Action = Msg;
     fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
         self.session.borrow_mut().update(msg);
-        Rc::new(Model { session: self.session.clone(), version: self.version + 1 })
+        Rc::new(Model {
+            session: self.session.clone(),
+            version: self.version + 1,
+        })
     }
 }

@@ -11,16 +11,29 @@ pub fn parse_hash(hash: &str, fallback_seed: u64) -> Result<Option<Scenario<Raft
         return Ok(None);
     }
     if let Some(encoded) = hash.strip_prefix("s=") {
-        let json = js_sys::decode_uri_component(encoded).ok().and_then(|s| s.as_string()).ok_or("the link is not properly encoded")?;
-        return serde_json::from_str(&json).map(Some).map_err(|e| format!("the shared session is not valid: {e}"));
+        let json = js_sys::decode_uri_component(encoded)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or("the link is not properly encoded")?;
+        return serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| format!("the shared session is not valid: {e}"));
     }
     let mut scenario = default_scenario(fallback_seed);
     for part in hash.split('&') {
-        let (k, v) = part.split_once('=').ok_or_else(|| format!("unrecognised link part {part:?}"))?;
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("unrecognised link part {part:?}"))?;
         match k {
-            "seed" => scenario.seed = v.parse().map_err(|_| format!("seed must be a whole number, got {v:?}"))?,
+            "seed" => {
+                scenario.seed = v
+                    .parse()
+                    .map_err(|_| format!("seed must be a whole number, got {v:?}"))?
+            }
             "nodes" => {
-                let n: usize = v.parse().map_err(|_| format!("nodes must be a whole number, got {v:?}"))?;
+                let n: usize = v
+                    .parse()
+                    .map_err(|_| format!("nodes must be a whole number, got {v:?}"))?;
                 if !(3..=9).contains(&n) {
                     return Err(format!("nodes must be between 3 and 9, got {n}"));
                 }
@@ -44,13 +57,25 @@ pub fn scenario_from_location() -> (Scenario<RaftConfig>, Option<String>) {
     match parse_hash(hash, random_seed()) {
         Ok(Some(s)) => (s, None),
         Ok(None) => (default_scenario(random_seed()), None),
-        Err(e) => (default_scenario(random_seed()), Some(format!("Could not open the link ({e}); started a new run instead."))),
+        Err(e) => (
+            default_scenario(random_seed()),
+            Some(format!(
+                "Could not open the link ({e}); started a new run instead."
+            )),
+        ),
     }
 }
 
 pub fn share_link(scenario: &Scenario<RaftConfig>) -> String {
     let json = serde_json::to_string(scenario).expect("scenarios serialize");
     let loc = gloo::utils::window().location();
-    let base = format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
-    format!("{base}#s={}", String::from(js_sys::encode_uri_component(&json)))
+    let base = format!(
+        "{}{}",
+        loc.origin().unwrap_or_default(),
+        loc.pathname().unwrap_or_default()
+    );
+    format!(
+        "{base}#s={}",
+        String::from(js_sys::encode_uri_component(&json))
+    )
 }

@@ -42,7 +42,11 @@ impl Drain for Capture {
         let mut line = record.msg().to_string();
         let _ = record.kv().serialize(record, &mut Fields(&mut line));
         let _ = values.serialize(record, &mut Fields(&mut line));
-        self.0 .0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+        self.0
+             .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(line);
         Ok(())
     }
 }

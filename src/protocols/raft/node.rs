@@ -3,12 +3,14 @@
 
 use super::library_log::LogBuffer;
 use crate::check::raft_safety::RaftMonitor;
-use crate::engine::{Control, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node, NodeId, NodeView, Outbox, Rng};
+use crate::engine::{
+    Control, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node, NodeId, NodeView, Outbox, Rng,
+};
 use protobuf::Message as _;
 use raft::eraftpb::{ConfChange, ConfChangeV2, Entry, EntryType, Message, MessageType, Snapshot};
 use raft::prelude::ConfState;
-use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
 use raft::storage::MemStorage;
+use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
@@ -48,7 +50,14 @@ pub struct RaftConfig {
 
 impl Default for RaftConfig {
     fn default() -> Self {
-        RaftConfig { election_tick: 10, heartbeat_tick: 2, pre_vote: false, check_quorum: false, read_mode: ReadMode::Safe, bug: None }
+        RaftConfig {
+            election_tick: 10,
+            heartbeat_tick: 2,
+            pre_vote: false,
+            check_quorum: false,
+            read_mode: ReadMode::Safe,
+            bug: None,
+        }
     }
 }
 
@@ -57,12 +66,24 @@ impl Default for RaftConfig {
 #[serde(tag = "note", rename_all = "kebab-case")]
 pub enum RaftNote {
     /// Role or term changed.
-    Role { term: u64, role: &'static str, leader: Option<NodeId> },
+    Role {
+        term: u64,
+        role: &'static str,
+        leader: Option<NodeId>,
+    },
     /// Entries written to the disk from `first` on (anything after them is truncated).
-    Persisted { first: u64, entries: Vec<(u64, u64)> },
+    Persisted {
+        first: u64,
+        entries: Vec<(u64, u64)>,
+    },
     /// An entry applied to the state machine: index, term and a digest of its data, and the
     /// applying node's current term (the entry was committed in that term or before).
-    Applied { index: u64, term: u64, digest: u64, node_term: u64 },
+    Applied {
+        index: u64,
+        term: u64,
+        digest: u64,
+        node_term: u64,
+    },
     /// A client was told its write at (index, term) succeeded.
     Acked { index: u64, term: u64 },
     /// A line raft-rs logged.
@@ -116,7 +137,9 @@ fn role_name(r: StateRole) -> &'static str {
 
 /// FNV-1a: a stable digest of entry data, the same on every platform.
 pub(crate) fn digest(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 impl RaftNode {
@@ -141,7 +164,8 @@ impl RaftNode {
             applied: 0,
             ..Default::default()
         };
-        let raw = RawNode::new(&config, self.disk.clone(), &self.logs.logger()).expect("a valid raft config");
+        let raw = RawNode::new(&config, self.disk.clone(), &self.logs.logger())
+            .expect("a valid raft config");
         self.raw = Some(raw);
         self.last_role = (0, StateRole::Follower);
         self.new_timeout(out);
@@ -163,7 +187,11 @@ impl RaftNode {
         let leader = node_id(raw.raft.leader_id);
         if now_role != self.last_role {
             self.last_role = now_role;
-            out.note(RaftNote::Role { term: now_role.0, role: role_name(now_role.1), leader });
+            out.note(RaftNote::Role {
+                term: now_role.0,
+                role: role_name(now_role.1),
+                leader,
+            });
             self.new_timeout(out);
             if now_role.1 != StateRole::Leader {
                 // Pending reads can no longer be confirmed by this node: they surely had no effect.
@@ -175,7 +203,10 @@ impl RaftNode {
         }
         self.ready_loop(out);
         let raw = self.raw.as_mut().expect("checked above");
-        if !self.unissued_reads.is_empty() && raw.raft.state == StateRole::Leader && raw.raft.commit_to_current_term() {
+        if !self.unissued_reads.is_empty()
+            && raw.raft.state == StateRole::Leader
+            && raw.raft.commit_to_current_term()
+        {
             for req in self.unissued_reads.drain(..) {
                 raw.read_index(req.to_le_bytes().to_vec());
             }
@@ -202,8 +233,18 @@ impl RaftNode {
             self.apply_entries(committed, out);
             if !rd.entries().is_empty() {
                 let first = rd.entries()[0].index;
-                out.note(RaftNote::Persisted { first, entries: rd.entries().iter().map(|e| (e.term, digest(&e.data))).collect() });
-                self.disk.wl().append(rd.entries()).expect("append to the disk");
+                out.note(RaftNote::Persisted {
+                    first,
+                    entries: rd
+                        .entries()
+                        .iter()
+                        .map(|e| (e.term, digest(&e.data)))
+                        .collect(),
+                });
+                self.disk
+                    .wl()
+                    .append(rd.entries())
+                    .expect("append to the disk");
             }
             if let Some(hs) = rd.hs() {
                 self.disk.wl().set_hardstate(hs.clone());
@@ -220,7 +261,12 @@ impl RaftNode {
             self.apply_entries(light.take_committed_entries(), out);
             self.raw.as_mut().expect("checked").advance_apply();
             for rs in reads {
-                let req = u64::from_le_bytes(rs.request_ctx.get(..8).and_then(|b| b.try_into().ok()).unwrap_or_default());
+                let req = u64::from_le_bytes(
+                    rs.request_ctx
+                        .get(..8)
+                        .and_then(|b| b.try_into().ok())
+                        .unwrap_or_default(),
+                );
                 if let Some(op) = self.pending_reads.remove(&req) {
                     self.ready_reads.push((rs.index, req, op));
                 }
@@ -243,7 +289,10 @@ impl RaftNode {
             self.kv.data = data.into_iter().collect();
         }
         self.applied = index;
-        self.disk.wl().apply_snapshot(snap).expect("apply snapshot to the disk");
+        self.disk
+            .wl()
+            .apply_snapshot(snap)
+            .expect("apply snapshot to the disk");
     }
 
     fn apply_entries(&mut self, entries: Vec<Entry>, out: &mut Out) {
@@ -253,16 +302,35 @@ impl RaftNode {
             }
             self.applied = e.index;
             let node_term = self.raw.as_ref().map_or(0, |r| r.raft.term);
-            out.note(RaftNote::Applied { index: e.index, term: e.term, digest: digest(&e.data), node_term });
+            out.note(RaftNote::Applied {
+                index: e.index,
+                term: e.term,
+                digest: digest(&e.data),
+                node_term,
+            });
             match e.get_entry_type() {
                 EntryType::EntryNormal => {
                     let result = KvOp::decode(&e.data).map(|op| self.kv.apply(&op));
                     if let Some((req, term)) = self.pending_writes.remove(&e.index) {
                         if term != e.term {
-                            out.reply(req, KvReply::Failed { reason: format!("entry {} was replaced by a newer leader", e.index), hint: None });
+                            out.reply(
+                                req,
+                                KvReply::Failed {
+                                    reason: format!(
+                                        "entry {} was replaced by a newer leader",
+                                        e.index
+                                    ),
+                                    hint: None,
+                                },
+                            );
                         } else if let Some(reply) = result {
-                            if matches!(reply, KvReply::Ok { .. }) && self.cfg.bug != Some(Bug::AckBeforeCommit) {
-                                out.note(RaftNote::Acked { index: e.index, term: e.term });
+                            if matches!(reply, KvReply::Ok { .. })
+                                && self.cfg.bug != Some(Bug::AckBeforeCommit)
+                            {
+                                out.note(RaftNote::Acked {
+                                    index: e.index,
+                                    term: e.term,
+                                });
                             }
                             if self.cfg.bug != Some(Bug::AckBeforeCommit) {
                                 out.reply(req, reply);
@@ -301,13 +369,21 @@ impl RaftNode {
             if *index > applied {
                 return true;
             }
-            out.reply(*req, KvReply::Ok { value: Some(kv.get(op.key())) });
+            out.reply(
+                *req,
+                KvReply::Ok {
+                    value: Some(kv.get(op.key())),
+                },
+            );
             false
         });
     }
 
     fn leader_hint(&self) -> Option<NodeId> {
-        self.raw.as_ref().and_then(|r| node_id(r.raft.leader_id)).filter(|&l| l != self.id)
+        self.raw
+            .as_ref()
+            .and_then(|r| node_id(r.raft.leader_id))
+            .filter(|&l| l != self.id)
     }
 }
 
@@ -337,7 +413,13 @@ impl Node for RaftNode {
             last_role: (0, StateRole::Follower),
             timeout: 0,
         };
-        let mut out = Outbox { now: 0, rng, sends: Vec::new(), replies: Vec::new(), notes: Vec::new() };
+        let mut out = Outbox {
+            now: 0,
+            rng,
+            sends: Vec::new(),
+            replies: Vec::new(),
+            notes: Vec::new(),
+        };
         node.start(&mut out);
         node
     }
@@ -377,7 +459,13 @@ impl Node for RaftNode {
                     }
                     self.pending_writes.insert(index, (req.id, term));
                 }
-                Err(e) => out.reply(req.id, KvReply::Failed { reason: e.to_string(), hint }),
+                Err(e) => out.reply(
+                    req.id,
+                    KvReply::Failed {
+                        reason: e.to_string(),
+                        hint,
+                    },
+                ),
             }
         }
         self.after(out);
@@ -427,7 +515,16 @@ impl Node for RaftNode {
     }
 
     fn view(&self) -> NodeView {
-        let mut v = NodeView { role: "down".into(), kv: self.kv.data.iter().map(|(k, v)| (k.clone(), v.clone())).collect(), ..Default::default() };
+        let mut v = NodeView {
+            role: "down".into(),
+            kv: self
+                .kv
+                .data
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            ..Default::default()
+        };
         v.recent_log_lines = self.recent_log.iter().cloned().collect();
         let store = self.disk.rl();
         let hs = store.hard_state().clone();
@@ -435,32 +532,50 @@ impl Node for RaftNode {
         v.term = hs.term;
         v.commit = hs.commit;
         v.applied = self.applied;
+        // MemStorage::entries panics on an empty log: ask only when there is something.
         if let (Ok(first), Ok(last)) = (self.disk.first_index(), self.disk.last_index()) {
-            // The tail is what a reader looks at; building the whole log every frame would not scale.
-            let from = first.max((last + 1).saturating_sub(VIEW_LOG_TAIL));
-            if let Ok(entries) = self.disk.entries(from, last + 1, None, raft::GetEntriesContext::empty(false)) {
-                v.log = entries
-                    .iter()
-                    .map(|e| {
-                        let text = match e.get_entry_type() {
-                            EntryType::EntryNormal => KvOp::decode(&e.data).map_or_else(|| "(no-op)".into(), |op| op.to_string()),
-                            _ => "(config change)".into(),
-                        };
-                        (e.index, e.term, text)
-                    })
-                    .collect();
+            if last >= first {
+                // The tail is what a reader looks at; building the whole log every frame would not scale.
+                let from = first.max((last + 1).saturating_sub(VIEW_LOG_TAIL));
+                if let Ok(entries) =
+                    self.disk
+                        .entries(from, last + 1, None, raft::GetEntriesContext::empty(false))
+                {
+                    v.log = entries
+                        .iter()
+                        .map(|e| {
+                            let text = match e.get_entry_type() {
+                                EntryType::EntryNormal => KvOp::decode(&e.data)
+                                    .map_or_else(|| "(no-op)".into(), |op| op.to_string()),
+                                _ => "(config change)".into(),
+                            };
+                            (e.index, e.term, text)
+                        })
+                        .collect();
+                }
             }
         }
-        v.details.push(("vote".into(), node_id(hs.vote).map_or("none".into(), |n| format!("n{n}"))));
-        let Some(raw) = self.raw.as_ref() else { return v };
+        v.details.push((
+            "vote".into(),
+            node_id(hs.vote).map_or("none".into(), |n| format!("n{n}")),
+        ));
+        let Some(raw) = self.raw.as_ref() else {
+            return v;
+        };
         let r = &raw.raft;
         v.role = role_name(r.state).into();
         v.term = r.term;
         v.commit = r.raft_log.committed;
-        v.details.push(("leader".into(), node_id(r.leader_id).map_or("unknown".into(), |n| format!("n{n}"))));
-        v.details.push(("last index".into(), r.raft_log.last_index().to_string()));
+        v.details.push((
+            "leader".into(),
+            node_id(r.leader_id).map_or("unknown".into(), |n| format!("n{n}")),
+        ));
+        v.details
+            .push(("last index".into(), r.raft_log.last_index().to_string()));
         if r.state != StateRole::Leader {
-            let left = r.randomized_election_timeout().saturating_sub(r.election_elapsed);
+            let left = r
+                .randomized_election_timeout()
+                .saturating_sub(r.election_elapsed);
             v.election_timer = Some((left as u32, r.randomized_election_timeout() as u32));
         }
         if matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
@@ -468,11 +583,18 @@ impl Node for RaftNode {
             v.details.push(("votes".into(), granted.to_string()));
         }
         if r.state == StateRole::Leader {
-            let mut prs: Vec<_> = r.prs().iter().map(|(id, p)| (*id, p.matched, p.next_idx, format!("{:?}", p.state))).collect();
+            let mut prs: Vec<_> = r
+                .prs()
+                .iter()
+                .map(|(id, p)| (*id, p.matched, p.next_idx, format!("{:?}", p.state)))
+                .collect();
             prs.sort();
             for (id, matched, next, state) in prs {
                 if let Some(n) = node_id(id).filter(|&n| n != self.id) {
-                    v.details.push((format!("n{n} match/next"), format!("{matched}/{next} ({})", state.to_lowercase())));
+                    v.details.push((
+                        format!("n{n} match/next"),
+                        format!("{matched}/{next} ({})", state.to_lowercase()),
+                    ));
                 }
             }
         }
@@ -501,8 +623,14 @@ impl Node for RaftNode {
     fn describe(m: &Message) -> Vec<(String, String)> {
         let mut f = vec![
             ("type".to_string(), format!("{:?}", m.get_msg_type())),
-            ("from".into(), node_id(m.from).map_or("-".into(), |n| format!("n{n}"))),
-            ("to".into(), node_id(m.to).map_or("-".into(), |n| format!("n{n}"))),
+            (
+                "from".into(),
+                node_id(m.from).map_or("-".into(), |n| format!("n{n}")),
+            ),
+            (
+                "to".into(),
+                node_id(m.to).map_or("-".into(), |n| format!("n{n}")),
+            ),
             ("term".into(), m.term.to_string()),
             ("index".into(), m.index.to_string()),
             ("log term".into(), m.log_term.to_string()),
@@ -514,10 +642,16 @@ impl Node for RaftNode {
         }
         for e in &m.entries {
             let text = KvOp::decode(&e.data).map_or_else(|| "(no-op)".into(), |op| op.to_string());
-            f.push((format!("entry {}", e.index), format!("term {}: {text}", e.term)));
+            f.push((
+                format!("entry {}", e.index),
+                format!("term {}: {text}", e.term),
+            ));
         }
         if m.snapshot.is_some() {
-            f.push(("snapshot index".into(), m.get_snapshot().get_metadata().index.to_string()));
+            f.push((
+                "snapshot index".into(),
+                m.get_snapshot().get_metadata().index.to_string(),
+            ));
         }
         f
     }

@@ -1,0 +1,201 @@
+// The app as a new user meets it, all by clicking, in headless Chromium: election, crash and
+// recovery, a 2|3 partition with writes on both sides, heal, step mode, rewind, bad input.
+// Every wait is for a DOM condition, with a timeout.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveDist, launch, root } from './harness.mjs';
+
+const shots = join(root, 'target/screenshots');
+let server, browser, page;
+const problems = [];
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  server = await serveDist();
+  browser = await launch();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+});
+after(async () => { await browser?.close(); server?.close(); });
+
+const attr = (sel, name) => page.getAttribute(sel, name);
+const nodeAttr = async (i, name) => attr(`[data-node="${i}"]`, name);
+const logAttr = async (i, name) => Number(await attr(`[data-log="${i}"]`, name));
+const roles = () => page.$$eval('[data-node]', (els) => els.map((e) => ({ id: +e.dataset.node, role: e.dataset.role, term: +e.dataset.term })));
+const leaders = async () => (await roles()).filter((n) => n.role === 'leader').sort((a, b) => b.term - a.term);
+const waitFor = (fn, arg, what, timeout = 20000) =>
+  page.waitForFunction(fn, arg, { timeout, polling: 'raf' }).catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
+const clickNode = (i) => page.click(`[data-node="${i}"] circle.body`);
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
+async function put(target, value) {
+  await page.fill('[data-field="key"]', 'x');
+  await page.fill('[data-field="value"]', value);
+  await page.selectOption('[data-field="target"]', String(target));
+  const before = await page.$$eval('tr[data-op]', (r) => r.length);
+  await page.click('[data-action="put"]');
+  await waitFor((n) => document.querySelectorAll('tr[data-op]').length > n, before, 'the operation to be listed');
+  return before; // its index in the history
+}
+const outcome = (op) => attr(`tr[data-op="${op}"]`, 'data-outcome');
+const waitOutcome = (op, want) => waitFor(([op, want]) => document.querySelector(`tr[data-op="${op}"]`)?.dataset.outcome === want, [op, want], `operation ${op} to be ${want}`);
+// Wait until node i's log and commit index equal node j's.
+const waitCaughtUp = (i, j) => waitFor(([i, j]) => {
+  const a = document.querySelector(`[data-log="${i}"]`).dataset, b = document.querySelector(`[data-log="${j}"]`).dataset;
+  return a.last === b.last && a.commit === b.commit && +a.last > 0;
+}, [i, j], `n${i} to catch up with n${j}`);
+
+let firstLeader, secondLeader;
+
+test('opening the page elects a leader', async () => {
+  await page.goto(`${server.url}#seed=1`);
+  await page.selectOption('[data-action="speed"]', '1');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  firstLeader = (await leaders())[0];
+  assert.equal((await page.getAttribute('[data-check]', 'data-check')), 'ok');
+  await shot('1-leader-elected');
+});
+
+test('crashing the leader: another node leads in a higher term', async () => {
+  await clickNode(firstLeader.id);
+  await page.click('[data-action="crash"]');
+  assert.equal(await nodeAttr(firstLeader.id, 'data-role'), 'down');
+  await waitFor((old) => [...document.querySelectorAll('[data-node][data-role="leader"]')].some((e) => +e.dataset.node !== old.id && +e.dataset.term > old.term), firstLeader, 'a new leader');
+  secondLeader = (await leaders())[0];
+  assert.notEqual(secondLeader.id, firstLeader.id);
+  assert.ok(secondLeader.term > firstLeader.term);
+  await shot('2-new-leader');
+});
+
+test('restarting the old leader: it rejoins as a follower with the new entries', async () => {
+  const op = await put('leader', 'while-down');
+  await waitOutcome(op, 'ok');
+  const lastBefore = await logAttr(firstLeader.id, 'data-last');
+  await clickNode(firstLeader.id);
+  await page.click('[data-action="restart"]');
+  await waitFor((id) => document.querySelector(`[data-node="${id}"]`).dataset.role === 'follower', firstLeader.id, 'the old leader to follow');
+  await waitCaughtUp(firstLeader.id, secondLeader.id);
+  assert.ok(await logAttr(firstLeader.id, 'data-last') > lastBefore, 'it received the entries written while it was down');
+  assert.equal(await nodeAttr(firstLeader.id, 'data-term'), await nodeAttr(secondLeader.id, 'data-term'));
+  await shot('3-old-leader-rejoined');
+});
+
+let minorityEntry, majorityLeader;
+test('a 2|3 split: only the majority side commits', async () => {
+  const leader = secondLeader.id;
+  const minority = [leader, (leader + 1) % 5];
+  for (let i = 0; i < 5; i++) await page.selectOption(`[data-group="${i}"]`, minority.includes(i) ? '0' : '1');
+  await page.click('[data-action="partition"]');
+  const minorityOp = await put(leader, 'minority');
+  await waitFor(([id]) => { const d = document.querySelector(`[data-log="${id}"]`).dataset; return +d.last > +d.commit; }, [leader], 'the minority leader to hold an uncommitted entry');
+  minorityEntry = await logAttr(leader, 'data-last');
+  await waitFor((minority) => [...document.querySelectorAll('[data-node][data-role="leader"]')].some((e) => !minority.includes(+e.dataset.node)), minority, 'a leader on the majority side');
+  majorityLeader = (await leaders()).find((l) => !minority.includes(l.id));
+  const majorityOp = await put(majorityLeader.id, 'majority');
+  await waitOutcome(majorityOp, 'ok');
+  await shot('4-partitioned');
+  await waitFor((op) => document.querySelector(`tr[data-op="${op}"]`).dataset.outcome !== 'pending', minorityOp, 'the minority write to give up');
+  assert.notEqual(await outcome(minorityOp), 'ok', 'the minority side cannot commit');
+  assert.ok(await logAttr(leader, 'data-commit') < minorityEntry, 'the minority entry stayed uncommitted');
+});
+
+test('healing: the minority\'s uncommitted entries are replaced', async () => {
+  const old = secondLeader.id;
+  await page.click('[data-action="heal"]');
+  await waitFor((id) => document.querySelector(`[data-node="${id}"]`).dataset.role === 'follower', old, 'the old minority leader to follow');
+  const leader = (await leaders())[0];
+  await waitCaughtUp(old, leader.id);
+  const term = await attr(`[data-log="${old}"] [data-index="${minorityEntry}"]`, 'data-entry-term');
+  assert.ok(Number(term) >= majorityLeader.term, `entry ${minorityEntry} now holds term ${term}, from the majority`);
+  assert.equal(await page.getAttribute('[data-check]', 'data-check'), 'ok', 'all checks still pass');
+  await shot('5-healed');
+});
+
+const snapshot = () => page.evaluate(() => ({
+  time: document.querySelector('[data-time]').dataset.time,
+  nodes: [...document.querySelectorAll('[data-node]')].map((e) => `${e.dataset.node}:${e.dataset.role}:${e.dataset.term}`),
+  logs: [...document.querySelectorAll('[data-log]')].map((e) => `${e.dataset.log}:${e.dataset.last}:${e.dataset.commit}`),
+  messages: [...document.querySelectorAll('[data-msg]')].map((e) => `${e.dataset.id}:${e.dataset.msg}:${e.dataset.from}>${e.dataset.to}`).sort(),
+}));
+
+test('step mode: one click runs exactly one event, visibly', async () => {
+  await page.click('[data-action="pause"]');
+  await page.waitForSelector('[data-action="play"]');
+  for (let i = 0; i < 3; i++) {
+    const before = await snapshot();
+    const visible = Number(await attr('[data-time]', 'data-visible'));
+    await page.click('[data-action="step"]');
+    await waitFor((v) => Number(document.querySelector('[data-time]').dataset.visible) === v + 1, visible, 'one more event');
+    const after = await snapshot();
+    assert.notDeepEqual(after, before, 'the step changed what is shown');
+    assert.equal(Number(await attr('[data-time]', 'data-visible')), visible + 1, 'exactly one');
+  }
+});
+
+test('rewind: dragging the timeline back shows the earlier state exactly', async () => {
+  // The timeline is in time: pause as a user would (after a frame, not mid-step).
+  await page.click('[data-action="play"]');
+  await page.click('[data-action="pause"]');
+  const then = await snapshot();
+  await page.click('[data-action="play"]');
+  await waitFor((t) => Number(document.querySelector('[data-time]').dataset.time) > t + 1500, Number(then.time), 'time to pass');
+  await clickNode(0);
+  await page.click('[data-action="crash"]');
+  await waitFor((t) => Number(document.querySelector('[data-time]').dataset.time) > t + 3000, Number(then.time), 'more time to pass');
+  await page.click('[data-action="pause"]');
+  await page.$eval('[data-action="timeline"]', (el, t) => { el.value = t; el.dispatchEvent(new Event('input', { bubbles: true })); }, then.time);
+  await waitFor((t) => document.querySelector('[data-time]').dataset.time === t, then.time, 'the rewind');
+  assert.deepEqual(await snapshot(), then);
+  await shot('6-rewound');
+});
+
+test('bad input is refused with a message and the run is kept', async () => {
+  const before = await snapshot();
+  await page.fill('input.seed', 'twelve');
+  await page.click('[data-action="reset"]');
+  await page.waitForSelector('[data-notice]');
+  assert.match(await page.textContent('[data-notice]'), /whole number/);
+  assert.deepEqual(await snapshot(), before, 'the current session is not lost');
+  await page.fill('[data-field="latency"]', '-3');
+  await page.click('[data-action="set-network"]');
+  assert.match(await page.textContent('[data-notice]'), /Latency must be/);
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#s=%7Bnot-json`);
+  await page.waitForSelector('[data-notice]');
+  assert.match(await page.textContent('[data-notice]'), /Could not open the link/);
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a fresh run to elect a leader anyway');
+});
+
+test('a shared link replays the run exactly', async () => {
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#seed=5`);
+  await page.selectOption('[data-action="speed"]', '1');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  await clickNode(Number(await attr('[data-node][data-role="leader"]', 'data-node')));
+  await page.click('[data-action="crash"]');
+  await waitFor(() => document.querySelectorAll('[data-node][data-role="leader"]').length === 1 && document.querySelector('[data-node][data-role="down"]'), null, 'a new leader');
+  await page.click('[data-action="pause"]');
+  const then = await snapshot();
+  await page.click('[data-action="share"]');
+  const link = page.url();
+  assert.match(link, /#s=/);
+  const other = await browser.newPage();
+  await other.goto(link);
+  await other.selectOption('[data-action="speed"]', '1');
+  await other.waitForFunction((t) => Number(document.querySelector('[data-time]').dataset.time) > Number(t), then.time, { timeout: 20000 });
+  await other.click('[data-action="pause"]');
+  await other.$eval('[data-action="timeline"]', (el, t) => { el.value = t; el.dispatchEvent(new Event('input', { bubbles: true })); }, then.time);
+  await other.waitForFunction((t) => document.querySelector('[data-time]').dataset.time === t, then.time, { timeout: 20000 });
+  const replayed = await other.evaluate(() => ({
+    nodes: [...document.querySelectorAll('[data-node]')].map((e) => `${e.dataset.node}:${e.dataset.role}:${e.dataset.term}`),
+    logs: [...document.querySelectorAll('[data-log]')].map((e) => `${e.dataset.log}:${e.dataset.last}:${e.dataset.commit}`),
+  }));
+  assert.deepEqual(replayed, { nodes: then.nodes, logs: then.logs });
+  await other.close();
+});
+
+test('no error reached the console', () => {
+  assert.deepEqual(problems.filter((p) => !p.includes('integrity')), []);
+});
