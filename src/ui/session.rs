@@ -46,6 +46,7 @@ pub struct Session {
     pub help: bool,
     /// Linearizability of the history so far, and how many operations it covered.
     pub verdict: Option<(usize, Verdict)>,
+    verdict_at: u64,
     /// The violation count the user has seen (a new one pauses the run).
     seen_problems: usize,
 }
@@ -99,6 +100,7 @@ impl Session {
             notice: None,
             help: false,
             verdict: None,
+            verdict_at: 0,
             seen_problems: 0,
         })
     }
@@ -229,18 +231,17 @@ impl Session {
     }
 
     fn refresh_verdict(&mut self) {
-        let done = self
-            .world
-            .history()
-            .ops
-            .iter()
-            .filter(|o| o.outcome.is_some())
-            .count();
-        let checked = self.verdict.as_ref().map(|(n, _)| *n);
-        // While playing, re-check every few operations, not every frame.
-        if checked == Some(done) || (self.playing && checked.is_some_and(|n| done < n + 8)) {
+        let done = self.world.history().ops.iter().filter(|o| o.outcome.is_some()).count();
+        let now = self.world.now();
+        // While playing, re-check at most every 250 ms of virtual time, not every frame.
+        let fresh = match self.verdict {
+            Some((n, _)) => n == done || (self.playing && now < self.verdict_at + 250),
+            None => false,
+        };
+        if fresh {
             return;
         }
+        self.verdict_at = now;
         self.verdict = Some((done, linearizability::check(self.world.history())));
     }
 }

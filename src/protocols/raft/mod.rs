@@ -3,4 +3,4 @@
 mod library_log;
 mod node;
 
-pub use node::{Bug, RaftConfig, RaftNode, RaftNote, ReadMode};
+pub use node::{Bug, RaftConfig, RaftNode, RaftNote, ReadMode, VIEW_LOG_TAIL};
