@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! The exploration runs, as tests: thousands of random fault schedules per
 //! configuration, every safety property, linearizability and liveness checked per seed; and
 //! deliberately broken nodes that the checks must catch.

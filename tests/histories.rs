@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Real Jepsen/Porcupine histories get their published verdicts, through the library and
 //! through `lab check-history` (exit status and message).
 

@@ -303,6 +303,8 @@ fn unlift(evs: &mut [Ev], call: usize) {
 mod tests {
     use super::*;
     use crate::engine::HistoryOp;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn op(client: usize, op: KvOp, call: u64, ret: Option<u64>, outcome: Outcome) -> HistoryOp {
         HistoryOp {

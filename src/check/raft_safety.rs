@@ -176,6 +176,8 @@ impl Monitor<RaftNote> for RaftMonitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn feed(m: &mut RaftMonitor, node: NodeId, note: RaftNote) -> Option<Violation> {
         m.observe(0, node, &note)

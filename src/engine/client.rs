@@ -139,7 +139,7 @@ impl Client {
     /// The next operation of the steady load. Written values are unique (counter), which keeps
     /// the linearizability search narrow and makes every read attributable to one write.
     pub fn next_op(&self, cfg: &ClientConfig, rng: &mut Rng, counter: &mut u64) -> KvOp {
-        let k = rng.gen_range(0..cfg.keys);
+        let k = super::node::uniform_index(rng, 0, cfg.keys);
         let key = format!("k{k}");
         let roll = rng.gen_range(0..100);
         *counter += 1;

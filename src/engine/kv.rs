@@ -149,6 +149,8 @@ impl KvStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
     #[test]
     fn ops_round_trip_through_their_encoding() {
         let ops = [

@@ -15,7 +15,9 @@ mod world;
 pub use client::{ClientConfig, ClientId, History, HistoryOp, Outcome};
 pub use kv::{KvOp, KvReply, KvRequest, KvStore};
 pub use network::{LinkConfig, MsgId, Network};
-pub use node::{Control, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Violation};
+pub use node::{
+    uniform_index, Control, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Violation,
+};
 pub use scenario::{Action, Scenario, SimConfig, TimedAction};
 pub use trace::{DropReason, TraceEvent, TraceKind};
 pub use world::{Envelope, Status, World};

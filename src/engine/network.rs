@@ -168,6 +168,8 @@ impl Network {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn partition_cuts_only_between_groups_and_heal_restores() {

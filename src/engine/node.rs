@@ -11,6 +11,13 @@ pub type NodeId = usize;
 /// The one RNG of a run. ChaCha8 gives the same stream on every platform.
 pub type Rng = ChaCha8Rng;
 
+/// A uniform index in lo..hi. Always draw indices through this: `usize` is 32 bits on wasm32,
+/// and sampling a `usize` directly consumes the stream differently there than natively.
+pub fn uniform_index(rng: &mut Rng, lo: usize, hi: usize) -> usize {
+    use rand::Rng as _;
+    rng.gen_range(lo as u64..hi as u64) as usize
+}
+
 /// What a node produces while handling one input. The world drains it after every call.
 pub struct Outbox<'a, M, N> {
     pub now: u64,

@@ -197,7 +197,8 @@ impl<N: Node> World<N> {
         }
         for a in &w.scenario.actions {
             if a.step.is_none() {
-                w.queue.push(a.t, Event::Scheduled(Box::new(a.action.clone())));
+                w.queue
+                    .push(a.t, Event::Scheduled(Box::new(a.action.clone())));
             }
         }
         if w.scenario.sim.clients.load {
@@ -356,8 +357,17 @@ impl<N: Node> World<N> {
         self.check_live_target(&action)?;
         // Fork: drop the recorded user actions after this point; time-stamped ones (a fault
         // schedule) are already queued and stay part of the scenario.
-        let rest: Vec<TimedAction> = self.scenario.actions.drain(self.next_action..).filter(|a| a.step.is_none()).collect();
-        self.scenario.actions.push(TimedAction { t: self.now, step: Some(self.steps), action: action.clone() });
+        let rest: Vec<TimedAction> = self
+            .scenario
+            .actions
+            .drain(self.next_action..)
+            .filter(|a| a.step.is_none())
+            .collect();
+        self.scenario.actions.push(TimedAction {
+            t: self.now,
+            step: Some(self.steps),
+            action: action.clone(),
+        });
         self.next_action += 1;
         self.scenario.actions.extend(rest);
         self.visible_events += 1;

@@ -1,6 +1,6 @@
 //! Random fault schedules: a scenario's time-stamped actions, drawn from the seed.
 
-use crate::engine::{Action, LinkConfig, NodeId, Rng, TimedAction};
+use crate::engine::{uniform_index, Action, LinkConfig, NodeId, Rng, TimedAction};
 use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 
@@ -24,7 +24,7 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
             break;
         }
         let until = (t + rng.gen_range(300..5_000)).min(heal_at);
-        let node: NodeId = rng.gen_range(0..nodes);
+        let node: NodeId = uniform_index(&mut rng, 0, nodes);
         match rng.gen_range(0..9) {
             0 | 1 => {
                 out.push(at(t, Action::Crash { node }));
@@ -45,13 +45,13 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
             3 | 4 if nodes > 1 => {
                 let mut ids: Vec<NodeId> = (0..nodes).collect();
                 ids.shuffle(&mut rng);
-                let cut = rng.gen_range(1..nodes);
+                let cut = uniform_index(&mut rng, 1, nodes);
                 let groups = vec![ids[..cut].to_vec(), ids[cut..].to_vec()];
                 out.push(at(t, Action::Partition { groups }));
                 out.push(at(until, Action::Heal));
             }
             5 if nodes > 1 => {
-                let to = (node + rng.gen_range(1..nodes)) % nodes;
+                let to = (node + uniform_index(&mut rng, 1, nodes)) % nodes;
                 out.push(at(
                     t,
                     Action::Cut {

@@ -65,7 +65,8 @@ pub fn top_bar(p: &PanelProps) -> Html {
         Callback::from(move |_| {
             // replaceState, not location.hash: a hashchange would restart the run from the link.
             if let Ok(history) = gloo::utils::window().history() {
-                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
             }
             send.emit(Msg::Notice(Some("The address bar now holds a link that replays this run exactly (seed, settings and every action). Copy it to share.".into())));
         })

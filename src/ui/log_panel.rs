@@ -13,7 +13,12 @@ fn term_colour(term: u64) -> String {
 #[function_component(LogPanel)]
 pub fn log_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
-    let last = s.views.iter().filter_map(|v| v.log.last().map(|e| e.0)).max().unwrap_or(0);
+    let last = s
+        .views
+        .iter()
+        .filter_map(|v| v.log.last().map(|e| e.0))
+        .max()
+        .unwrap_or(0);
     let first = (last + 1).saturating_sub(VIEW_LOG_TAIL).max(1);
     let labels = s.views.iter().enumerate().map(|(i, v)| {
         let progress = v.details.iter().filter(|(k, _)| k.ends_with("match/next")).map(|(k, val)| format!("{} {val}", k.trim_end_matches(" match/next"))).collect::<Vec<_>>().join(" · ");

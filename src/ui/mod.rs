@@ -31,7 +31,10 @@ thread_local! {
 /// measurement script does): the script time from an input (an animation frame, a timeline
 /// drag) until its render is done, appended to `__labPerf[kind]`.
 fn perf_log() -> Option<js_sys::Object> {
-    js_sys::Reflect::get(&gloo::utils::window(), &"__labPerf".into()).ok()?.dyn_into().ok()
+    js_sys::Reflect::get(&gloo::utils::window(), &"__labPerf".into())
+        .ok()?
+        .dyn_into()
+        .ok()
 }
 
 pub fn measure_start(kind: &'static str) {
@@ -42,13 +45,20 @@ pub fn measure_start(kind: &'static str) {
 }
 
 fn measure_end() {
-    let Some((kind, start)) = MEASURING.with(|m| m.take()) else { return };
-    let (Some(log), Some(perf)) = (perf_log(), gloo::utils::window().performance()) else { return };
-    let list = js_sys::Reflect::get(&log, &kind.into()).ok().and_then(|l| l.dyn_into::<js_sys::Array>().ok()).unwrap_or_else(|| {
-        let a = js_sys::Array::new();
-        let _ = js_sys::Reflect::set(&log, &kind.into(), &a);
-        a
-    });
+    let Some((kind, start)) = MEASURING.with(|m| m.take()) else {
+        return;
+    };
+    let (Some(log), Some(perf)) = (perf_log(), gloo::utils::window().performance()) else {
+        return;
+    };
+    let list = js_sys::Reflect::get(&log, &kind.into())
+        .ok()
+        .and_then(|l| l.dyn_into::<js_sys::Array>().ok())
+        .unwrap_or_else(|| {
+            let a = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&log, &kind.into(), &a);
+            a
+        });
     list.push(&(perf.now() - start).into());
 }
 

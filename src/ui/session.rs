@@ -231,7 +231,13 @@ impl Session {
     }
 
     fn refresh_verdict(&mut self) {
-        let done = self.world.history().ops.iter().filter(|o| o.outcome.is_some()).count();
+        let done = self
+            .world
+            .history()
+            .ops
+            .iter()
+            .filter(|o| o.outcome.is_some())
+            .count();
         let now = self.world.now();
         // While playing, re-check at most every 250 ms of virtual time, not every frame.
         let fresh = match self.verdict {

@@ -19,6 +19,29 @@ impl LogBuffer {
 
 struct Capture(LogBuffer);
 
+/// raft-rs prints peer sets in the iteration order of an FxHash map, which differs between
+/// 64-bit targets and wasm32; sorting every `[..]` or `{..}` list of numbers keeps the captured
+/// lines (and so the trace) identical on both.
+fn sort_id_lists(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(open) = rest.find(['[', '{']) {
+        let close_char = if rest.as_bytes()[open] == b'[' { ']' } else { '}' };
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let Some(close) = rest.find(close_char) else { break };
+        let inner = &rest[..close];
+        let mut ids: Vec<u64> = Vec::new();
+        if !inner.trim().is_empty() && inner.split(',').all(|x| x.trim().parse::<u64>().map(|v| ids.push(v)).is_ok()) {
+            ids.sort_unstable();
+            out.push_str(&ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", "));
+            rest = &rest[close..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 struct Fields<'a>(&'a mut String);
 
 impl slog::Serializer for Fields<'_> {
@@ -46,7 +69,20 @@ impl Drain for Capture {
              .0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(line);
+            .push(sort_id_lists(&line));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn numeric_lists_are_sorted_and_other_text_kept() {
+        assert_eq!(super::sort_id_lists("to=[5, 2, 4, 1] x"), "to=[1, 2, 4, 5] x");
+        assert_eq!(super::sort_id_lists("voters: {3, 1, 2} } [a, b] []"), "voters: {1, 2, 3} } [a, b] []");
+        assert_eq!(super::sort_id_lists("unclosed [3, 1"), "unclosed [3, 1");
     }
 }

@@ -4,14 +4,14 @@
 use super::library_log::LogBuffer;
 use crate::check::raft_safety::RaftMonitor;
 use crate::engine::{
-    Control, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node, NodeId, NodeView, Outbox, Rng,
+    uniform_index, Control, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node, NodeId, NodeView,
+    Outbox, Rng,
 };
 use protobuf::Message as _;
 use raft::eraftpb::{ConfChange, ConfChangeV2, Entry, EntryType, Message, MessageType, Snapshot};
 use raft::prelude::ConfState;
 use raft::storage::MemStorage;
 use raft::{RawNode, ReadOnlyOption, StateRole, Storage};
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -174,7 +174,7 @@ impl RaftNode {
 
     fn new_timeout(&mut self, out: &mut Out) {
         let e = self.cfg.election_tick;
-        self.timeout = out.rng.gen_range(e..2 * e);
+        self.timeout = uniform_index(out.rng, e, 2 * e);
         if let Some(raw) = self.raw.as_mut() {
             raw.raft.set_randomized_election_timeout(self.timeout);
         }
@@ -275,7 +275,10 @@ impl RaftNode {
         }
     }
 
-    fn send_all(&mut self, msgs: Vec<Message>, out: &mut Out) {
+    fn send_all(&mut self, mut msgs: Vec<Message>, out: &mut Out) {
+        // raft-rs orders broadcasts by iterating an FxHash map, whose order differs between
+        // 64-bit and wasm32; a stable sort by receiver makes runs identical on both.
+        msgs.sort_by_key(|m| m.to);
         for m in msgs {
             if let Some(to) = node_id(m.to).filter(|&t| t < self.nodes) {
                 out.send(to, m);
