@@ -92,7 +92,7 @@ fn animation_loop(send: Callback<Msg>, slot: Rc<RefCell<Option<AnimationFrame>>>
 }
 
 #[function_component(App)]
-fn app() -> Html {
+pub fn app() -> Html {
     let model = use_reducer(|| {
         let (scenario, notice) = share::scenario_from_location();
         let mut session = Session::new(scenario).unwrap_or_else(|e| {
@@ -226,8 +226,11 @@ fn install_panic_hook() {
 
 pub fn run() {
     install_panic_hook();
-    let root = gloo::utils::document()
-        .get_element_by_id("app")
-        .expect("index.html has #app");
-    yew::Renderer::<App>::with_root(root).render();
+    let root = gloo::utils::document().get_element_by_id("app").expect("index.html has #app");
+    mount(root);
+}
+
+/// Render the app into an element (the page's #app, or a test's own element).
+pub fn mount(root: web_sys::Element) -> yew::AppHandle<App> {
+    yew::Renderer::<App>::with_root(root).render()
 }
