@@ -2,6 +2,7 @@
 # One entry point for people and CI:
 #   ./dev.sh serve   install what is missing, then serve the app on http://127.0.0.1:8080
 #   ./dev.sh test    install what is missing, then run every test (native, wasm32, browser)
+#   ./dev.sh bench   the speed and size figures the README quotes
 # Every install step checks first and skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -65,5 +66,10 @@ case "${1:-}" in
   test)
     install_all
     exec bash tests/run-all.sh ;;
-  *) echo "usage: ./dev.sh serve | test | install" >&2; exit 2 ;;
+  bench)
+    install_all
+    cargo bench --bench engine
+    trunk build --release
+    node tests/e2e/measure.mjs ;;
+  *) echo "usage: ./dev.sh serve | test | bench | install" >&2; exit 2 ;;
 esac

@@ -8,7 +8,10 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn query(selector: &str) -> Option<web_sys::Element> {
-    gloo::utils::document().query_selector(selector).ok().flatten()
+    gloo::utils::document()
+        .query_selector(selector)
+        .ok()
+        .flatten()
 }
 
 fn click(el: &web_sys::Element) {
@@ -36,26 +39,69 @@ async fn the_app_renders_nodes_and_a_click_crashes_one() {
     let nodes = doc.query_selector_all("[data-node]").unwrap();
     assert_eq!(nodes.length(), 5, "five nodes by default");
     for i in 0..5 {
-        let n = nodes.item(i).unwrap().dyn_into::<web_sys::Element>().unwrap();
-        assert_eq!(n.get_attribute("data-role").as_deref(), Some("follower"), "everyone starts as a follower");
+        let n = nodes
+            .item(i)
+            .unwrap()
+            .dyn_into::<web_sys::Element>()
+            .unwrap();
+        assert_eq!(
+            n.get_attribute("data-role").as_deref(),
+            Some("follower"),
+            "everyone starts as a follower"
+        );
         assert_eq!(n.get_attribute("data-term").as_deref(), Some("0"));
     }
-    assert_eq!(query("[data-check]").unwrap().get_attribute("data-check").as_deref(), Some("ok"));
-    for action in ["pause", "step", "step-interesting", "isolate", "heal", "put", "get"] {
-        assert!(query(&format!("[data-action=\"{action}\"]")).is_some(), "a {action} control is shown");
+    assert_eq!(
+        query("[data-check]")
+            .unwrap()
+            .get_attribute("data-check")
+            .as_deref(),
+        Some("ok")
+    );
+    for action in [
+        "pause",
+        "step",
+        "step-interesting",
+        "isolate",
+        "heal",
+        "put",
+        "get",
+    ] {
+        assert!(
+            query(&format!("[data-action=\"{action}\"]")).is_some(),
+            "a {action} control is shown"
+        );
     }
 
     click(&query("[data-node=\"2\"] circle.body").unwrap());
     settle().await;
-    click(&query("[data-action=\"crash\"]").expect("the inspector offers Crash for a selected node"));
+    click(
+        &query("[data-action=\"crash\"]").expect("the inspector offers Crash for a selected node"),
+    );
     settle().await;
-    assert_eq!(query("[data-node=\"2\"]").unwrap().get_attribute("data-role").as_deref(), Some("down"));
-    assert!(query("[data-action=\"restart\"]").is_some(), "a crashed node can be restarted");
+    assert_eq!(
+        query("[data-node=\"2\"]")
+            .unwrap()
+            .get_attribute("data-role")
+            .as_deref(),
+        Some("down")
+    );
+    assert!(
+        query("[data-action=\"restart\"]").is_some(),
+        "a crashed node can be restarted"
+    );
 
     // Stepping while paused advances exactly one visible event.
     click(&query("[data-action=\"pause\"]").unwrap());
     settle().await;
-    let visible = |_: ()| query("[data-visible]").unwrap().get_attribute("data-visible").unwrap().parse::<u64>().unwrap();
+    let visible = |_: ()| {
+        query("[data-visible]")
+            .unwrap()
+            .get_attribute("data-visible")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
     let before = visible(());
     click(&query("[data-action=\"step\"]").unwrap());
     settle().await;

@@ -226,7 +226,9 @@ fn install_panic_hook() {
 
 pub fn run() {
     install_panic_hook();
-    let root = gloo::utils::document().get_element_by_id("app").expect("index.html has #app");
+    let root = gloo::utils::document()
+        .get_element_by_id("app")
+        .expect("index.html has #app");
     mount(root);
 }
 

@@ -19,7 +19,9 @@ pub enum Selection {
     Link(NodeId, NodeId),
 }
 
-pub const SPEEDS: [(f64, &str); 7] = [
+pub const SPEEDS: [(f64, &str); 9] = [
+    (100.0, "100x"),
+    (10.0, "10x"),
     (1.0, "1x"),
     (0.5, "1/2x"),
     (0.25, "1/4x"),
@@ -180,7 +182,7 @@ impl Session {
                 while self.world.now() < limit && !interesting(&self.world) && self.world.step() {}
                 self.vt = self.world.now() as f64;
             }
-            Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 10.0),
+            Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 100.0),
             Msg::Seek(t) => self.seek(t),
             Msg::Act(action) => {
                 if let Err(e) = self.world.act(action) {

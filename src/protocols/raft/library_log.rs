@@ -26,15 +26,30 @@ fn sort_id_lists(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(open) = rest.find(['[', '{']) {
-        let close_char = if rest.as_bytes()[open] == b'[' { ']' } else { '}' };
+        let close_char = if rest.as_bytes()[open] == b'[' {
+            ']'
+        } else {
+            '}'
+        };
         out.push_str(&rest[..=open]);
         rest = &rest[open + 1..];
-        let Some(close) = rest.find(close_char) else { break };
+        let Some(close) = rest.find(close_char) else {
+            break;
+        };
         let inner = &rest[..close];
         let mut ids: Vec<u64> = Vec::new();
-        if !inner.trim().is_empty() && inner.split(',').all(|x| x.trim().parse::<u64>().map(|v| ids.push(v)).is_ok()) {
+        if !inner.trim().is_empty()
+            && inner
+                .split(',')
+                .all(|x| x.trim().parse::<u64>().map(|v| ids.push(v)).is_ok())
+        {
             ids.sort_unstable();
-            out.push_str(&ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", "));
+            out.push_str(
+                &ids.iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
             rest = &rest[close..];
         }
     }
@@ -81,8 +96,14 @@ mod tests {
 
     #[test]
     fn numeric_lists_are_sorted_and_other_text_kept() {
-        assert_eq!(super::sort_id_lists("to=[5, 2, 4, 1] x"), "to=[1, 2, 4, 5] x");
-        assert_eq!(super::sort_id_lists("voters: {3, 1, 2} } [a, b] []"), "voters: {1, 2, 3} } [a, b] []");
+        assert_eq!(
+            super::sort_id_lists("to=[5, 2, 4, 1] x"),
+            "to=[1, 2, 4, 5] x"
+        );
+        assert_eq!(
+            super::sort_id_lists("voters: {3, 1, 2} } [a, b] []"),
+            "voters: {1, 2, 3} } [a, b] []"
+        );
         assert_eq!(super::sort_id_lists("unclosed [3, 1"), "unclosed [3, 1");
     }
 }

@@ -1,0 +1,73 @@
+// Speed of the page in headless Chromium, measured with the Performance API (a measurement,
+// not a test): first render after navigation; script time per animation frame with 9 nodes
+// under steady client load at 1x; time to rewind across 10 minutes of simulated time.
+// Run after `trunk build --release`: node tests/e2e/measure.mjs  (or ./dev.sh bench)
+import { serveDist, launch } from './harness.mjs';
+
+const server = await serveDist();
+const browser = await launch();
+const results = {};
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+
+async function fresh(hash) {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.addInitScript(() => {
+    window.__labPerf = {};
+    new MutationObserver((_, obs) => {
+      if (document.querySelector('[data-node]')) { window.__firstRender = performance.now(); obs.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await page.goto(`${server.url}#${hash}`);
+  await page.waitForSelector('[data-node]');
+  return page;
+}
+
+// 1. First render: from navigation start to the first node on screen (median of 5 loads).
+const firsts = [];
+for (let i = 0; i < 5; i++) {
+  const page = await fresh('seed=1');
+  firsts.push(await page.evaluate(() => window.__firstRender));
+  await page.close();
+}
+results.first_render_ms = +pct(firsts, 0.5).toFixed(1);
+
+// 2. Frames: 9 nodes, steady load, 1x, 10 s of wall time after a 2 s warm-up.
+{
+  const page = await fresh('seed=1&nodes=9&load=1');
+  await page.selectOption('[data-action="speed"]', '1');
+  await page.waitForTimeout(2000);
+  await page.evaluate(() => { window.__labPerf.frame = []; });
+  await page.waitForTimeout(10000);
+  const frames = await page.evaluate(() => window.__labPerf.frame);
+  results.frames_measured = frames.length;
+  results.frame_script_ms_p50 = +pct(frames, 0.5).toFixed(2);
+  results.frame_script_ms_p95 = +pct(frames, 0.95).toFixed(2);
+  results.frame_script_ms_max = +Math.max(...frames).toFixed(2);
+  await page.close();
+}
+
+// 3. Rewind: fast-forward 10 minutes of a 5-node run under load, then seek back 1 s
+//    (which replays the whole 10 minutes from the seed).
+{
+  const page = await fresh('seed=1&load=1');
+  await page.selectOption('[data-action="speed"]', '100');
+  await page.waitForFunction(() => Number(document.querySelector('[data-time]').dataset.time) >= 600000, null, { timeout: 120000, polling: 500 });
+  await page.click('[data-action="pause"]');
+  const horizon = Number(await page.getAttribute('[data-time]', 'data-time'));
+  const seeks = [];
+  for (let i = 0; i < 5; i++) {
+    await page.evaluate(() => { window.__labPerf.seek = []; });
+    const target = String(horizon - 1000 - i);
+    await page.$eval('[data-action="timeline"]', (el, t) => { el.value = t; el.dispatchEvent(new Event('input', { bubbles: true })); }, target);
+    await page.waitForFunction((t) => document.querySelector('[data-time]').dataset.time === t, target);
+    seeks.push((await page.evaluate(() => window.__labPerf.seek))[0]);
+  }
+  results.rewind_simulated_ms = horizon;
+  results.rewind_ms_median = +pct(seeks, 0.5).toFixed(1);
+  results.rewind_ms_max = +Math.max(...seeks).toFixed(1);
+  await page.close();
+}
+
+await browser.close();
+server.close();
+console.log(JSON.stringify(results));
