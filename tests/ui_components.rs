@@ -107,3 +107,23 @@ async fn the_app_renders_nodes_and_a_click_crashes_one() {
     settle().await;
     assert_eq!(visible(()), before + 1);
 }
+
+/// A panic anywhere in the app shows a banner with the seed instead of a dead page.
+#[wasm_bindgen_test]
+fn a_panic_shows_a_banner_with_the_seed() {
+    consensus_lab::ui::install_panic_hook();
+    // Panic inside a JS-called closure: the trap stops at the JS boundary of `call0`, so this
+    // test survives to look at the page.
+    let boom = wasm_bindgen::closure::Closure::<dyn Fn()>::new(|| panic!("deliberate test panic"));
+    let f: &js_sys::Function = boom.as_ref().unchecked_ref();
+    assert!(
+        f.call0(&wasm_bindgen::JsValue::NULL).is_err(),
+        "the panic surfaced as an exception"
+    );
+    let banner = query("[data-panic]").expect("a banner is shown");
+    let text = banner.text_content().unwrap_or_default();
+    assert!(
+        text.contains("deliberate test panic") && text.contains("Seed"),
+        "{text}"
+    );
+}

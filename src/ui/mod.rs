@@ -207,7 +207,7 @@ pub fn app() -> Html {
 }
 
 /// Shows a banner instead of a dead page if anything panics, with the seed to reproduce it.
-fn install_panic_hook() {
+pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let seed = SEED.with(|c| c.get());
         let text = format!("consensus-lab hit an internal error and stopped: {info}. Seed {seed}. Reload the page to start again; the seed and the share link reproduce the run.");
