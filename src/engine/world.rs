@@ -537,40 +537,35 @@ impl<N: Node> World<N> {
         let id = self.next_msg;
         self.next_msg += 1;
         self.stats.messages_sent += 1;
-        if self.net.is_cut(from, to) {
-            self.record(TraceKind::Send {
-                id,
-                from,
-                to,
-                msg: N::summarize(&msg),
-                deliver_at: self.now,
-            });
-            self.stats.messages_dropped += 1;
-            self.record(TraceKind::Drop {
-                id,
-                from,
-                to,
-                reason: DropReason::Partition,
-            });
-            return;
-        }
-        let fate = self.net.fate(from, to, self.now, &mut self.rng);
-        let Some(&first) = fate.deliveries.first() else {
-            self.record(TraceKind::Send {
-                id,
-                from,
-                to,
-                msg: N::summarize(&msg),
-                deliver_at: self.now,
-            });
-            self.stats.messages_dropped += 1;
-            self.record(TraceKind::Drop {
-                id,
-                from,
-                to,
-                reason: DropReason::Loss,
-            });
-            return;
+        let fate = if self.net.is_cut(from, to) {
+            Err(DropReason::Partition)
+        } else {
+            let fate = self.net.fate(from, to, self.now, &mut self.rng);
+            fate.deliveries
+                .first()
+                .copied()
+                .map(|first| (first, fate.deliveries.get(1).copied()))
+                .ok_or(DropReason::Loss)
+        };
+        let (first, second) = match fate {
+            Ok(times) => times,
+            Err(reason) => {
+                self.record(TraceKind::Send {
+                    id,
+                    from,
+                    to,
+                    msg: N::summarize(&msg),
+                    deliver_at: self.now,
+                });
+                self.stats.messages_dropped += 1;
+                self.record(TraceKind::Drop {
+                    id,
+                    from,
+                    to,
+                    reason,
+                });
+                return;
+            }
         };
         if self.tracing {
             self.record(TraceKind::Send {
@@ -581,7 +576,7 @@ impl<N: Node> World<N> {
                 deliver_at: first,
             });
         }
-        let copy = fate.deliveries.get(1).map(|&second| (msg.clone(), second));
+        let copy = second.map(|second| (msg.clone(), second));
         self.inflight.insert(Envelope {
             id,
             from,

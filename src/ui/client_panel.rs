@@ -4,7 +4,6 @@
 use super::session::Msg;
 use super::{action_button, PanelProps};
 use crate::engine::{Action, KvOp, Outcome};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -31,11 +30,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
             target_ref.clone(),
         );
         Callback::from(move |_: MouseEvent| {
-            let read = |r: &NodeRef| {
-                r.cast::<HtmlInputElement>()
-                    .map(|i| i.value().trim().to_string())
-                    .unwrap_or_default()
-            };
+            let read = super::field;
             let key = read(&key_ref);
             let value = read(&value_ref);
             if key.is_empty() || key.len() > 64 {
@@ -57,9 +52,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
                     to: value,
                 },
             };
-            let node = target_ref
-                .cast::<HtmlSelectElement>()
-                .and_then(|s| s.value().parse::<usize>().ok());
+            let node = read(&target_ref).parse::<usize>().ok();
             send.emit(Msg::Act(Action::Request { node, op }));
         })
     };

@@ -25,21 +25,14 @@ pub fn top_bar(p: &PanelProps) -> Html {
             prevote_ref.clone(),
         );
         Callback::from(move |_| {
-            let seed_text = seed_ref
-                .cast::<HtmlInputElement>()
-                .map(|i| i.value())
-                .unwrap_or_default();
-            let seed = match seed_text.trim() {
+            let seed = match super::field(&seed_ref).as_str() {
                 "" => share::random_seed(),
                 t => match t.parse::<u64>() {
                     Ok(v) => v,
                     Err(_) => return send.emit(Msg::Notice(Some(format!("The seed must be a whole number (got {t:?}); the current run is unchanged.")))),
                 },
             };
-            let nodes = nodes_ref
-                .cast::<HtmlSelectElement>()
-                .and_then(|s| s.value().parse().ok())
-                .unwrap_or(5);
+            let nodes = super::field(&nodes_ref).parse().unwrap_or(5);
             let mut scenario = default_scenario(seed);
             scenario.sim.nodes = nodes;
             let safer = prevote_ref

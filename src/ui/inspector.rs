@@ -2,9 +2,8 @@
 
 use super::session::{Msg, Selection, Session};
 use super::{action_button, PanelProps};
-use crate::engine::{Action, Control, LinkConfig, Node, Status};
+use crate::engine::{Action, Control, Node, Status};
 use crate::protocols::raft::RaftNode;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 fn fields(rows: Vec<(String, String)>) -> Html {
@@ -134,20 +133,8 @@ fn link_inspector(p: &LinkProps) -> Html {
     let apply = {
         let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
         Callback::from(move |_: MouseEvent| {
-            let read = |r: &NodeRef| {
-                r.cast::<HtmlInputElement>()
-                    .map(|i| i.value())
-                    .unwrap_or_default()
-            };
-            let latency = read(&latency_ref).trim().parse::<u32>();
-            let loss = read(&loss_ref).trim().parse::<f64>();
-            match (latency, loss) {
-                (Ok(l), Ok(x)) if l <= 10_000 && (0.0..=100.0).contains(&x) => {
-                    let link = LinkConfig {
-                        latency_ms: l,
-                        loss: x / 100.0,
-                        ..cfg
-                    };
+            match super::link_from_form(&latency_ref, &loss_ref, cfg) {
+                Ok(link) => {
                     send.emit(Msg::Act(Action::SetLink {
                         from: Some(a),
                         to: Some(b),
@@ -159,9 +146,7 @@ fn link_inspector(p: &LinkProps) -> Html {
                         link,
                     }));
                 }
-                _ => send.emit(Msg::Notice(Some(
-                    "Latency must be 0–10000 ms and loss 0–100 %; nothing was changed.".into(),
-                ))),
+                Err(e) => send.emit(Msg::Notice(Some(e))),
             }
         })
     };

@@ -82,6 +82,28 @@ pub fn action_button(
     }
 }
 
+/// The trimmed text of an input or a select.
+pub fn field(r: &NodeRef) -> String {
+    if let Some(i) = r.cast::<web_sys::HtmlInputElement>() {
+        return i.value().trim().to_string();
+    }
+    r.cast::<web_sys::HtmlSelectElement>()
+        .map(|s| s.value().trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Latency (ms) and loss (%) typed into a form, applied to `base`; a message if out of range.
+pub fn link_from_form(
+    latency: &NodeRef,
+    loss: &NodeRef,
+    base: crate::engine::LinkConfig,
+) -> Result<crate::engine::LinkConfig, String> {
+    match (field(latency).parse::<u32>(), field(loss).parse::<f64>()) {
+        (Ok(l), Ok(x)) if l <= 10_000 && (0.0..=100.0).contains(&x) => Ok(crate::engine::LinkConfig { latency_ms: l, loss: x / 100.0, ..base }),
+        _ => Err("Latency must be a whole number of ms (0–10000) and loss a percentage (0–100); nothing was changed.".into()),
+    }
+}
+
 fn animation_loop(send: Callback<Msg>, slot: Rc<RefCell<Option<AnimationFrame>>>) {
     let next = slot.clone();
     *slot.borrow_mut() = Some(request_animation_frame(move |ts| {

@@ -2,8 +2,7 @@
 
 use super::session::Msg;
 use super::{action_button, PanelProps};
-use crate::engine::{Action, LinkConfig};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use crate::engine::Action;
 use yew::prelude::*;
 
 #[function_component(NetworkPanel)]
@@ -39,10 +38,7 @@ pub fn network_panel(p: &PanelProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let mut groups = vec![Vec::new(); 3];
             for (i, r) in refs.iter().take(n).enumerate() {
-                let g = r
-                    .cast::<HtmlSelectElement>()
-                    .and_then(|s| s.value().parse::<usize>().ok())
-                    .unwrap_or(0);
+                let g = super::field(r).parse::<usize>().unwrap_or(0);
                 groups[g.min(2)].push(i);
             }
             groups.retain(|g| !g.is_empty());
@@ -56,17 +52,13 @@ pub fn network_panel(p: &PanelProps) -> Html {
     let set_network = {
         let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
         Callback::from(move |_: MouseEvent| {
-            let read = |r: &NodeRef| {
-                r.cast::<HtmlInputElement>()
-                    .map(|i| i.value())
-                    .unwrap_or_default()
-            };
-            match (read(&latency_ref).trim().parse::<u32>(), read(&loss_ref).trim().parse::<f64>()) {
-                (Ok(l), Ok(x)) if l <= 10_000 && (0.0..=100.0).contains(&x) => {
-                    let link = LinkConfig { latency_ms: l, loss: x / 100.0, ..base };
-                    send.emit(Msg::Act(Action::SetLink { from: None, to: None, link }));
-                }
-                _ => send.emit(Msg::Notice(Some("Latency must be a whole number of ms (0–10000) and loss a percentage (0–100); nothing was changed.".into()))),
+            match super::link_from_form(&latency_ref, &loss_ref, base) {
+                Ok(link) => send.emit(Msg::Act(Action::SetLink {
+                    from: None,
+                    to: None,
+                    link,
+                })),
+                Err(e) => send.emit(Msg::Notice(Some(e))),
             }
         })
     };
