@@ -6,8 +6,9 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use consensus_lab::engine::{Action, Control, KvOp, World};
+use consensus_lab::protocols::raft::RaftConfig;
 use consensus_lab::protocols::raft::RaftNode;
-use consensus_lab::runner::{scenario, Faults, RunOptions};
+use consensus_lab::runner::{scenario, Faults, Protocol, RunOptions};
 
 fn options(seed: u64) -> RunOptions {
     RunOptions {
@@ -15,7 +16,7 @@ fn options(seed: u64) -> RunOptions {
         seed,
         time_ms: 10_000,
         faults: Faults::Random,
-        raft: Default::default(),
+        protocol: Protocol::Raft(RaftConfig::default()),
     }
 }
 
@@ -24,7 +25,7 @@ fn trace_json(world: &World<RaftNode>) -> String {
 }
 
 fn run(seed: u64) -> World<RaftNode> {
-    let mut w = World::<RaftNode>::new(scenario(&options(seed))).unwrap();
+    let mut w = World::<RaftNode>::new(scenario(&options(seed), RaftConfig::default())).unwrap();
     w.run_until(10_000);
     w
 }
@@ -65,7 +66,7 @@ fn trace_digest_matches_the_native_golden_value() {
 fn replaying_recorded_user_actions_reproduces_the_run() {
     let mut opts = options(3);
     opts.faults = Faults::None;
-    let mut live = World::<RaftNode>::new(scenario(&opts)).unwrap();
+    let mut live = World::<RaftNode>::new(scenario(&opts, RaftConfig::default())).unwrap();
     live.run_until(2_000);
     let leader = (0..5)
         .find(|&i| live.role(i).0 == "leader")
@@ -124,7 +125,7 @@ fn replaying_recorded_user_actions_reproduces_the_run() {
 fn acting_in_the_past_forks_a_new_future() {
     let mut opts = options(4);
     opts.faults = Faults::None;
-    let mut w = World::<RaftNode>::new(scenario(&opts)).unwrap();
+    let mut w = World::<RaftNode>::new(scenario(&opts, RaftConfig::default())).unwrap();
     w.run_until(1_000);
     w.act(Action::Crash { node: 0 }).unwrap();
     w.run_until(3_000);

@@ -3,15 +3,17 @@
 //! configuration, every safety property, linearizability and liveness checked per seed; and
 //! deliberately broken nodes that the checks must catch.
 
+use consensus_lab::protocols::causal::{CausalBug, CausalConfig};
+use consensus_lab::protocols::gossip::GossipConfig;
 use consensus_lab::protocols::raft::{Bug, RaftConfig};
-use consensus_lab::runner::{run_raft, Faults, RunOptions, Summary};
+use consensus_lab::runner::{run, Faults, Protocol, RunOptions, Summary};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Runs seeds 1..=count on all cores; returns the summary and the first failing seed.
 fn explore(
     nodes: usize,
-    raft: RaftConfig,
+    protocol: Protocol,
     count: u64,
     stop_at_first: bool,
 ) -> (Summary, Option<(u64, String)>) {
@@ -30,9 +32,9 @@ fn explore(
                     seed,
                     time_ms: 30_000,
                     faults: Faults::Random,
-                    raft: raft.clone(),
+                    protocol: protocol.clone(),
                 };
-                let r = run_raft(&o).unwrap();
+                let r = run(&o, false).unwrap();
                 let mut res = result.lock().unwrap();
                 res.0.add(&r.summary);
                 if let Some(p) = r.problems.first() {
@@ -47,7 +49,7 @@ fn explore(
 }
 
 fn assert_clean(nodes: usize, raft: RaftConfig) {
-    let (s, failure) = explore(nodes, raft, 2000, true);
+    let (s, failure) = explore(nodes, Protocol::Raft(raft), 2000, true);
     assert_eq!(failure, None, "a seed broke a property");
     println!("{nodes} nodes: {}", serde_json::to_string(&s).unwrap());
     assert_eq!(s.schedules, 2000);
@@ -58,6 +60,10 @@ fn assert_clean(nodes: usize, raft: RaftConfig) {
     );
     assert!(s.messages_dropped > 10_000, "{s:?}");
     assert!(s.ops_ok > 100 * s.schedules, "{s:?}");
+    assert_eq!(
+        s.stale_reads, 0,
+        "a linearizable store never serves a stale read"
+    );
 }
 
 #[test]
@@ -89,34 +95,68 @@ fn pre_vote_and_check_quorum_survive_2000_random_fault_schedules() {
 
 #[test]
 fn a_node_that_forgets_its_vote_is_caught() {
-    let (_, failure) = explore(
-        3,
-        RaftConfig {
-            bug: Some(Bug::ForgetVoteOnRestart),
-            ..RaftConfig::default()
-        },
-        400,
-        true,
-    );
+    let buggy = RaftConfig {
+        bug: Some(Bug::ForgetVoteOnRestart),
+        ..RaftConfig::default()
+    };
+    let (_, failure) = explore(3, Protocol::Raft(buggy), 400, true);
     let (seed, what) = failure.expect("forgetting votes must break something within 400 seeds");
     println!("caught at seed {seed}: {what}");
 }
 
 #[test]
 fn a_node_that_acknowledges_before_commit_is_caught() {
-    let (_, failure) = explore(
-        5,
-        RaftConfig {
-            bug: Some(Bug::AckBeforeCommit),
-            ..RaftConfig::default()
-        },
-        200,
-        true,
-    );
+    let buggy = RaftConfig {
+        bug: Some(Bug::AckBeforeCommit),
+        ..RaftConfig::default()
+    };
+    let (_, failure) = explore(5, Protocol::Raft(buggy), 200, true);
     let (seed, what) = failure.expect("early acknowledgements must be caught within 200 seeds");
     assert!(
         what.starts_with("acknowledged write lost") || what.starts_with("linearizability"),
         "{what}"
     );
+    println!("caught at seed {seed}: {what}");
+}
+
+#[test]
+fn gossip_converges_after_2000_random_fault_schedules_and_serves_stale_reads() {
+    let (s, failure) = explore(5, Protocol::Gossip(GossipConfig::default()), 2000, true);
+    assert_eq!(failure, None);
+    println!("gossip: {}", serde_json::to_string(&s).unwrap());
+    assert_eq!(
+        s.converged, 2000,
+        "every schedule converged after its faults healed"
+    );
+    assert!(
+        s.stale_reads > 0,
+        "the faults bit: clients read overwritten values"
+    );
+    assert!(s.crashes > 1000 && s.partitions > 1000, "{s:?}");
+}
+
+#[test]
+fn causal_stays_causal_and_converges_over_2000_random_fault_schedules() {
+    let (s, failure) = explore(5, Protocol::Causal(CausalConfig::default()), 2000, true);
+    assert_eq!(failure, None);
+    println!("causal: {}", serde_json::to_string(&s).unwrap());
+    assert_eq!(s.converged, 2000);
+    assert!(s.crashes > 1000 && s.partitions > 1000, "{s:?}");
+}
+
+#[test]
+fn a_causal_node_that_skips_dependencies_is_caught() {
+    let (_, failure) = explore(
+        5,
+        Protocol::Causal(CausalConfig {
+            bug: Some(CausalBug::NoDependencyWait),
+            ..CausalConfig::default()
+        }),
+        400,
+        true,
+    );
+    let (seed, what) =
+        failure.expect("delivering before dependencies must break causality within 400 seeds");
+    assert!(what.starts_with("causal consistency"), "{what}");
     println!("caught at seed {seed}: {what}");
 }

@@ -2,16 +2,19 @@
 //! faults, and checks recorded histories for linearizability.
 
 use consensus_lab::check::{history_files, linearizability};
+use consensus_lab::protocols::causal::{CausalBug, CausalConfig};
+use consensus_lab::protocols::gossip::GossipConfig;
 use consensus_lab::protocols::raft::{Bug, RaftConfig, ReadMode};
-use consensus_lab::runner::{self, Faults, RunOptions, Summary};
+use consensus_lab::runner::{self, Faults, Protocol, RunOptions, Summary};
 use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
-  lab run --protocol raft --nodes N --seed S --time 60s [--faults none|random] [--trace FILE] [RAFT OPTIONS]
-  lab explore --protocol raft --nodes N --seeds A..B --time T [--faults random|none] [RAFT OPTIONS]
+  lab run --protocol raft|gossip|causal --nodes N --seed S --time 60s [--faults none|random] [--trace FILE] [OPTIONS]
+  lab explore --protocol raft|gossip|causal --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
   lab check-history --model register|kv FILE
-RAFT OPTIONS: --pre-vote --check-quorum --read safe|lease --bug forget-vote|ack-before-commit
+raft: --pre-vote --check-quorum --read safe|lease --bug forget-vote|ack-before-commit
+gossip: --fanout K    causal: --bug no-dependency-wait
 Times take a unit: 500ms, 30s, 2m.";
 
 fn main() -> ExitCode {
@@ -98,13 +101,7 @@ fn parse_num<T: std::str::FromStr>(name: &str, v: &str) -> Result<T, String> {
 
 /// Options shared by run and explore.
 fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
-    match a.value("--protocol")? {
-        None | Some("raft") => {}
-        Some(p @ ("gossip" | "causal")) => {
-            return Err(format!("protocol {p:?} is not built yet (only raft)"))
-        }
-        Some(p) => return Err(format!("unknown protocol {p:?} (raft)")),
-    }
+    let protocol = a.value("--protocol")?.unwrap_or("raft");
     let nodes: usize = a
         .value("--nodes")?
         .map(|v| parse_num("--nodes", v))
@@ -123,25 +120,80 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         Some("random") => Faults::Random,
         Some(f) => return Err(format!("unknown --faults {f:?} (none|random)")),
     };
-    let mut raft = RaftConfig {
-        pre_vote: a.flag("--pre-vote"),
-        check_quorum: a.flag("--check-quorum"),
-        ..RaftConfig::default()
-    };
-    raft.read_mode = match a.value("--read")? {
-        None | Some("safe") => ReadMode::Safe,
-        Some("lease") => ReadMode::LeaseBased,
-        Some(r) => return Err(format!("unknown --read {r:?} (safe|lease)")),
-    };
-    raft.bug = match a.value("--bug")? {
-        None => None,
-        Some("forget-vote") => Some(Bug::ForgetVoteOnRestart),
-        Some("ack-before-commit") => Some(Bug::AckBeforeCommit),
-        Some(b) => {
-            return Err(format!(
-                "unknown --bug {b:?} (forget-vote|ack-before-commit)"
-            ))
+    let (pre_vote, check_quorum, read, bug) = (
+        a.flag("--pre-vote"),
+        a.flag("--check-quorum"),
+        a.value("--read")?,
+        a.value("--bug")?,
+    );
+    let fanout = a
+        .value("--fanout")?
+        .map(|v| parse_num::<usize>("--fanout", v))
+        .transpose()?;
+    let raft_only = pre_vote || check_quorum || read.is_some();
+    let protocol = match protocol {
+        "raft" => {
+            let mut raft = RaftConfig {
+                pre_vote,
+                check_quorum,
+                ..RaftConfig::default()
+            };
+            raft.read_mode = match read {
+                None | Some("safe") => ReadMode::Safe,
+                Some("lease") => ReadMode::LeaseBased,
+                Some(r) => return Err(format!("unknown --read {r:?} (safe|lease)")),
+            };
+            raft.bug = match bug {
+                None => None,
+                Some("forget-vote") => Some(Bug::ForgetVoteOnRestart),
+                Some("ack-before-commit") => Some(Bug::AckBeforeCommit),
+                Some(b) => {
+                    return Err(format!(
+                        "unknown --bug {b:?} for raft (forget-vote|ack-before-commit)"
+                    ))
+                }
+            };
+            if fanout.is_some() {
+                return Err("--fanout applies to --protocol gossip".into());
+            }
+            Protocol::Raft(raft)
         }
+        "gossip" if raft_only || bug.is_some() => {
+            return Err(
+                "--pre-vote, --check-quorum, --read and --bug do not apply to gossip".into(),
+            )
+        }
+        "gossip" => {
+            let fanout = fanout.unwrap_or(1);
+            if fanout == 0 || fanout >= nodes.max(2) {
+                return Err(format!(
+                    "--fanout must be between 1 and {}",
+                    nodes.max(2) - 1
+                ));
+            }
+            Protocol::Gossip(GossipConfig {
+                fanout,
+                ..GossipConfig::default()
+            })
+        }
+        "causal" if raft_only || fanout.is_some() => {
+            return Err(
+                "--pre-vote, --check-quorum, --read and --fanout do not apply to causal".into(),
+            )
+        }
+        "causal" => Protocol::Causal(CausalConfig {
+            bug: match bug {
+                None => None,
+                Some("no-dependency-wait") => Some(CausalBug::NoDependencyWait),
+                Some(b) => {
+                    return Err(format!(
+                        "unknown --bug {b:?} for causal (no-dependency-wait)"
+                    ))
+                }
+            },
+            ..CausalConfig::default()
+        }),
+        p => return Err(format!("unknown protocol {p:?} (raft|gossip|causal)")),
     };
     let trace = a.value("--trace")?.map(String::from);
     Ok((
@@ -150,7 +202,7 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
             seed: 0,
             time_ms,
             faults,
-            raft,
+            protocol,
         },
         trace,
     ))
@@ -159,25 +211,38 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
 /// The command that replays one seed exactly.
 fn replay_command(o: &RunOptions) -> String {
     let mut c = format!(
-        "cargo run --release --bin lab -- run --protocol raft --nodes {} --seed {} --time {}ms",
-        o.nodes, o.seed, o.time_ms
+        "cargo run --release --bin lab -- run --protocol {} --nodes {} --seed {} --time {}ms",
+        o.protocol.name(),
+        o.nodes,
+        o.seed,
+        o.time_ms
     );
     if o.faults == Faults::Random {
         c += " --faults random";
     }
-    if o.raft.pre_vote {
-        c += " --pre-vote";
-    }
-    if o.raft.check_quorum {
-        c += " --check-quorum";
-    }
-    if o.raft.read_mode == ReadMode::LeaseBased {
-        c += " --read lease";
-    }
-    match o.raft.bug {
-        Some(Bug::ForgetVoteOnRestart) => c += " --bug forget-vote",
-        Some(Bug::AckBeforeCommit) => c += " --bug ack-before-commit",
-        None => {}
+    match &o.protocol {
+        Protocol::Raft(r) => {
+            if r.pre_vote {
+                c += " --pre-vote";
+            }
+            if r.check_quorum {
+                c += " --check-quorum";
+            }
+            if r.read_mode == ReadMode::LeaseBased {
+                c += " --read lease";
+            }
+            match r.bug {
+                Some(Bug::ForgetVoteOnRestart) => c += " --bug forget-vote",
+                Some(Bug::AckBeforeCommit) => c += " --bug ack-before-commit",
+                None => {}
+            }
+        }
+        Protocol::Gossip(g) => c += &format!(" --fanout {}", g.fanout),
+        Protocol::Causal(k) => {
+            if k.bug == Some(CausalBug::NoDependencyWait) {
+                c += " --bug no-dependency-wait";
+            }
+        }
     }
     c
 }
@@ -199,9 +264,8 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
             let (mut o, trace) = sim_options(&mut a)?;
             o.seed = parse_num("--seed", a.value("--seed")?.ok_or("--seed is required")?)?;
             a.finish()?;
-            let r = runner::run_raft(&o)?;
-            if let Some(path) = trace {
-                let json = serde_json::to_string(r.world.trace()).map_err(|e| e.to_string())?;
+            let r = runner::run(&o, trace.is_some())?;
+            if let (Some(path), Some(json)) = (trace, &r.trace) {
                 std::fs::write(&path, json).map_err(|e| format!("cannot write {path}: {e}"))?;
             }
             for p in &r.problems {
@@ -290,7 +354,7 @@ fn explore(o: &RunOptions, lo: u64, hi: u64, wall: Instant) -> Result<ExitCode, 
                     break;
                 }
                 let o = RunOptions { seed, ..o.clone() };
-                let r = runner::run_raft(&o).expect("options were validated");
+                let r = runner::run(&o, false).expect("options were validated");
                 let mut res = results.lock().expect("no thread panics holding it");
                 res.0.add(&r.summary);
                 if let Some(p) = r.problems.first() {

@@ -24,6 +24,9 @@ pub struct ClientConfig {
     /// Percentages of reads and compare-and-sets; the rest are puts.
     pub read_pct: u32,
     pub cas_pct: u32,
+    /// Load clients stay with their home node (a session) instead of following redirects or
+    /// failing over: an answer other than success ends the operation as failed.
+    pub sticky: bool,
 }
 
 impl Default for ClientConfig {
@@ -37,6 +40,7 @@ impl Default for ClientConfig {
             latency_ms: 4,
             read_pct: 40,
             cas_pct: 20,
+            sticky: false,
         }
     }
 }

@@ -156,7 +156,10 @@ impl<N: Node> World<N> {
             .collect();
         let c = &scenario.sim.clients;
         let clients = (0..c.count)
-            .map(|i| Client::new(i % n, true, c.keys))
+            .map(|i| Client {
+                pinned: c.sticky,
+                ..Client::new(i % n, true, c.keys)
+            })
             .collect();
         let mut w = World {
             next_action: 0,

@@ -1,3 +1,6 @@
-//! Protocols plugged into the engine through its `Node` trait.
+//! Protocols plugged into the engine through its `Node` trait: Raft (linearizable), causal
+//! broadcast (causal) and gossip anti-entropy (eventual).
 
+pub mod causal;
+pub mod gossip;
 pub mod raft;

@@ -1,13 +1,18 @@
 //! Headless runs: a cluster under a steady client load and (optionally) a random fault
-//! schedule, checked for safety, linearizability and liveness. The `lab` binary and the tests
-//! use this; it runs on wasm32 too.
+//! schedule, then judged: Raft for safety (live), linearizability and liveness; gossip and
+//! causal for convergence, stale reads and (causal) causal consistency. The `lab` binary and
+//! the tests use this; it runs on wasm32 too.
 
 mod faults;
 
 pub use faults::random_faults;
 
-use crate::check::linearizability;
-use crate::engine::{History, Outcome, Scenario, SimConfig, Violation, World};
+use crate::check::{eventual, linearizability};
+use crate::engine::{
+    Action, History, Node, Outcome, Scenario, SimConfig, TimedAction, Violation, World,
+};
+use crate::protocols::causal::{CausalConfig, CausalNode};
+use crate::protocols::gossip::{GossipConfig, GossipNode};
 use crate::protocols::raft::{RaftConfig, RaftNode};
 use serde::Serialize;
 
@@ -17,22 +22,42 @@ pub enum Faults {
     Random,
 }
 
+#[derive(Clone, Debug, PartialEq)]
+pub enum Protocol {
+    Raft(RaftConfig),
+    Gossip(GossipConfig),
+    Causal(CausalConfig),
+}
+
+impl Protocol {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Protocol::Raft(_) => "raft",
+            Protocol::Gossip(_) => "gossip",
+            Protocol::Causal(_) => "causal",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct RunOptions {
     pub nodes: usize,
     pub seed: u64,
     pub time_ms: u64,
     pub faults: Faults,
-    pub raft: RaftConfig,
+    pub protocol: Protocol,
 }
 
 /// When the random faults end (all healed): leaves the last third (at most 10 s) quiet, so
-/// that liveness can be judged.
+/// that liveness and convergence can be judged.
 pub fn heal_time(time_ms: u64) -> u64 {
     time_ms - (time_ms / 3).min(10_000)
 }
 
-pub fn scenario(o: &RunOptions) -> Scenario<RaftConfig> {
+/// The scenario of a run: 5 clients on 5 keys, the fault schedule drawn from the seed. For the
+/// replicated stores the load stops when the faults heal, so that they can quiesce and
+/// converge; causal clients stay with one replica (their session).
+pub fn scenario<C>(o: &RunOptions, protocol: C) -> Scenario<C> {
     let mut sim = SimConfig {
         nodes: o.nodes,
         ..SimConfig::default()
@@ -41,14 +66,22 @@ pub fn scenario(o: &RunOptions) -> Scenario<RaftConfig> {
     sim.clients.count = 5;
     sim.clients.keys = 5;
     sim.clients.think_ms = (20, 120);
-    let mut s = Scenario::new(o.seed, sim, o.raft.clone());
+    sim.clients.sticky = matches!(o.protocol, Protocol::Causal(_));
+    let mut s = Scenario::new(o.seed, sim, protocol);
     if o.faults == Faults::Random {
         s.actions = random_faults(o.seed, o.nodes, 1_000, heal_time(o.time_ms));
+    }
+    if !matches!(o.protocol, Protocol::Raft(_)) {
+        s.actions.push(TimedAction {
+            t: heal_time(o.time_ms),
+            step: None,
+            action: Action::SetLoad { on: false },
+        });
     }
     s
 }
 
-/// Figures of one run; summed over runs by `explore`.
+/// Figures of one run; summed over runs by `explore` (convergence_ms: the slowest).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub schedules: u64,
@@ -64,6 +97,15 @@ pub struct Summary {
     pub messages_delivered: u64,
     pub messages_dropped: u64,
     pub sim_ms: u64,
+    /// Schedules whose replicas all held the same state at the end (gossip, causal).
+    pub converged: u64,
+    /// Time from the heal until the replicas agreed, the slowest schedule (gossip, causal).
+    pub convergence_ms: u64,
+    /// Reads that returned a value known to be overwritten when the read began.
+    pub stale_reads: u64,
+    /// Acknowledged writes that no replica holds at the end and no client ever read: lost to a
+    /// last-writer-wins overwrite (gossip, causal).
+    pub lww_overwritten: u64,
 }
 
 impl Summary {
@@ -81,42 +123,97 @@ impl Summary {
         self.messages_delivered += o.messages_delivered;
         self.messages_dropped += o.messages_dropped;
         self.sim_ms += o.sim_ms;
+        self.converged += o.converged;
+        self.convergence_ms = self.convergence_ms.max(o.convergence_ms);
+        self.stale_reads += o.stale_reads;
+        self.lww_overwritten += o.lww_overwritten;
     }
 }
 
-pub struct RunResult {
-    pub world: World<RaftNode>,
+pub struct RunReport {
     pub summary: Summary,
-    /// Safety violations, linearizability failure and liveness failure, in that order.
+    /// Every broken property, safety first.
     pub problems: Vec<Violation>,
+    /// The full trace as JSON, when asked for.
+    pub trace: Option<String>,
 }
 
-pub fn run_raft(o: &RunOptions) -> Result<RunResult, String> {
-    let mut world = World::<RaftNode>::new(scenario(o))?;
-    // After the faults heal, run in 10 ms slices to see since when the same node leads.
-    let healed_at = heal_time(o.time_ms);
-    world.run_until(healed_at);
+pub fn run(o: &RunOptions, keep_trace: bool) -> Result<RunReport, String> {
+    match &o.protocol {
+        Protocol::Raft(c) => run_raft(o, c.clone(), keep_trace),
+        Protocol::Gossip(c) => run_store::<GossipNode>(o, c.clone(), keep_trace),
+        Protocol::Causal(c) => run_store::<CausalNode>(o, c.clone(), keep_trace),
+    }
+}
+
+/// Runs to the heal, then in 10 ms slices to the end, calling `watch` after each slice.
+fn run_sliced<N: Node>(
+    o: &RunOptions,
+    cfg: N::Config,
+    mut watch: impl FnMut(&World<N>),
+) -> Result<World<N>, String> {
+    let mut world = World::<N>::new(scenario(o, cfg))?;
+    world.run_until(heal_time(o.time_ms));
+    while world.now() < o.time_ms {
+        watch(&world);
+        world.run_until((world.now() + 10).min(o.time_ms));
+    }
+    watch(&world);
+    Ok(world)
+}
+
+fn base_summary<N: Node>(world: &World<N>, o: &RunOptions) -> Summary {
+    let h = world.history();
+    let st = world.stats();
+    Summary {
+        schedules: 1,
+        crashes: st.crashes,
+        partitions: st.partitions,
+        ops_ok: h.count(|op| matches!(op.outcome, Some(Outcome::Ok { .. }))) as u64,
+        ops_failed: h.count(|op| op.outcome == Some(Outcome::Fail)) as u64,
+        ops_indeterminate: h.count(|op| matches!(op.outcome, Some(Outcome::Info) | None)) as u64,
+        messages_sent: st.messages_sent,
+        messages_delivered: st.messages_delivered,
+        messages_dropped: st.messages_dropped,
+        sim_ms: o.time_ms,
+        stale_reads: eventual::stale_reads(h) as u64,
+        ..Summary::default()
+    }
+}
+
+fn report<N: Node>(
+    world: &World<N>,
+    mut summary: Summary,
+    problems: Vec<Violation>,
+    keep_trace: bool,
+) -> RunReport {
+    summary.violations = problems.len() as u64;
+    let trace = keep_trace.then(|| serde_json::to_string(world.trace()).expect("traces serialize"));
+    RunReport {
+        summary,
+        problems,
+        trace,
+    }
+}
+
+fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunReport, String> {
+    // Since when the same node leads (after the heal).
     let mut leader: Option<(usize, u64)> = None;
     let mut leader_since = None;
-    while world.now() < o.time_ms {
+    let world = run_sliced::<RaftNode>(o, cfg, |w| {
         let now_leader = (0..o.nodes)
-            .map(|i| (i, world.role(i)))
+            .map(|i| (i, w.role(i)))
             .filter(|(_, r)| r.0 == "leader")
             .max_by_key(|(_, r)| r.1)
             .map(|(i, r)| (i, r.1));
         if now_leader != leader {
             leader = now_leader;
-            leader_since = now_leader.map(|_| world.now());
+            leader_since = now_leader.map(|_| w.now());
         }
-        world.run_until((world.now() + 10).min(o.time_ms));
-    }
+    })?;
     let mut problems: Vec<Violation> = world.violations().to_vec();
     let verdict = linearizability::check(world.history());
-    if !verdict.linearizable {
-        let f = verdict
-            .failure
-            .as_ref()
-            .expect("a failure explains a negative verdict");
+    if let Some(f) = &verdict.failure {
         let ops: Vec<String> = f
             .stuck
             .iter()
@@ -136,7 +233,13 @@ pub fn run_raft(o: &RunOptions) -> Result<RunResult, String> {
         });
     }
     if o.faults == Faults::Random {
-        if let Err(detail) = liveness(&world, healed_at, leader_since, o.time_ms) {
+        if let Err(detail) = liveness(
+            world.history(),
+            world.scenario().sim.clients.timeout_ms,
+            heal_time(o.time_ms),
+            leader_since,
+            o.time_ms,
+        ) {
             problems.push(Violation {
                 t: o.time_ms,
                 property: "liveness".into(),
@@ -144,29 +247,93 @@ pub fn run_raft(o: &RunOptions) -> Result<RunResult, String> {
             });
         }
     }
-    let h = world.history();
-    let st = world.stats();
-    let m = world.monitor();
-    let summary = Summary {
-        schedules: 1,
-        violations: problems.len() as u64,
-        elections: m.elections,
-        leader_changes: m.leader_changes,
-        crashes: st.crashes,
-        partitions: st.partitions,
-        ops_ok: h.count(|op| matches!(op.outcome, Some(Outcome::Ok { .. }))) as u64,
-        ops_failed: h.count(|op| op.outcome == Some(Outcome::Fail)) as u64,
-        ops_indeterminate: h.count(|op| matches!(op.outcome, Some(Outcome::Info) | None)) as u64,
-        messages_sent: st.messages_sent,
-        messages_delivered: st.messages_delivered,
-        messages_dropped: st.messages_dropped,
-        sim_ms: o.time_ms,
+    let mut summary = base_summary(&world, o);
+    summary.elections = world.monitor().elections;
+    summary.leader_changes = world.monitor().leader_changes;
+    Ok(report(&world, summary, problems, keep_trace))
+}
+
+/// Gossip and causal: every replica must hold the same state once the faults heal and the
+/// load stops; causal runs must also be causally consistent as clients saw them.
+fn run_store<N: Node>(
+    o: &RunOptions,
+    cfg: N::Config,
+    keep_trace: bool,
+) -> Result<RunReport, String> {
+    let healed = heal_time(o.time_ms);
+    let mut agreed_since: Option<u64> = None;
+    let world = run_sliced::<N>(o, cfg, |w| {
+        let first = w.view(0).kv;
+        let same = (1..o.nodes).all(|i| w.view(i).kv == first);
+        match (same, agreed_since) {
+            (true, None) => agreed_since = Some(w.now()),
+            (false, Some(_)) => agreed_since = None,
+            _ => {}
+        }
+    })?;
+    let mut problems = Vec::new();
+    let mut summary = base_summary(&world, o);
+    match agreed_since {
+        Some(t) => {
+            summary.converged = 1;
+            summary.convergence_ms = t.saturating_sub(healed);
+        }
+        None => problems.push(Violation {
+            t: o.time_ms,
+            property: "convergence".into(),
+            detail: format!(
+                "the replicas still differ {} ms after the faults healed",
+                o.time_ms - healed
+            ),
+        }),
+    }
+    if matches!(o.protocol, Protocol::Causal(_)) {
+        if let Some(v) = eventual::causal_violations(world.history()).first() {
+            problems.push(Violation {
+                t: world.history().ops[v.read].complete_t.unwrap_or(0),
+                property: "causal consistency".into(),
+                detail: v.detail.clone(),
+            });
+        }
+    }
+    summary.lww_overwritten = lww_overwritten(world.history(), &world.view(0).kv) as u64;
+    Ok(report(&world, summary, problems, keep_trace))
+}
+
+/// Acknowledged writes that vanished without a trace: no client ever read them, the final
+/// state does not hold them, and no write to the key began after they completed, so only a
+/// concurrent write (winning by last-writer-wins) can have replaced them.
+fn lww_overwritten(h: &History, final_state: &[(String, String)]) -> usize {
+    use crate::engine::KvOp;
+    let write = |op: &crate::engine::HistoryOp| match &op.op {
+        KvOp::Put { key, value } | KvOp::Cas { key, to: value, .. } if !op.cas_failed => {
+            Some((key.clone(), value.clone()))
+        }
+        _ => None,
     };
-    Ok(RunResult {
-        world,
-        summary,
-        problems,
-    })
+    let read: std::collections::BTreeSet<(&str, &str)> = h
+        .ops
+        .iter()
+        .filter_map(|op| match (&op.op, &op.outcome) {
+            (KvOp::Get { key }, Some(Outcome::Ok { value: Some(v) })) => {
+                Some((key.as_str(), v.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    h.ops
+        .iter()
+        .filter(|op| matches!(op.outcome, Some(Outcome::Ok { .. })))
+        .filter_map(|op| write(op).map(|kv| (op, kv)))
+        .filter(|(op, (k, v))| {
+            let done = op.complete_t.unwrap_or(u64::MAX);
+            !read.contains(&(k.as_str(), v.as_str()))
+                && !final_state.iter().any(|(fk, fv)| fk == k && fv == v)
+                && !h.ops.iter().any(|later| {
+                    later.invoke_t > done && write(later).is_some_and(|(lk, _)| lk == *k)
+                })
+        })
+        .count()
 }
 
 pub fn describe_op(h: &History, i: usize) -> String {
@@ -188,12 +355,12 @@ pub fn describe_op(h: &History, i: usize) -> String {
 /// After the faults heal, a leader must be elected and stay (early enough that clients had a
 /// full timeout left), and every operation invoked since it leads must succeed.
 fn liveness(
-    world: &World<RaftNode>,
+    h: &History,
+    timeout: u64,
     healed_at: u64,
     leader_since: Option<u64>,
     end: u64,
 ) -> Result<(), String> {
-    let timeout = world.scenario().sim.clients.timeout_ms;
     let from = match leader_since {
         Some(t) if t + timeout < end => t,
         _ => {
@@ -203,7 +370,6 @@ fn liveness(
             ))
         }
     };
-    let h = world.history();
     for (i, op) in h.ops.iter().enumerate() {
         if op.invoke_t >= from
             && op.invoke_t + timeout < end

@@ -1,0 +1,264 @@
+//! Checks for the weaker models, over a client history whose writes carry unique values (the
+//! load generator's are): stale reads, and causal consistency as clients observed it.
+
+use crate::engine::{History, HistoryOp, KvOp, Outcome};
+use std::collections::BTreeMap;
+
+/// A write that took effect or may have (timed out): its key and value.
+fn written(op: &HistoryOp) -> Option<(&str, &str)> {
+    let took_effect = match op.outcome {
+        Some(Outcome::Ok { .. }) => !op.cas_failed,
+        Some(Outcome::Info) | None => true,
+        Some(Outcome::Fail) => false,
+    };
+    match &op.op {
+        KvOp::Put { key, value } if took_effect => Some((key, value)),
+        KvOp::Cas { key, to, .. } if took_effect => Some((key, to)),
+        _ => None,
+    }
+}
+
+fn read_value(op: &HistoryOp) -> Option<(&str, &str)> {
+    match (&op.op, &op.outcome) {
+        (KvOp::Get { key }, Some(Outcome::Ok { value: Some(v) })) => Some((key, v)),
+        _ => None,
+    }
+}
+
+/// Reads that returned a value already known to be overwritten: some write to the key had
+/// completed before the read began, and the value read was written by a write that completed
+/// before that one began (or was the initial empty value).
+pub fn stale_reads(h: &History) -> usize {
+    let mut writes: BTreeMap<&str, Vec<&HistoryOp>> = BTreeMap::new();
+    for op in &h.ops {
+        if let Some((k, _)) = written(op) {
+            writes.entry(k).or_default().push(op);
+        }
+    }
+    h.ops
+        .iter()
+        .filter_map(|r| read_value(r).map(|(k, v)| (r, k, v)))
+        .filter(|(r, k, v)| {
+            let ws = writes.get(k).map_or(&[][..], |w| w.as_slice());
+            let source = ws
+                .iter()
+                .find(|w| written(w).is_some_and(|(_, wv)| wv == *v));
+            // Only acknowledged writes have a known completion time (a timed-out one may
+            // still take effect later).
+            let acked_by = |op: &HistoryOp| {
+                op.complete_t
+                    .filter(|_| matches!(op.outcome, Some(Outcome::Ok { .. })))
+            };
+            ws.iter().any(|w| {
+                acked_by(w).is_some_and(|c| c < r.invoke_t)
+                    && match source {
+                        None => v.is_empty(),
+                        Some(s) => acked_by(s).is_some_and(|sc| sc < w.invoke_t),
+                    }
+            })
+        })
+        .count()
+}
+
+/// A causal-consistency violation: a client observed a write, then read the same key and got
+/// something that write causally overwrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CausalViolation {
+    pub client: usize,
+    /// History index of the read that went back in causal time.
+    pub read: usize,
+    pub detail: String,
+}
+
+/// Checks causal consistency as each client saw it. A write's causal past is everything its
+/// client had observed (written, or read, with their pasts) when it invoked the write. A read
+/// must not return a value causally older than a write to the same key that its client had
+/// already observed.
+pub fn causal_violations(h: &History) -> Vec<CausalViolation> {
+    let writes: Vec<usize> = (0..h.ops.len())
+        .filter(|&i| written(&h.ops[i]).is_some())
+        .collect();
+    let id_of: BTreeMap<(&str, &str), usize> = writes
+        .iter()
+        .enumerate()
+        .map(|(w, &i)| (written(&h.ops[i]).expect("a write"), w))
+        .collect();
+    let words = writes.len().div_ceil(64).max(1);
+    let mut past: Vec<Vec<u64>> = vec![vec![0; words]; writes.len()];
+    let mut known: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+    let set = |b: &mut [u64], i: usize| b[i / 64] |= 1 << (i % 64);
+    let has = |b: &[u64], i: usize| b[i / 64] & (1 << (i % 64)) != 0;
+
+    // Invocations and completions in time order (invocations first at equal times).
+    let mut events: Vec<(u64, bool, usize)> = Vec::new();
+    for (i, op) in h.ops.iter().enumerate() {
+        events.push((op.invoke_t, false, i));
+        if let Some(t) = op.complete_t {
+            events.push((t, true, i));
+        }
+    }
+    events.sort();
+    let mut out = Vec::new();
+    for (_, completion, i) in events {
+        let op = &h.ops[i];
+        let k = known.entry(op.client).or_insert_with(|| vec![0; words]);
+        if let Some((key, value)) = written(op) {
+            let w = id_of[&(key, value)];
+            if !completion {
+                past[w] = k.clone();
+            } else if matches!(op.outcome, Some(Outcome::Ok { .. })) {
+                // Only an acknowledged write joins what its client knows.
+                set(k, w);
+                let p = past[w].clone();
+                k.iter_mut().zip(&p).for_each(|(a, b)| *a |= b);
+            }
+        } else if let (true, Some((key, value))) = (completion, read_value(op)) {
+            let source = id_of.get(&(key, value)).copied();
+            // Writes to this key the client already knows of.
+            let seen_same_key = (0..writes.len()).filter(|&w| {
+                has(k, w) && written(&h.ops[writes[w]]).is_some_and(|(wk, _)| wk == key)
+            });
+            for w in seen_same_key {
+                let older = match source {
+                    None => true, // the initial value: older than any write
+                    Some(s) => s != w && has(&past[w], s),
+                };
+                if older {
+                    out.push(CausalViolation {
+                        client: op.client,
+                        read: i,
+                        detail: format!("client {} had seen {key}={:?} but then read {value:?}, which that write overwrote", op.client, written(&h.ops[writes[w]]).map_or("", |x| x.1)),
+                    });
+                    break;
+                }
+            }
+            if let Some(s) = source {
+                set(k, s);
+                let p = past[s].clone();
+                k.iter_mut().zip(&p).for_each(|(a, b)| *a |= b);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn op(client: usize, op: KvOp, call: u64, ret: u64, value: Option<&str>) -> HistoryOp {
+        HistoryOp {
+            client,
+            op,
+            invoke_t: call,
+            complete_t: Some(ret),
+            outcome: Some(Outcome::Ok {
+                value: value.map(String::from),
+            }),
+            cas_failed: false,
+            node: None,
+        }
+    }
+    fn put(k: &str, v: &str) -> KvOp {
+        KvOp::Put {
+            key: k.into(),
+            value: v.into(),
+        }
+    }
+    fn get(k: &str) -> KvOp {
+        KvOp::Get { key: k.into() }
+    }
+
+    #[test]
+    fn a_read_of_an_overwritten_value_is_stale() {
+        let h = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 1, None),
+                op(0, put("x", "2"), 2, 3, None),
+                op(1, get("x"), 4, 5, Some("1")),
+            ],
+        };
+        assert_eq!(stale_reads(&h), 1);
+        let fresh = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 1, None),
+                op(0, put("x", "2"), 2, 3, None),
+                op(1, get("x"), 4, 5, Some("2")),
+            ],
+        };
+        assert_eq!(stale_reads(&fresh), 0);
+        let concurrent = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 3, None),
+                op(1, put("x", "2"), 1, 2, None),
+                op(2, get("x"), 4, 5, Some("1")),
+            ],
+        };
+        assert_eq!(
+            stale_reads(&concurrent),
+            0,
+            "concurrent writes may land in either order"
+        );
+        let empty = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 1, None),
+                op(1, get("x"), 2, 3, Some("")),
+            ],
+        };
+        assert_eq!(stale_reads(&empty), 1);
+    }
+
+    #[test]
+    fn a_read_of_a_timed_out_write_is_attributed_to_it() {
+        let mut lost = op(0, put("x", "1"), 0, 9, None);
+        lost.outcome = Some(Outcome::Info);
+        let h = History {
+            ops: vec![
+                op(0, put("x", "0"), 0, 1, None),
+                lost,
+                op(0, get("x"), 10, 11, Some("1")),
+                op(0, get("x"), 12, 13, Some("1")),
+            ],
+        };
+        assert!(causal_violations(&h).is_empty());
+    }
+
+    #[test]
+    fn seeing_an_effect_then_its_overwritten_cause_is_a_causal_violation() {
+        // Client 0 writes x=1 then x=2; client 1 reads x=2, then reads x=1: backwards.
+        let bad = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 1, None),
+                op(0, put("x", "2"), 2, 3, None),
+                op(1, get("x"), 4, 5, Some("2")),
+                op(1, get("x"), 6, 7, Some("1")),
+            ],
+        };
+        assert_eq!(causal_violations(&bad).len(), 1);
+        // Transitively: y=1 was written after reading x=2; a client that read y=1 must not read x=1.
+        let transitive = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 1, None),
+                op(0, put("x", "2"), 2, 3, None),
+                op(1, get("x"), 4, 5, Some("2")),
+                op(1, put("y", "1"), 6, 7, None),
+                op(2, get("y"), 8, 9, Some("1")),
+                op(2, get("x"), 10, 11, Some("1")),
+            ],
+        };
+        assert_eq!(causal_violations(&transitive).len(), 1);
+        // Concurrent writes may be seen in any order.
+        let ok = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 1, None),
+                op(1, put("x", "2"), 0, 1, None),
+                op(2, get("x"), 2, 3, Some("2")),
+                op(2, get("x"), 4, 5, Some("1")),
+            ],
+        };
+        assert!(causal_violations(&ok).is_empty());
+    }
+}
