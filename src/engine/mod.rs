@@ -9,6 +9,7 @@ mod network;
 mod node;
 mod queue;
 mod scenario;
+mod sim;
 mod trace;
 mod world;
 
@@ -19,5 +20,6 @@ pub use node::{
     uniform_index, Control, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Violation,
 };
 pub use scenario::{Action, Scenario, SimConfig, TimedAction};
+pub use sim::{MessageView, Sim};
 pub use trace::{DropReason, TraceEvent, TraceKind};
 pub use world::{Envelope, Status, World};

@@ -103,6 +103,13 @@ pub trait Node: Sized {
     type Note: Clone + Debug + Serialize;
     type Monitor: Monitor<Self::Note>;
     type Config: Clone + Debug + Default + PartialEq + Serialize + serde::de::DeserializeOwned;
+    /// The protocol's name in links and on the command line.
+    const NAME: &'static str;
+
+    /// Whether a note marks a moment a reader wants to stop at ("Next" in the app).
+    fn is_milestone(_note: &Self::Note) -> bool {
+        false
+    }
 
     fn new(id: NodeId, nodes: usize, cfg: &Self::Config, rng: &mut Rng) -> Self;
 

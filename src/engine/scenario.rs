@@ -126,6 +126,8 @@ pub struct Scenario<C> {
     pub seed: u64,
     #[serde(default)]
     pub sim: SimConfig,
+    /// The protocol's settings ("protocol" names the protocol itself in a share link).
+    #[serde(rename = "settings")]
     pub protocol: C,
     #[serde(default)]
     pub actions: Vec<TimedAction>,

@@ -188,6 +188,14 @@ impl Node for CausalNode {
     type Note = CausalNote;
     type Monitor = NoMonitor;
     type Config = CausalConfig;
+    const NAME: &'static str = "causal";
+
+    fn is_milestone(note: &CausalNote) -> bool {
+        matches!(
+            note,
+            CausalNote::Applied { .. } | CausalNote::Buffered { .. }
+        )
+    }
 
     fn new(id: NodeId, nodes: usize, cfg: &CausalConfig, rng: &mut Rng) -> Self {
         let every = cfg.sync_ticks.max(1);

@@ -145,6 +145,11 @@ impl Node for GossipNode {
     type Note = GossipNote;
     type Monitor = NoMonitor;
     type Config = GossipConfig;
+    const NAME: &'static str = "gossip";
+
+    fn is_milestone(note: &GossipNote) -> bool {
+        matches!(note, GossipNote::Merged { .. })
+    }
 
     fn new(id: NodeId, nodes: usize, cfg: &GossipConfig, rng: &mut Rng) -> Self {
         let interval = cfg.interval_ticks.max(1);

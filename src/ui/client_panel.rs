@@ -21,6 +21,8 @@ pub fn client_panel(p: &PanelProps) -> Html {
     let value_ref = use_node_ref();
     let from_ref = use_node_ref();
     let target_ref = use_node_ref();
+    super::use_initial_text(&key_ref, (), "x".into());
+    super::use_initial_text(&value_ref, (), "1".into());
     let send_op = |kind: Kind| {
         let (send, key_ref, value_ref, from_ref, target_ref) = (
             p.send.clone(),
@@ -81,9 +83,9 @@ pub fn client_panel(p: &PanelProps) -> Html {
         <section class="panel" data-panel="clients">
             <h2>{"Clients"}</h2>
             <div class="form">
-                <input ref={key_ref.clone()} size="4" value="x" placeholder="key" data-field="key" />
+                <input ref={key_ref.clone()} size="4" placeholder="key" data-field="key" />
                 <input ref={from_ref.clone()} size="4" placeholder="cas from" data-field="from" />
-                <input ref={value_ref.clone()} size="4" value="1" placeholder="value" data-field="value" />
+                <input ref={value_ref.clone()} size="4" placeholder="value" data-field="value" />
                 <select ref={target_ref.clone()} data-field="target">
                     <option value="leader" selected=true>{"via leader"}</option>
                     { for (0..n).map(|i| html! { <option value={i.to_string()}>{format!("to n{i}")}</option> }) }

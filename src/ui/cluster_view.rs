@@ -3,8 +3,7 @@
 
 use super::session::{Msg, Selection};
 use super::PanelProps;
-use crate::engine::{Node, NodeId};
-use crate::protocols::raft::RaftNode;
+use crate::engine::NodeId;
 use yew::prelude::*;
 
 const RING: f64 = 330.0;
@@ -64,8 +63,8 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         }
     });
 
-    let messages = w.inflight().map(|env| {
-        let sum = RaftNode::summarize(&env.msg);
+    let messages = w.messages().into_iter().map(|env| {
+        let sum = env.summary;
         let ((x1, y1), (x2, y2)) = (node_pos(env.from, n), node_pos(env.to, n));
         let (dx, dy) = (x2 - x1, y2 - y1);
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
@@ -101,6 +100,12 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         }
     });
 
+    // Raft shows terms; the replicated stores show their logical clocks.
+    let caption = if w.protocol() == "raft" {
+        "term"
+    } else {
+        "clock"
+    };
     let nodes = s.views.iter().enumerate().map(|(i, v)| {
         let (x, y) = node_pos(i, n);
         let timer = v.election_timer.filter(|_| !matches!(v.role.as_str(), "down" | "paused" | "leader"));
@@ -113,7 +118,7 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                     <path class="timer" d={arc(x, y, r + 7.0, left as f64 / total.max(1) as f64)} />
                 }
                 <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.term}</text>
-                <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{"term"}</text>
+                <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{caption}</text>
                 <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{format!("n{i} · {}", v.role)}</text>
                 if let Some(votes) = votes {
                     <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {votes}/{n}")}</text>

@@ -2,6 +2,7 @@
 
 use super::session::{default_scenario, Msg, SPEEDS};
 use super::{action_button, share, PanelProps};
+use crate::protocols::AnyScenario;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -16,13 +17,15 @@ pub fn top_bar(p: &PanelProps) -> Html {
     let seed_ref = use_node_ref();
     let nodes_ref = use_node_ref();
     let prevote_ref = use_node_ref();
+    let protocol_ref = use_node_ref();
 
     let new_run = {
-        let (send, seed_ref, nodes_ref, prevote_ref) = (
+        let (send, seed_ref, nodes_ref, prevote_ref, protocol_ref) = (
             send.clone(),
             seed_ref.clone(),
             nodes_ref.clone(),
             prevote_ref.clone(),
+            protocol_ref.clone(),
         );
         Callback::from(move |_| {
             let seed = match super::field(&seed_ref).as_str() {
@@ -33,13 +36,18 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 },
             };
             let nodes = super::field(&nodes_ref).parse().unwrap_or(5);
-            let mut scenario = default_scenario(seed);
-            scenario.sim.nodes = nodes;
-            let safer = prevote_ref
-                .cast::<HtmlInputElement>()
-                .is_some_and(|c| c.checked());
-            scenario.protocol.pre_vote = safer;
-            scenario.protocol.check_quorum = safer;
+            let mut scenario = match default_scenario(&super::field(&protocol_ref), seed) {
+                Ok(s) => s,
+                Err(e) => return send.emit(Msg::Notice(Some(e))),
+            };
+            scenario.sim_mut().nodes = nodes;
+            if let AnyScenario::Raft(raft) = &mut scenario {
+                let safer = prevote_ref
+                    .cast::<HtmlInputElement>()
+                    .is_some_and(|c| c.checked());
+                raft.protocol.pre_vote = safer;
+                raft.protocol.check_quorum = safer;
+            }
             send.emit(Msg::Reset(scenario));
         })
     };
@@ -54,7 +62,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
     });
     let share_click = {
         let send = send.clone();
-        let link = share::share_link(p.model.session.borrow().world.scenario());
+        let link = share::share_link(s.world.as_ref());
         Callback::from(move |_| {
             // replaceState, not location.hash: a hashchange would restart the run from the link.
             if let Ok(history) = gloo::utils::window().history() {
@@ -96,8 +104,13 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 <select ref={nodes_ref} title="nodes">
                     { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.world.node_count()}>{format!("{n} nodes")}</option> }) }
                 </select>
-                <label title="Pre-vote and check-quorum, as etcd and TiKV run Raft">
-                    <input type="checkbox" ref={prevote_ref} checked={s.world.scenario().protocol.pre_vote} />{"pre-vote"}
+                <select ref={protocol_ref} data-field="protocol" title="consistency model">
+                    { for [("raft", "Raft (linearizable)"), ("causal", "causal broadcast (causal)"), ("gossip", "gossip (eventual)")].iter().map(|(v, label)| html! {
+                        <option value={*v} selected={*v == s.world.protocol()}>{*label}</option>
+                    }) }
+                </select>
+                <label title="Raft only: pre-vote and check-quorum, as etcd and TiKV run it">
+                    <input type="checkbox" ref={prevote_ref} />{"pre-vote"}
                 </label>
                 {action_button("New run", "reset", "Start a new run with this seed (empty: a random one)", new_run, false)}
                 {action_button("Share", "share", "Put a link to this exact run in the address bar", share_click, false)}

@@ -2,8 +2,7 @@
 
 use super::session::{Msg, Selection, Session};
 use super::{action_button, PanelProps};
-use crate::engine::{Action, Control, Node, Status};
-use crate::protocols::raft::RaftNode;
+use crate::engine::{Action, Control, Status};
 use yew::prelude::*;
 
 fn fields(rows: Vec<(String, String)>) -> Html {
@@ -23,12 +22,12 @@ pub fn inspector(p: &PanelProps) -> Html {
             html! { <p class="hint">{"Click a node, a message in flight or a link to inspect it."}</p> }
         }
         Selection::Node(i) => node(&s, i, &act),
-        Selection::Message(id) => match s.world.message(id) {
+        Selection::Message(id) => match s.world.messages().into_iter().find(|m| m.id == id) {
             None => {
                 html! { <p class="hint">{format!("Message {id} is no longer in flight (delivered or dropped).")}</p> }
             }
             Some(env) => {
-                let mut rows = RaftNode::describe(&env.msg);
+                let mut rows = s.world.describe_message(id).unwrap_or_default();
                 rows.push(("sent at".into(), format!("{} ms", env.sent_at)));
                 rows.push((
                     "due at".into(),
@@ -88,6 +87,7 @@ fn node(s: &Session, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> 
         if kv.is_empty() { "(empty)".into() } else { kv },
     ));
     let up = status == Status::Up;
+    let raft = s.world.protocol() == "raft";
     html! {
         <>
             <h3>{format!("Node n{i}")}</h3>
@@ -103,10 +103,14 @@ fn node(s: &Session, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> 
                 } else {
                     {action_button("Pause", "pause-node", "Freeze the process (like a long GC pause)", act(Action::Pause { node: i }), !up)}
                 }
-                {action_button("Campaign", "campaign", "Start an election now", act(Action::Control { node: i, cmd: Control::Campaign }), !up)}
-                {action_button("Make leader", "transfer", "Ask the leader to transfer leadership here", act(Action::Control { node: i, cmd: Control::TransferLeaderTo(i) }), !up)}
+                if raft {
+                    {action_button("Campaign", "campaign", "Start an election now", act(Action::Control { node: i, cmd: Control::Campaign }), !up)}
+                    {action_button("Make leader", "transfer", "Ask the leader to transfer leadership here", act(Action::Control { node: i, cmd: Control::TransferLeaderTo(i) }), !up)}
+                } else {
+                    {action_button("Sync now", "campaign", "Start an anti-entropy round now", act(Action::Control { node: i, cmd: Control::Campaign }), !up)}
+                }
             </div>
-            <h4>{"raft-rs log lines"}</h4>
+            if raft { <h4>{"raft-rs log lines"}</h4> }
             <pre class="raftlog">{ for v.recent_log_lines.iter().rev().take(14).map(|l| html! { <div>{l}</div> }) }</pre>
         </>
     }
@@ -130,6 +134,8 @@ fn link_inspector(p: &LinkProps) -> Html {
     let cfg = *net.link(a, b);
     let latency_ref = use_node_ref();
     let loss_ref = use_node_ref();
+    super::use_initial_text(&latency_ref, (a, b), cfg.latency_ms.to_string());
+    super::use_initial_text(&loss_ref, (a, b), format!("{:.0}", cfg.loss * 100.0));
     let apply = {
         let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
         Callback::from(move |_: MouseEvent| {
@@ -183,8 +189,8 @@ fn link_inspector(p: &LinkProps) -> Html {
                 {action_button("Restore", "uncut", "Open the link both ways", both(false), !ab && !ba)}
             </div>
             <div class="form">
-                <label>{"latency ms "}<input ref={latency_ref} size="5" value={cfg.latency_ms.to_string()} /></label>
-                <label>{"loss % "}<input ref={loss_ref} size="4" value={format!("{:.0}", cfg.loss * 100.0)} /></label>
+                <label>{"latency ms "}<input ref={latency_ref.clone()} size="5" /></label>
+                <label>{"loss % "}<input ref={loss_ref.clone()} size="4" /></label>
                 {action_button("Apply", "set-link", "Set this link's latency and loss, both ways", apply, false)}
             </div>
         </>

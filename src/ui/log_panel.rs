@@ -10,9 +10,60 @@ fn term_colour(term: u64) -> String {
     format!("hsl({}, 65%, 55%)", (term * 67) % 360)
 }
 
+/// For the replicated stores: each replica's key-value state, values that differ from the
+/// most common one highlighted.
+fn kv_table(views: &[crate::engine::NodeView]) -> Html {
+    let keys: std::collections::BTreeSet<&str> = views
+        .iter()
+        .flat_map(|v| v.kv.iter().map(|(k, _)| k.as_str()))
+        .collect();
+    let value = |v: &crate::engine::NodeView, k: &str| {
+        v.kv.iter()
+            .find(|(kk, _)| kk == k)
+            .map_or(String::new(), |(_, x)| x.clone())
+    };
+    let majority: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            let mut counts = std::collections::BTreeMap::new();
+            views
+                .iter()
+                .for_each(|v| *counts.entry(value(v, k)).or_insert(0) += 1);
+            counts
+                .into_iter()
+                .max_by_key(|(_, c)| *c)
+                .map(|(v, _)| v)
+                .unwrap_or_default()
+        })
+        .collect();
+    let diverged = keys
+        .iter()
+        .zip(&majority)
+        .any(|(k, m)| views.iter().any(|v| value(v, k) != *m));
+    html! {
+        <section class="logs" data-panel="state" data-converged={(!diverged).to_string()}>
+            <table class="kvtable">
+                <tr><th>{if diverged { "replicas differ" } else { "replicas agree" }}</th>{ for keys.iter().map(|k| html! { <th>{*k}</th> }) }</tr>
+                { for views.iter().enumerate().map(|(i, v)| html! {
+                    <tr data-kv={i.to_string()}>
+                        <th>{format!("n{i} · {}", v.role)}</th>
+                        { for keys.iter().zip(&majority).map(|(k, m)| {
+                            let x = value(v, k);
+                            html! { <td class={classes!((x != *m).then_some("diverged"))} data-key={k.to_string()}>{if x.is_empty() { "—".to_string() } else { x }}</td> }
+                        }) }
+                    </tr>
+                }) }
+            </table>
+        </section>
+    }
+}
+
 #[function_component(LogPanel)]
 pub fn log_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
+    if s.world.protocol() != "raft" {
+        return kv_table(&s.views);
+    }
     let last = s
         .views
         .iter()

@@ -82,6 +82,18 @@ pub fn action_button(
     }
 }
 
+/// Puts `text` into an input when `deps` change and leaves it alone otherwise: a `value` prop
+/// would overwrite what the user is typing on every animation frame.
+#[hook]
+pub fn use_initial_text<D: PartialEq + 'static>(input: &NodeRef, deps: D, text: String) {
+    let input = input.clone();
+    use_effect_with(deps, move |_| {
+        if let Some(i) = input.cast::<web_sys::HtmlInputElement>() {
+            i.set_value(&text);
+        }
+    });
+}
+
 /// The trimmed text of an input or a select.
 pub fn field(r: &NodeRef) -> String {
     if let Some(i) = r.cast::<web_sys::HtmlInputElement>() {
@@ -118,9 +130,11 @@ pub fn app() -> Html {
     let model = use_reducer(|| {
         let (scenario, notice) = share::scenario_from_location();
         let mut session = Session::new(scenario).unwrap_or_else(|e| {
-            let mut s =
-                Session::new(session::default_scenario(1)).expect("the default scenario is valid");
-            s.notice = Some(e);
+            let fallback = session::default_scenario("raft", 1).expect("raft is a protocol");
+            let mut s = Session::new(fallback).expect("the default scenario is valid");
+            s.notice = Some(format!(
+                "Could not open the link ({e}); started a new run instead."
+            ));
             s
         });
         if session.notice.is_none() {

@@ -47,8 +47,10 @@ pub fn network_panel(p: &PanelProps) -> Html {
     };
     let latency_ref = use_node_ref();
     let loss_ref = use_node_ref();
-    let base = s.world.scenario().sim.link;
+    let base = s.world.config().link;
     let current = *s.world.network().link(0, n.min(2) - 1);
+    super::use_initial_text(&latency_ref, (), current.latency_ms.to_string());
+    super::use_initial_text(&loss_ref, (), format!("{:.0}", current.loss * 100.0));
     let set_network = {
         let (send, latency_ref, loss_ref) = (p.send.clone(), latency_ref.clone(), loss_ref.clone());
         Callback::from(move |_: MouseEvent| {
@@ -82,8 +84,8 @@ pub fn network_panel(p: &PanelProps) -> Html {
                 {action_button("Partition", "partition", "Cut every link between different groups", apply_groups, false)}
             </div>
             <div class="form">
-                <label>{"latency ms "}<input ref={latency_ref} size="5" value={current.latency_ms.to_string()} data-field="latency" /></label>
-                <label>{"loss % "}<input ref={loss_ref} size="4" value={format!("{:.0}", current.loss * 100.0)} data-field="loss" /></label>
+                <label>{"latency ms "}<input ref={latency_ref.clone()} size="5" data-field="latency" /></label>
+                <label>{"loss % "}<input ref={loss_ref.clone()} size="4" data-field="loss" /></label>
                 {action_button("Apply to all links", "set-network", "Latency and loss of every link", set_network, false)}
             </div>
         </section>

@@ -1,14 +1,24 @@
-//! The app's state: one World built from a Scenario, the playback position, the selection.
-//! Every user action goes through `Session::update`; components only read.
+//! The app's state: one simulation (any protocol) built from a scenario, the playback
+//! position, the selection. Every user action goes through `Session::update`; components only
+//! read.
 
+use crate::check::eventual::{self, CausalViolation};
 use crate::check::linearizability::{self, Verdict};
-use crate::engine::{Action, MsgId, NodeId, NodeView, Scenario, SimConfig, World};
-use crate::protocols::raft::{RaftConfig, RaftNode};
+use crate::engine::{Action, MsgId, NodeId, NodeView, Sim, SimConfig};
+use crate::protocols::AnyScenario;
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::Reducible;
 
-pub type Lab = World<RaftNode>;
+/// What the history of the run so far shows, for the model at hand.
+pub struct HistoryChecks {
+    /// How many completed operations were checked.
+    pub ops: usize,
+    pub linearizability: Verdict,
+    pub stale_reads: usize,
+    /// Checked for the causal protocol only.
+    pub causal: Vec<CausalViolation>,
+}
 
 /// What the inspector shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,7 +42,7 @@ pub const SPEEDS: [(f64, &str); 9] = [
 ];
 
 pub struct Session {
-    pub world: Lab,
+    pub world: Box<dyn Sim>,
     /// Every node's view at the current time, built once per update for all panels.
     pub views: Vec<NodeView>,
     /// Virtual time shown, in ms; fractional so that messages glide between events.
@@ -46,8 +56,7 @@ pub struct Session {
     /// A message for the user (bad input, a refused action); cleared by the next action.
     pub notice: Option<String>,
     pub help: bool,
-    /// Linearizability of the history so far, and how many operations it covered.
-    pub verdict: Option<(usize, Verdict)>,
+    pub checks: Option<HistoryChecks>,
     verdict_at: u64,
     /// The violation count the user has seen (a new one pauses the run).
     seen_problems: usize,
@@ -71,24 +80,27 @@ pub enum Msg {
     Act(Action),
     Select(Selection),
     /// Start over with a new scenario (new seed, node count, protocol settings).
-    Reset(Scenario<RaftConfig>),
+    Reset(AnyScenario),
     Notice(Option<String>),
     ToggleHelp,
 }
 
-/// The default session: chosen so that a first visit sees an election within seconds.
-pub fn default_scenario(seed: u64) -> Scenario<RaftConfig> {
+/// The default session of a protocol: chosen so that a first visit sees an election (or a
+/// gossip round) within seconds.
+pub fn default_scenario(protocol: &str, seed: u64) -> Result<AnyScenario, String> {
     let mut sim = SimConfig::default();
     sim.link.latency_ms = 30;
     sim.link.jitter_ms = 20;
     sim.clients.think_ms = (300, 900);
     sim.clients.latency_ms = 10;
-    Scenario::new(seed, sim, RaftConfig::default())
+    // Causal clients keep their session on one replica.
+    sim.clients.sticky = protocol == "causal";
+    AnyScenario::new(protocol, seed, sim)
 }
 
 impl Session {
-    pub fn new(scenario: Scenario<RaftConfig>) -> Result<Self, String> {
-        let world = World::new(scenario)?;
+    pub fn new(scenario: AnyScenario) -> Result<Self, String> {
+        let world = scenario.build()?;
         let views = (0..world.node_count()).map(|i| world.view(i)).collect();
         Ok(Session {
             world,
@@ -101,7 +113,7 @@ impl Session {
             selected: Selection::None,
             notice: None,
             help: false,
-            verdict: None,
+            checks: None,
             verdict_at: 0,
             seen_problems: 0,
         })
@@ -112,13 +124,22 @@ impl Session {
     }
 
     pub fn seed(&self) -> u64 {
-        self.world.scenario().seed
+        self.world.seed()
     }
 
-    /// Safety violations plus a failed linearizability verdict.
+    /// Broken promises of the protocol at hand: Raft's safety properties and linearizability;
+    /// causal consistency for the causal store. Gossip promises neither, so its stale reads
+    /// and non-linearizable histories are expected, not problems.
     pub fn problems(&self) -> usize {
+        let Some(c) = &self.checks else {
+            return self.world.violations().len();
+        };
         self.world.violations().len()
-            + usize::from(self.verdict.as_ref().is_some_and(|(_, v)| !v.linearizable))
+            + match self.world.protocol() {
+                "raft" => usize::from(!c.linearizability.linearizable),
+                "causal" => c.causal.len(),
+                _ => 0,
+            }
     }
 
     pub fn update(&mut self, msg: Msg) {
@@ -165,21 +186,8 @@ impl Session {
             }
             Msg::StepInteresting => {
                 self.playing = false;
-                let start_len = self.world.trace().len();
                 let limit = self.world.now() + 60_000;
-                let interesting = |w: &Lab| {
-                    w.trace()[start_len..].iter().any(|e| {
-                        matches!(
-                            &e.kind,
-                            crate::engine::TraceKind::Note {
-                                note: crate::protocols::raft::RaftNote::Role { role: "leader", .. }
-                                    | crate::protocols::raft::RaftNote::Acked { .. },
-                                ..
-                            }
-                        )
-                    })
-                };
-                while self.world.now() < limit && !interesting(&self.world) && self.world.step() {}
+                self.world.step_to_milestone(limit);
                 self.vt = self.world.now() as f64;
             }
             Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 100.0),
@@ -218,14 +226,14 @@ impl Session {
     fn seek(&mut self, t: u64) {
         let t = t.min(self.horizon);
         if t < self.world.now() {
-            match World::new(self.world.scenario().clone()) {
+            match self.world.rebuild() {
                 Ok(w) => self.world = w,
                 Err(e) => {
                     self.notice = Some(e);
                     return;
                 }
             }
-            self.verdict = None;
+            self.checks = None;
         }
         self.world.run_until(t);
         self.vt = t as f64;
@@ -233,24 +241,28 @@ impl Session {
     }
 
     fn refresh_verdict(&mut self) {
-        let done = self
-            .world
-            .history()
-            .ops
-            .iter()
-            .filter(|o| o.outcome.is_some())
-            .count();
+        let history = self.world.history();
+        let done = history.ops.iter().filter(|o| o.outcome.is_some()).count();
         let now = self.world.now();
         // While playing, re-check at most every 250 ms of virtual time, not every frame.
-        let fresh = match self.verdict {
-            Some((n, _)) => n == done || (self.playing && now < self.verdict_at + 250),
+        let fresh = match &self.checks {
+            Some(c) => c.ops == done || (self.playing && now < self.verdict_at + 250),
             None => false,
         };
         if fresh {
             return;
         }
         self.verdict_at = now;
-        self.verdict = Some((done, linearizability::check(self.world.history())));
+        self.checks = Some(HistoryChecks {
+            ops: done,
+            linearizability: linearizability::check(history),
+            stale_reads: eventual::stale_reads(history),
+            causal: if self.world.protocol() == "causal" {
+                eventual::causal_violations(history)
+            } else {
+                Vec::new()
+            },
+        });
     }
 }
 

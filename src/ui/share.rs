@@ -1,12 +1,13 @@
-//! Sessions in the URL: `#seed=N[&nodes=K]` for a fresh run, `#s=<scenario JSON>` for an exact
-//! replay of a shared session (seed, settings and every recorded action).
+//! Sessions in the URL: `#seed=N[&nodes=K][&protocol=raft|gossip|causal][&load=1]` for a fresh
+//! run, `#s=<scenario JSON>` for an exact replay of a shared session (protocol, seed, settings
+//! and every recorded action).
 
 use super::session::default_scenario;
-use crate::engine::Scenario;
-use crate::protocols::raft::RaftConfig;
+use crate::engine::Sim;
+use crate::protocols::AnyScenario;
 
 /// Parse a location hash (without the leading '#'): the scenario, or a reason it was refused.
-pub fn parse_hash(hash: &str, fallback_seed: u64) -> Result<Option<Scenario<RaftConfig>>, String> {
+pub fn parse_hash(hash: &str, fallback_seed: u64) -> Result<Option<AnyScenario>, String> {
     if hash.is_empty() {
         return Ok(None);
     }
@@ -19,30 +20,34 @@ pub fn parse_hash(hash: &str, fallback_seed: u64) -> Result<Option<Scenario<Raft
             .map(Some)
             .map_err(|e| format!("the shared session is not valid: {e}"));
     }
-    let mut scenario = default_scenario(fallback_seed);
+    let (mut seed, mut nodes, mut protocol, mut load) =
+        (fallback_seed, 5, "raft".to_string(), false);
     for part in hash.split('&') {
         let (k, v) = part
             .split_once('=')
             .ok_or_else(|| format!("unrecognised link part {part:?}"))?;
         match k {
             "seed" => {
-                scenario.seed = v
+                seed = v
                     .parse()
                     .map_err(|_| format!("seed must be a whole number, got {v:?}"))?
             }
             "nodes" => {
-                let n: usize = v
+                nodes = v
                     .parse()
                     .map_err(|_| format!("nodes must be a whole number, got {v:?}"))?;
-                if !(3..=9).contains(&n) {
-                    return Err(format!("nodes must be between 3 and 9, got {n}"));
+                if !(3..=64).contains(&nodes) {
+                    return Err(format!("nodes must be between 3 and 64, got {nodes}"));
                 }
-                scenario.sim.nodes = n;
             }
-            "load" => scenario.sim.clients.load = v == "1" || v == "on",
+            "protocol" => protocol = v.to_string(),
+            "load" => load = v == "1" || v == "on",
             _ => return Err(format!("unrecognised link part {k:?}")),
         }
     }
+    let mut scenario = default_scenario(&protocol, seed)?;
+    scenario.sim_mut().nodes = nodes;
+    scenario.sim_mut().clients.load = load;
     Ok(Some(scenario))
 }
 
@@ -51,14 +56,14 @@ pub fn random_seed() -> u64 {
 }
 
 /// The scenario the page was opened with, and a notice if the link could not be used.
-pub fn scenario_from_location() -> (Scenario<RaftConfig>, Option<String>) {
+pub fn scenario_from_location() -> (AnyScenario, Option<String>) {
     let hash = gloo::utils::window().location().hash().unwrap_or_default();
-    let hash = hash.trim_start_matches('#');
-    match parse_hash(hash, random_seed()) {
+    let fresh = || default_scenario("raft", random_seed()).expect("raft is a protocol");
+    match parse_hash(hash.trim_start_matches('#'), random_seed()) {
         Ok(Some(s)) => (s, None),
-        Ok(None) => (default_scenario(random_seed()), None),
+        Ok(None) => (fresh(), None),
         Err(e) => (
-            default_scenario(random_seed()),
+            fresh(),
             Some(format!(
                 "Could not open the link ({e}); started a new run instead."
             )),
@@ -66,8 +71,7 @@ pub fn scenario_from_location() -> (Scenario<RaftConfig>, Option<String>) {
     }
 }
 
-pub fn share_link(scenario: &Scenario<RaftConfig>) -> String {
-    let json = serde_json::to_string(scenario).expect("scenarios serialize");
+pub fn share_link(sim: &dyn Sim) -> String {
     let loc = gloo::utils::window().location();
     let base = format!(
         "{}{}",
@@ -76,6 +80,6 @@ pub fn share_link(scenario: &Scenario<RaftConfig>) -> String {
     );
     format!(
         "{base}#s={}",
-        String::from(js_sys::encode_uri_component(&json))
+        String::from(js_sys::encode_uri_component(&sim.scenario_json()))
     )
 }

@@ -196,6 +196,37 @@ test('a shared link replays the run exactly', async () => {
   await other.close();
 });
 
+test('gossip: a 2|3 split takes writes on both sides, reads differ, healing converges', async () => {
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#seed=3&protocol=gossip`);
+  await page.selectOption('[data-action="speed"]', '1');
+  await waitFor(() => document.querySelectorAll('[data-node][data-role="replica"]').length === 5, null, 'five replicas');
+  for (let i = 0; i < 5; i++) await page.selectOption(`[data-group="${i}"]`, i < 2 ? '0' : '1');
+  await page.click('[data-action="partition"]');
+  await waitOutcome(await put(0, 'left'), 'ok');
+  await waitOutcome(await put(2, 'right'), 'ok');
+  const cell = (node) => `[data-kv="${node}"] [data-key="x"]`;
+  await waitFor(([a, b]) => document.querySelector(a)?.textContent === 'left' && document.querySelector(b)?.textContent === 'right', [cell(1), cell(4)], 'each side to gossip its own write');
+  async function get(target) {
+    await page.selectOption('[data-field="target"]', String(target));
+    const op = await page.$$eval('tr[data-op]', (r) => r.length);
+    await page.click('[data-action="get"]');
+    await waitOutcome(op, 'ok');
+    return page.textContent(`tr[data-op="${op}"] td:nth-child(3)`);
+  }
+  assert.equal(await get(1), 'read "left"');
+  assert.equal(await get(3), 'read "right"');
+  assert.equal(await page.getAttribute('[data-panel="state"]', 'data-converged'), 'false');
+  assert.equal(await page.getAttribute('[data-check]', 'data-check'), 'ok', 'diverging is what gossip does, not a bug');
+  await shot('7-gossip-split');
+  await page.click('[data-action="heal"]');
+  await waitFor(() => document.querySelector('[data-panel="state"]').dataset.converged === 'true', null, 'the replicas to converge');
+  const values = await page.$$eval('[data-key="x"]', (cells) => cells.map((c) => c.textContent));
+  assert.equal(new Set(values).size, 1, `one value everywhere: ${values}`);
+  assert.ok(['left', 'right'].includes(values[0]), 'the last writer wins');
+  await shot('8-gossip-converged');
+});
+
 test('no error reached the console', () => {
   assert.deepEqual(problems.filter((p) => !p.includes('integrity')), []);
 });

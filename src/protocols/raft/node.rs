@@ -395,6 +395,14 @@ impl Node for RaftNode {
     type Note = RaftNote;
     type Monitor = RaftMonitor;
     type Config = RaftConfig;
+    const NAME: &'static str = "raft";
+
+    fn is_milestone(note: &RaftNote) -> bool {
+        matches!(
+            note,
+            RaftNote::Role { role: "leader", .. } | RaftNote::Acked { .. }
+        )
+    }
 
     fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
         let voters: Vec<u64> = (0..nodes).map(raft_id).collect();

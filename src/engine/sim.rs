@@ -1,0 +1,132 @@
+//! `Sim`: a World of any protocol behind one object-safe interface. The app holds a
+//! `Box<dyn Sim>` and so renders Raft, gossip and causal clusters with the same components.
+
+use super::client::History;
+use super::network::{MsgId, Network};
+use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
+use super::scenario::{Action, SimConfig};
+use super::trace::TraceKind;
+use super::world::{Status, World};
+
+/// A message in flight, as the view draws it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageView {
+    pub id: MsgId,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent_at: u64,
+    pub deliver_at: u64,
+    pub held: bool,
+    pub summary: MsgSummary,
+}
+
+pub trait Sim {
+    /// "raft", "gossip" or "causal".
+    fn protocol(&self) -> &'static str;
+    fn seed(&self) -> u64;
+    fn config(&self) -> &SimConfig;
+    /// The scenario as JSON, with a "protocol" field: what a share link carries.
+    fn scenario_json(&self) -> String;
+    /// The same scenario from time 0 (for rewinding).
+    fn rebuild(&self) -> Result<Box<dyn Sim>, String>;
+
+    fn now(&self) -> u64;
+    fn visible_events(&self) -> u64;
+    fn node_count(&self) -> usize;
+    fn status(&self, id: NodeId) -> Status;
+    fn view(&self, id: NodeId) -> NodeView;
+    fn network(&self) -> &Network;
+    fn messages(&self) -> Vec<MessageView>;
+    /// Every field of the message with this id, if it is still in flight.
+    fn describe_message(&self, id: MsgId) -> Option<Vec<(String, String)>>;
+    fn history(&self) -> &History;
+    fn violations(&self) -> &[Violation];
+    fn load_on(&self) -> bool;
+
+    fn run_until(&mut self, t: u64);
+    fn step(&mut self) -> bool;
+    /// Step until a milestone of the protocol (see `Node::is_milestone`) or `limit`.
+    fn step_to_milestone(&mut self, limit: u64);
+    fn act(&mut self, action: Action) -> Result<(), String>;
+}
+
+impl<N: Node + 'static> Sim for World<N> {
+    fn protocol(&self) -> &'static str {
+        N::NAME
+    }
+    fn seed(&self) -> u64 {
+        self.scenario().seed
+    }
+    fn config(&self) -> &SimConfig {
+        &self.scenario().sim
+    }
+    fn scenario_json(&self) -> String {
+        let mut v = serde_json::to_value(self.scenario()).expect("scenarios serialize");
+        v["protocol"] = N::NAME.into();
+        v.to_string()
+    }
+    fn rebuild(&self) -> Result<Box<dyn Sim>, String> {
+        Ok(Box::new(World::<N>::new(self.scenario().clone())?))
+    }
+    fn now(&self) -> u64 {
+        World::now(self)
+    }
+    fn visible_events(&self) -> u64 {
+        World::visible_events(self)
+    }
+    fn node_count(&self) -> usize {
+        World::node_count(self)
+    }
+    fn status(&self, id: NodeId) -> Status {
+        World::status(self, id)
+    }
+    fn view(&self, id: NodeId) -> NodeView {
+        World::view(self, id)
+    }
+    fn network(&self) -> &Network {
+        World::network(self)
+    }
+    fn messages(&self) -> Vec<MessageView> {
+        self.inflight()
+            .map(|e| MessageView {
+                id: e.id,
+                from: e.from,
+                to: e.to,
+                sent_at: e.sent_at,
+                deliver_at: e.deliver_at,
+                held: e.held,
+                summary: N::summarize(&e.msg),
+            })
+            .collect()
+    }
+    fn describe_message(&self, id: MsgId) -> Option<Vec<(String, String)>> {
+        self.message(id).map(|e| N::describe(&e.msg))
+    }
+    fn history(&self) -> &History {
+        World::history(self)
+    }
+    fn violations(&self) -> &[Violation] {
+        World::violations(self)
+    }
+    fn load_on(&self) -> bool {
+        World::load_on(self)
+    }
+    fn run_until(&mut self, t: u64) {
+        World::run_until(self, t)
+    }
+    fn step(&mut self) -> bool {
+        World::step(self)
+    }
+    fn step_to_milestone(&mut self, limit: u64) {
+        let from = self.trace().len();
+        let reached = |w: &World<N>| {
+            w.trace()[from..]
+                .iter()
+                .any(|e| matches!(&e.kind, TraceKind::Note { note, .. } if N::is_milestone(note)))
+        };
+        while World::now(self) < limit && !reached(self) && World::step(self) {}
+    }
+    fn act(&mut self, action: Action) -> Result<(), String> {
+        World::act(self, action)
+    }
+}
