@@ -7,6 +7,8 @@ use crate::engine::NodeId;
 use yew::prelude::*;
 
 const RING: f64 = 330.0;
+/// Up to this many nodes, every link is drawn and every node labelled.
+const LABELLED_UP_TO: usize = 16;
 
 /// Position of node i of n on the ring, starting at the top.
 pub fn node_pos(i: NodeId, n: usize) -> (f64, f64) {
@@ -44,7 +46,9 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         })
     };
 
-    let links = (0..n).flat_map(|a| ((a + 1)..n).map(move |b| (a, b))).map(|(a, b)| {
+    // Large clusters would drown in n² lines: draw only the cut links there.
+    let crowded = n > LABELLED_UP_TO;
+    let links = (0..n).flat_map(|a| ((a + 1)..n).map(move |b| (a, b))).filter(|&(a, b)| !crowded || net.is_cut(a, b) || net.is_cut(b, a)).map(|(a, b)| {
         let ((x1, y1), (x2, y2)) = (node_pos(a, n), node_pos(b, n));
         let (ab, ba) = (net.is_cut(a, b), net.is_cut(b, a));
         let class = classes!("link", (ab || ba).then_some("cut"), (s.selected == Selection::Link(a, b)).then_some("selected"));
@@ -119,7 +123,8 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                 }
                 <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.term}</text>
                 <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{caption}</text>
-                <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{format!("n{i} · {}", v.role)}</text>
+                <title>{format!("n{i} · {}", v.role)}</title>
+                if !crowded { <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{format!("n{i} · {}", v.role)}</text> }
                 if let Some(votes) = votes {
                     <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {votes}/{n}")}</text>
                 }

@@ -30,8 +30,8 @@ pub fn network_panel(p: &PanelProps) -> Html {
             groups: vec![minority, majority],
         }
     };
-    let groups_ref = use_memo((), |_| {
-        (0..9).map(|_| NodeRef::default()).collect::<Vec<_>>()
+    let groups_ref = use_memo(n, |&n| {
+        (0..n).map(|_| NodeRef::default()).collect::<Vec<_>>()
     });
     let apply_groups = {
         let (send, refs) = (p.send.clone(), groups_ref.clone());

@@ -46,6 +46,20 @@ results.first_render_ms = +pct(firsts, 0.5).toFixed(1);
   await page.close();
 }
 
+// 2b. The same for gossip with 64 replicas under load.
+{
+  const page = await fresh('seed=1&nodes=64&protocol=gossip&load=1');
+  await page.selectOption('[data-action="speed"]', '1');
+  await page.waitForTimeout(2000);
+  await page.evaluate(() => { window.__labPerf.frame = []; });
+  await page.waitForTimeout(10000);
+  const frames = await page.evaluate(() => window.__labPerf.frame);
+  results.gossip64_frames_measured = frames.length;
+  results.gossip64_frame_script_ms_p95 = +pct(frames, 0.95).toFixed(2);
+  results.gossip64_frame_script_ms_max = +Math.max(...frames).toFixed(2);
+  await page.close();
+}
+
 // 3. Rewind: fast-forward 10 minutes of a 5-node run under load, then seek back 1 s
 //    (which replays the whole 10 minutes from the seed).
 {
