@@ -18,10 +18,11 @@ const RAFT_PROPERTIES: [&str; 5] = [
 #[function_component(ChecksPanel)]
 pub fn checks_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
-    let protocol = s.world.protocol();
-    let violations = s.world.violations();
-    let ok = s.problems() == 0;
-    let checks = s.checks.as_ref();
+    let pane = &s.panes[p.pane];
+    let protocol = pane.world.protocol();
+    let violations = pane.world.violations();
+    let ok = pane.problems() == 0;
+    let checks = pane.checks.as_ref();
     let ops = checks.map_or(0, |c| c.ops);
     let lin = match checks.map(|c| &c.linearizability) {
         None => html! { <li class="ok">{"linearizable: no operations yet"}</li> },
@@ -34,7 +35,7 @@ pub fn checks_panel(p: &PanelProps) -> Html {
                 .stuck
                 .iter()
                 .take(3)
-                .map(|&i| describe_op(s.world.history(), i))
+                .map(|&i| describe_op(pane.world.history(), i))
                 .collect::<Vec<_>>()
                 .join(" · ");
             let class = if protocol == "raft" {
@@ -81,7 +82,7 @@ pub fn checks_panel(p: &PanelProps) -> Html {
         }
     };
     html! {
-        <section class={classes!("panel", "checks", (!ok).then_some("violation"))} data-check={if ok { "ok" } else { "violation" }}>
+        <section class={classes!("panel", "checks", (!ok).then_some("violation"))} data-check={if ok { "ok" } else { "violation" }} data-pane={p.pane.to_string()}>
             <h2>{format!("Checks · {protocol}")}</h2>
             <ul>
                 {model_lines}

@@ -3,7 +3,7 @@
 
 use super::session::Msg;
 use super::{action_button, PanelProps};
-use crate::engine::{Action, KvOp, Outcome};
+use crate::engine::{Action, HistoryOp, KvOp, Outcome};
 use yew::prelude::*;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -16,7 +16,7 @@ enum Kind {
 #[function_component(ClientPanel)]
 pub fn client_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
-    let n = s.world.node_count();
+    let n = s.node_count();
     let key_ref = use_node_ref();
     let value_ref = use_node_ref();
     let from_ref = use_node_ref();
@@ -58,23 +58,28 @@ pub fn client_panel(p: &PanelProps) -> Html {
             send.emit(Msg::Act(Action::Request { node, op }));
         })
     };
-    let load = s.world.load_on();
-    let ops = &s.world.history().ops;
-    let rows = ops.iter().enumerate().rev().take(40).map(|(i, op)| {
-        let (text, class) = match &op.outcome {
+    let load = s.lead().load_on();
+    let ops = &s.lead().history().ops;
+    // The same requests go to both clusters when comparing; their answers sit side by side.
+    let twin = s.panes.get(1).map(|p| &p.world.history().ops);
+    let outcome = |op: &HistoryOp| -> (String, &'static str) {
+        match &op.outcome {
             None => ("pending…".to_string(), "pending"),
             Some(Outcome::Ok { value: Some(v) }) => (format!("read {v:?}"), "ok"),
             Some(Outcome::Ok { value: None }) if op.cas_failed => ("no match".to_string(), "ok"),
             Some(Outcome::Ok { .. }) => ("ok".to_string(), "ok"),
             Some(Outcome::Fail) => ("failed".to_string(), "fail"),
             Some(Outcome::Info) => ("timed out (unknown)".to_string(), "info"),
-        };
-        let latency = op
-            .complete_t
-            .map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
+        }
+    };
+    let rows = ops.iter().enumerate().rev().take(40).map(|(i, op)| {
+        let (text, class) = outcome(op);
+        let latency = op.complete_t.map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
+        let other = twin.and_then(|t| t.get(i)).map(|o| outcome(o));
         html! {
-            <tr key={i} class={class} data-op={i.to_string()} data-outcome={class}>
+            <tr key={i} class={class} data-op={i.to_string()} data-outcome={class} data-outcome-beside={other.as_ref().map(|o| o.1)}>
                 <td>{format!("c{}", op.client)}</td><td>{op.op.to_string()}</td><td>{text}</td>
+                if let Some((text, class)) = other { <td class={class}>{text}</td> }
                 <td>{latency}</td><td>{op.node.map_or(String::new(), |n| format!("n{n}"))}</td>
             </tr>
         }
@@ -99,7 +104,9 @@ pub fn client_panel(p: &PanelProps) -> Html {
                     onchange={p.send.reform(move |_| Msg::Act(Action::SetLoad { on: !load }))} />{"steady load"}</label>
             </div>
             <table class="ops">
-                <tr><th>{"client"}</th><th>{"operation"}</th><th>{"outcome"}</th><th>{"latency"}</th><th>{"node"}</th></tr>
+                <tr><th>{"client"}</th><th>{"operation"}</th><th>{s.lead().protocol()}</th>
+                    if let Some(p) = s.panes.get(1) { <th>{p.world.protocol()}</th> }
+                    <th>{"latency"}</th><th>{"node"}</th></tr>
                 { for rows }
             </table>
         </section>

@@ -35,7 +35,8 @@ fn arc(x: f64, y: f64, r: f64, f: f64) -> String {
 #[function_component(ClusterView)]
 pub fn cluster_view(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
-    let w = &s.world;
+    let pane = &s.panes[p.pane];
+    let (w, views, which) = (pane.world.as_ref(), &pane.views, p.pane);
     let n = w.node_count();
     let r = node_radius(n);
     let net = w.network();
@@ -92,10 +93,10 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         } else {
             html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={if sum.entries > 0 { "12" } else { "9" }} /> }
         };
-        let class = classes!("msg", format!("k-{}", sum.kind), response.then_some("resp"), env.held.then_some("held"), (s.selected == Selection::Message(env.id)).then_some("selected"));
+        let class = classes!("msg", format!("k-{}", sum.kind), response.then_some("resp"), env.held.then_some("held"), (s.selected == Selection::Message(which, env.id)).then_some("selected"));
         html! {
             <g key={format!("m{}", env.id)} class={class} data-msg={sum.kind} data-from={env.from.to_string()} data-to={env.to.to_string()} data-id={env.id.to_string()}
-                onclick={select(Selection::Message(env.id))}>
+                onclick={select(Selection::Message(which, env.id))}>
                 {shape}
                 if !mark.is_empty() { <text class="mark" x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)}>{mark}</text> }
                 if sum.entries > 0 { <text class="count" x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)}>{sum.entries}</text> }
@@ -110,13 +111,13 @@ pub fn cluster_view(p: &PanelProps) -> Html {
     } else {
         "clock"
     };
-    let nodes = s.views.iter().enumerate().map(|(i, v)| {
+    let nodes = views.iter().enumerate().map(|(i, v)| {
         let (x, y) = node_pos(i, n);
         let timer = v.election_timer.filter(|_| !matches!(v.role.as_str(), "down" | "paused" | "leader"));
         let votes = v.details.iter().find(|(k, _)| k == "votes").map(|(_, c)| c.clone());
-        let class = classes!("node", format!("role-{}", v.role), (s.selected == Selection::Node(i)).then_some("selected"));
+        let class = classes!("node", format!("role-{}", v.role), (s.selected == Selection::Node(which, i)).then_some("selected"));
         html! {
-            <g key={format!("n{i}")} class={class} data-node={i.to_string()} data-role={v.role.clone()} data-term={v.term.to_string()} onclick={select(Selection::Node(i))}>
+            <g key={format!("n{i}")} class={class} data-node={i.to_string()} data-role={v.role.clone()} data-term={v.term.to_string()} onclick={select(Selection::Node(which, i))}>
                 <circle class="body" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{r:.1}")} />
                 if let Some((left, total)) = timer {
                     <path class="timer" d={arc(x, y, r + 7.0, left as f64 / total.max(1) as f64)} />
@@ -135,7 +136,7 @@ pub fn cluster_view(p: &PanelProps) -> Html {
     });
 
     html! {
-        <section class="cluster" onclick={p.send.reform(|_| Msg::Select(Selection::None))}>
+        <section class="cluster" data-pane={which.to_string()} data-protocol={w.protocol()} onclick={p.send.reform(|_| Msg::Select(Selection::None))}>
             <svg viewBox="-500 -470 1000 940" preserveAspectRatio="xMidYMid meet">
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>

@@ -18,14 +18,16 @@ pub fn top_bar(p: &PanelProps) -> Html {
     let nodes_ref = use_node_ref();
     let prevote_ref = use_node_ref();
     let protocol_ref = use_node_ref();
+    let compare_ref = use_node_ref();
 
     let new_run = {
-        let (send, seed_ref, nodes_ref, prevote_ref, protocol_ref) = (
+        let (send, seed_ref, nodes_ref, prevote_ref, protocol_ref, compare_ref) = (
             send.clone(),
             seed_ref.clone(),
             nodes_ref.clone(),
             prevote_ref.clone(),
             protocol_ref.clone(),
+            compare_ref.clone(),
         );
         Callback::from(move |_| {
             let seed = match super::field(&seed_ref).as_str() {
@@ -36,19 +38,29 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 },
             };
             let nodes = super::field(&nodes_ref).parse().unwrap_or(5);
-            let mut scenario = match default_scenario(&super::field(&protocol_ref), seed) {
-                Ok(s) => s,
-                Err(e) => return send.emit(Msg::Notice(Some(e))),
-            };
-            scenario.sim_mut().nodes = nodes;
-            if let AnyScenario::Raft(raft) = &mut scenario {
-                let safer = prevote_ref
-                    .cast::<HtmlInputElement>()
-                    .is_some_and(|c| c.checked());
-                raft.protocol.pre_vote = safer;
-                raft.protocol.check_quorum = safer;
+            let safer = prevote_ref
+                .cast::<HtmlInputElement>()
+                .is_some_and(|c| c.checked());
+            let compare = super::field(&compare_ref);
+            let mut protocols = vec![super::field(&protocol_ref)];
+            if !compare.is_empty() {
+                protocols.push(compare);
             }
-            send.emit(Msg::Reset(scenario));
+            // The same seed, nodes and settings for both: only the model differs.
+            let mut scenarios = Vec::new();
+            for protocol in protocols {
+                let mut scenario = match default_scenario(&protocol, seed) {
+                    Ok(s) => s,
+                    Err(e) => return send.emit(Msg::Notice(Some(e))),
+                };
+                scenario.sim_mut().nodes = nodes;
+                if let AnyScenario::Raft(raft) = &mut scenario {
+                    raft.protocol.pre_vote = safer;
+                    raft.protocol.check_quorum = safer;
+                }
+                scenarios.push(scenario);
+            }
+            send.emit(Msg::Reset(scenarios));
         })
     };
     let on_speed = send.reform(|e: Event| {
@@ -62,7 +74,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
     });
     let share_click = {
         let send = send.clone();
-        let link = share::share_link(s.world.as_ref());
+        let link = share::share_link(&s.panes.iter().map(|p| p.world.as_ref()).collect::<Vec<_>>());
         Callback::from(move |_| {
             // replaceState, not location.hash: a hashchange would restart the run from the link.
             if let Ok(history) = gloo::utils::window().history() {
@@ -97,16 +109,22 @@ pub fn top_bar(p: &PanelProps) -> Html {
             <div class="group timeline">
                 <input type="range" data-action="timeline" min="0" max={s.horizon.max(1).to_string()} step="1"
                     value={s.now().to_string()} oninput={on_seek} title="Drag back to any earlier moment: the run is replayed exactly" />
-                <span class="clock" data-time={s.now().to_string()} data-visible={s.world.visible_events().to_string()} data-horizon={s.horizon.to_string()}>{format_time(s.now())}</span>
+                <span class="clock" data-time={s.now().to_string()} data-visible={s.lead().visible_events().to_string()} data-horizon={s.horizon.to_string()}>{format_time(s.now())}</span>
             </div>
             <div class="group">
                 <label>{"seed "}<input ref={seed_ref} class="seed" placeholder={s.seed().to_string()} size="8" /></label>
                 <select ref={nodes_ref} title="nodes">
-                    { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.world.node_count()}>{format!("{n} nodes")}</option> }) }
+                    { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.node_count()}>{format!("{n} nodes")}</option> }) }
                 </select>
                 <select ref={protocol_ref} data-field="protocol" title="consistency model">
                     { for [("raft", "Raft (linearizable)"), ("causal", "causal broadcast (causal)"), ("gossip", "gossip (eventual)")].iter().map(|(v, label)| html! {
-                        <option value={*v} selected={*v == s.world.protocol()}>{*label}</option>
+                        <option value={*v} selected={*v == s.lead().protocol()}>{*label}</option>
+                    }) }
+                </select>
+                <select ref={compare_ref} data-field="compare" title="run a second model beside it: same seed, same clients, same faults">
+                    <option value="" selected={s.panes.len() == 1}>{"alone"}</option>
+                    { for [("raft", "beside Raft"), ("causal", "beside causal"), ("gossip", "beside gossip")].iter().map(|(v, label)| html! {
+                        <option value={*v} selected={s.panes.get(1).is_some_and(|p| p.world.protocol() == *v)}>{*label}</option>
                     }) }
                 </select>
                 <label title="Raft only: pre-vote and check-quorum, as etcd and TiKV run it">

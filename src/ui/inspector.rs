@@ -1,6 +1,6 @@
 //! The inspector: everything about the selected node, message or link, and what can be done to it.
 
-use super::session::{Msg, Selection, Session};
+use super::session::{Msg, Pane, Selection};
 use super::{action_button, PanelProps};
 use crate::engine::{Action, Control, Status};
 use yew::prelude::*;
@@ -17,17 +17,29 @@ fn fields(rows: Vec<(String, String)>) -> Html {
 pub fn inspector(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
     let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
+    let act_on = |a: Action| {
+        let pane = match s.selected {
+            Selection::Message(pane, _) => pane,
+            _ => 0,
+        };
+        p.send.reform(move |_| Msg::ActOn(pane, a.clone()))
+    };
     let body = match s.selected {
         Selection::None => {
             html! { <p class="hint">{"Click a node, a message in flight or a link to inspect it."}</p> }
         }
-        Selection::Node(i) => node(&s, i, &act),
-        Selection::Message(id) => match s.world.messages().into_iter().find(|m| m.id == id) {
+        Selection::Node(pane, i) => node(&s.panes[pane], i, &act),
+        Selection::Message(pane, id) => match s.panes[pane]
+            .world
+            .messages()
+            .into_iter()
+            .find(|m| m.id == id)
+        {
             None => {
                 html! { <p class="hint">{format!("Message {id} is no longer in flight (delivered or dropped).")}</p> }
             }
             Some(env) => {
-                let mut rows = s.world.describe_message(id).unwrap_or_default();
+                let mut rows = s.panes[pane].world.describe_message(id).unwrap_or_default();
                 rows.push(("sent at".into(), format!("{} ms", env.sent_at)));
                 rows.push((
                     "due at".into(),
@@ -42,12 +54,12 @@ pub fn inspector(p: &PanelProps) -> Html {
                         <h3>{format!("Message {id}: n{} → n{}", env.from, env.to)}</h3>
                         {fields(rows)}
                         <div class="actions">
-                            {action_button("Drop", "drop", "Lose this message", act(Action::DropMessage { id }), false)}
-                            {action_button("Duplicate", "duplicate", "Deliver a second copy", act(Action::DuplicateMessage { id }), false)}
+                            {action_button("Drop", "drop", "Lose this message", act_on(Action::DropMessage { id }), false)}
+                            {action_button("Duplicate", "duplicate", "Deliver a second copy", act_on(Action::DuplicateMessage { id }), false)}
                             if env.held {
-                                {action_button("Release", "release", "Let it go on", act(Action::ReleaseMessage { id }), false)}
+                                {action_button("Release", "release", "Let it go on", act_on(Action::ReleaseMessage { id }), false)}
                             } else {
-                                {action_button("Hold", "hold", "Keep it in the network until released", act(Action::HoldMessage { id }), false)}
+                                {action_button("Hold", "hold", "Keep it in the network until released", act_on(Action::HoldMessage { id }), false)}
                             }
                         </div>
                     </>
@@ -61,7 +73,7 @@ pub fn inspector(p: &PanelProps) -> Html {
     html! { <section class="panel inspector" data-panel="inspector"><h2>{"Inspector"}</h2>{body}</section> }
 }
 
-fn node(s: &Session, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Html {
+fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Html {
     let v = &s.views[i];
     let status = s.world.status(i);
     let mut rows = vec![
@@ -128,7 +140,7 @@ struct LinkProps {
 fn link_inspector(p: &LinkProps) -> Html {
     let (a, b) = (p.a, p.b);
     let s = p.model.session.borrow();
-    let net = s.world.network();
+    let net = s.lead().network();
     let (ab, ba) = (net.is_cut(a, b), net.is_cut(b, a));
     let cut = |from, to, cut| Action::Cut { from, to, cut };
     let cfg = *net.link(a, b);

@@ -12,7 +12,7 @@ fn term_colour(term: u64) -> String {
 
 /// For the replicated stores: each replica's key-value state, values that differ from the
 /// most common one highlighted.
-fn kv_table(views: &[crate::engine::NodeView]) -> Html {
+fn kv_table(views: &[crate::engine::NodeView], pane: usize) -> Html {
     let keys: std::collections::BTreeSet<&str> = views
         .iter()
         .flat_map(|v| v.kv.iter().map(|(k, _)| k.as_str()))
@@ -41,7 +41,7 @@ fn kv_table(views: &[crate::engine::NodeView]) -> Html {
         .zip(&majority)
         .any(|(k, m)| views.iter().any(|v| value(v, k) != *m));
     html! {
-        <section class="logs" data-panel="state" data-converged={(!diverged).to_string()}>
+        <section class="logs" data-panel="state" data-pane={pane.to_string()} data-converged={(!diverged).to_string()}>
             <table class="kvtable">
                 <tr><th>{if diverged { "replicas differ" } else { "replicas agree" }}</th>{ for keys.iter().map(|k| html! { <th>{*k}</th> }) }</tr>
                 { for views.iter().enumerate().map(|(i, v)| html! {
@@ -61,17 +61,18 @@ fn kv_table(views: &[crate::engine::NodeView]) -> Html {
 #[function_component(LogPanel)]
 pub fn log_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
-    if s.world.protocol() != "raft" {
-        return kv_table(&s.views);
+    let pane = &s.panes[p.pane];
+    let views = &pane.views;
+    if pane.world.protocol() != "raft" {
+        return kv_table(views, p.pane);
     }
-    let last = s
-        .views
+    let last = views
         .iter()
         .filter_map(|v| v.log.last().map(|e| e.0))
         .max()
         .unwrap_or(0);
     let first = (last + 1).saturating_sub(VIEW_LOG_TAIL).max(1);
-    let labels = s.views.iter().enumerate().map(|(i, v)| {
+    let labels = views.iter().enumerate().map(|(i, v)| {
         let progress = v.details.iter().filter(|(k, _)| k.ends_with("match/next")).map(|(k, val)| format!("{} {val}", k.trim_end_matches(" match/next"))).collect::<Vec<_>>().join(" · ");
         html! {
             <div class={classes!("who", format!("role-{}", v.role))} title={progress}>
@@ -79,7 +80,7 @@ pub fn log_panel(p: &PanelProps) -> Html {
             </div>
         }
     });
-    let rows = s.views.iter().enumerate().map(|(i, v)| {
+    let rows = views.iter().enumerate().map(|(i, v)| {
         let mut entries = v.log.iter().filter(|e| e.0 >= first).peekable();
         // Every row spans the same indices, so that entries line up by index.
         let cells = (first..=last).map(|index| match entries.next_if(|e| e.0 == index) {
@@ -98,7 +99,7 @@ pub fn log_panel(p: &PanelProps) -> Html {
         }
     });
     html! {
-        <section class="logs" data-panel="logs">
+        <section class="logs" data-panel="logs" data-pane={p.pane.to_string()}>
             <div class="labels">{ for labels }</div>
             <div class="logscroll"><div class="logrows">
                 <div class="indices">{format!("entries {first}–{last}")}</div>

@@ -67,6 +67,9 @@ fn measure_end() {
 pub struct PanelProps {
     pub model: Rc<Model>,
     pub send: Callback<Msg>,
+    /// Which cluster a per-cluster panel shows (0 unless comparing side by side).
+    #[prop_or_default]
+    pub pane: usize,
 }
 
 /// A button with a stable `data-action` hook for tests.
@@ -131,7 +134,7 @@ pub fn app() -> Html {
         let (scenario, notice) = share::scenario_from_location();
         let mut session = Session::new(scenario).unwrap_or_else(|e| {
             let fallback = session::default_scenario("raft", 1).expect("raft is a protocol");
-            let mut s = Session::new(fallback).expect("the default scenario is valid");
+            let mut s = Session::new(vec![fallback]).expect("the default scenario is valid");
             s.notice = Some(format!(
                 "Could not open the link ({e}); started a new run instead."
             ));
@@ -214,10 +217,16 @@ pub fn app() -> Html {
     let props = PanelProps {
         model: Rc::new((*model).clone()),
         send,
+        pane: 0,
     };
     let s = model.session.borrow();
+    let panes = s.panes.len();
+    let pane = |i: usize| PanelProps {
+        pane: i,
+        ..props.clone()
+    };
     html! {
-        <div class="app">
+        <div class={classes!("app", (panes > 1).then_some("compare"))}>
             <controls::TopBar ..props.clone() />
             if let Some(n) = &s.notice {
                 <div class="notice" data-notice="">
@@ -226,15 +235,19 @@ pub fn app() -> Html {
                 </div>
             }
             <div class="main">
-                <cluster_view::ClusterView ..props.clone() />
+                <div class="clusters">
+                    { for (0..panes).map(|i| html! { <cluster_view::ClusterView ..pane(i) /> }) }
+                </div>
                 <aside class="side">
-                    <checks_panel::ChecksPanel ..props.clone() />
+                    { for (0..panes).map(|i| html! { <checks_panel::ChecksPanel ..pane(i) /> }) }
                     <inspector::Inspector ..props.clone() />
                     <network_panel::NetworkPanel ..props.clone() />
                     <client_panel::ClientPanel ..props.clone() />
                 </aside>
             </div>
-            <log_panel::LogPanel ..props.clone() />
+            <div class="bottom">
+                { for (0..panes).map(|i| html! { <log_panel::LogPanel ..pane(i) /> }) }
+            </div>
             if s.help {
                 <help::Help send={props.send.clone()} />
             }

@@ -8,8 +8,8 @@ use yew::prelude::*;
 #[function_component(NetworkPanel)]
 pub fn network_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
-    let n = s.world.node_count();
-    let leader = s
+    let n = s.node_count();
+    let leader = s.panes[0]
         .views
         .iter()
         .enumerate()
@@ -47,8 +47,8 @@ pub fn network_panel(p: &PanelProps) -> Html {
     };
     let latency_ref = use_node_ref();
     let loss_ref = use_node_ref();
-    let base = s.world.config().link;
-    let current = *s.world.network().link(0, n.min(2) - 1);
+    let base = s.lead().config().link;
+    let current = *s.lead().network().link(0, n.min(2) - 1);
     super::use_initial_text(&latency_ref, (), current.latency_ms.to_string());
     super::use_initial_text(&loss_ref, (), format!("{:.0}", current.loss * 100.0));
     let set_network = {

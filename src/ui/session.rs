@@ -1,6 +1,6 @@
-//! The app's state: one simulation (any protocol) built from a scenario, the playback
-//! position, the selection. Every user action goes through `Session::update`; components only
-//! read.
+//! The app's state: one simulation (any protocol), or two side by side driven by the same
+//! seed, clients and faults; the playback position; the selection. Every user action goes
+//! through `Session::update`; components only read.
 
 use crate::check::eventual::{self, CausalViolation};
 use crate::check::linearizability::{self, Verdict};
@@ -20,12 +20,13 @@ pub struct HistoryChecks {
     pub causal: Vec<CausalViolation>,
 }
 
-/// What the inspector shows.
+/// What the inspector shows. Nodes and links are the same in both panes; a message belongs
+/// to the pane it flies in.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Selection {
     None,
-    Node(NodeId),
-    Message(MsgId),
+    Node(usize, NodeId),
+    Message(usize, MsgId),
     Link(NodeId, NodeId),
 }
 
@@ -41,10 +42,74 @@ pub const SPEEDS: [(f64, &str); 9] = [
     (0.001, "1/1000x"),
 ];
 
-pub struct Session {
+/// One cluster on screen.
+pub struct Pane {
     pub world: Box<dyn Sim>,
     /// Every node's view at the current time, built once per update for all panels.
     pub views: Vec<NodeView>,
+    pub checks: Option<HistoryChecks>,
+    checked_at: u64,
+}
+
+impl Pane {
+    fn new(scenario: AnyScenario) -> Result<Self, String> {
+        let world = scenario.build()?;
+        let views = (0..world.node_count()).map(|i| world.view(i)).collect();
+        Ok(Pane {
+            world,
+            views,
+            checks: None,
+            checked_at: 0,
+        })
+    }
+
+    /// Broken promises of the protocol at hand: Raft's safety properties and linearizability;
+    /// causal consistency for the causal store. Gossip promises neither, so its stale reads
+    /// and non-linearizable histories are expected, not problems.
+    pub fn problems(&self) -> usize {
+        let by_model = self
+            .checks
+            .as_ref()
+            .map_or(0, |c| match self.world.protocol() {
+                "raft" => usize::from(!c.linearizability.linearizable),
+                "causal" => c.causal.len(),
+                _ => 0,
+            });
+        self.world.violations().len() + by_model
+    }
+
+    fn refresh(&mut self, playing: bool) {
+        self.views = (0..self.world.node_count())
+            .map(|i| self.world.view(i))
+            .collect();
+        let history = self.world.history();
+        let done = history.ops.iter().filter(|o| o.outcome.is_some()).count();
+        let now = self.world.now();
+        // While playing, re-check at most every 250 ms of virtual time, not every frame.
+        let fresh = match &self.checks {
+            Some(c) => c.ops == done || (playing && now < self.checked_at + 250),
+            None => false,
+        };
+        if fresh {
+            return;
+        }
+        self.checked_at = now;
+        self.checks = Some(HistoryChecks {
+            ops: done,
+            linearizability: linearizability::check(history),
+            stale_reads: eventual::stale_reads(history),
+            causal: if self.world.protocol() == "causal" {
+                eventual::causal_violations(history)
+            } else {
+                Vec::new()
+            },
+        });
+    }
+}
+
+pub struct Session {
+    /// The first pane drives time; a second one, if any, follows it.
+    pub panes: Vec<Pane>,
     /// Virtual time shown, in ms; fractional so that messages glide between events.
     pub vt: f64,
     /// The furthest time this session has reached: the end of the timeline.
@@ -56,8 +121,6 @@ pub struct Session {
     /// A message for the user (bad input, a refused action); cleared by the next action.
     pub notice: Option<String>,
     pub help: bool,
-    pub checks: Option<HistoryChecks>,
-    verdict_at: u64,
     /// The violation count the user has seen (a new one pauses the run).
     seen_problems: usize,
 }
@@ -70,17 +133,20 @@ pub enum Msg {
     TogglePlay,
     /// Close the help or clear the selection.
     Escape,
-    /// Run exactly one visible event.
+    /// Run exactly one visible event (of the first pane; the second follows to the same time).
     Step,
     /// Run until something a reader cares about happens (a leader elected, an entry committed).
     StepInteresting,
     SetSpeed(f64),
     /// Rebuild the run and show it at this time.
     Seek(u64),
+    /// Do this in every pane: the same fault or client request hits both clusters.
     Act(Action),
+    /// Do this in one pane only (an action on one of its messages).
+    ActOn(usize, Action),
     Select(Selection),
-    /// Start over with a new scenario (new seed, node count, protocol settings).
-    Reset(AnyScenario),
+    /// Start over with new scenarios (one per pane).
+    Reset(Vec<AnyScenario>),
     Notice(Option<String>),
     ToggleHelp,
 }
@@ -99,12 +165,22 @@ pub fn default_scenario(protocol: &str, seed: u64) -> Result<AnyScenario, String
 }
 
 impl Session {
-    pub fn new(scenario: AnyScenario) -> Result<Self, String> {
-        let world = scenario.build()?;
-        let views = (0..world.node_count()).map(|i| world.view(i)).collect();
+    pub fn new(scenarios: Vec<AnyScenario>) -> Result<Self, String> {
+        if !(1..=2).contains(&scenarios.len()) {
+            return Err("a session shows one or two clusters".into());
+        }
+        let panes = scenarios
+            .into_iter()
+            .map(Pane::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        if panes
+            .iter()
+            .any(|p| p.world.node_count() != panes[0].world.node_count())
+        {
+            return Err("clusters compared side by side must have the same number of nodes".into());
+        }
         Ok(Session {
-            world,
-            views,
+            panes,
             vt: 0.0,
             horizon: 0,
             playing: true,
@@ -113,33 +189,37 @@ impl Session {
             selected: Selection::None,
             notice: None,
             help: false,
-            checks: None,
-            verdict_at: 0,
             seen_problems: 0,
         })
     }
 
+    pub fn lead(&self) -> &dyn Sim {
+        self.panes[0].world.as_ref()
+    }
+
     pub fn now(&self) -> u64 {
-        self.world.now()
+        self.lead().now()
     }
 
     pub fn seed(&self) -> u64 {
-        self.world.seed()
+        self.lead().seed()
     }
 
-    /// Broken promises of the protocol at hand: Raft's safety properties and linearizability;
-    /// causal consistency for the causal store. Gossip promises neither, so its stale reads
-    /// and non-linearizable histories are expected, not problems.
+    pub fn node_count(&self) -> usize {
+        self.lead().node_count()
+    }
+
     pub fn problems(&self) -> usize {
-        let Some(c) = &self.checks else {
-            return self.world.violations().len();
-        };
-        self.world.violations().len()
-            + match self.world.protocol() {
-                "raft" => usize::from(!c.linearizability.linearizable),
-                "causal" => c.causal.len(),
-                _ => 0,
-            }
+        self.panes.iter().map(Pane::problems).sum()
+    }
+
+    /// Bring the other panes to the first pane's time.
+    fn follow(&mut self) {
+        let t = self.now();
+        self.panes
+            .iter_mut()
+            .skip(1)
+            .for_each(|p| p.world.run_until(t));
     }
 
     pub fn update(&mut self, msg: Msg) {
@@ -158,7 +238,8 @@ impl Session {
                     .map_or(0.0, |last| (wall - last).clamp(0.0, 100.0));
                 self.last_frame = Some(wall);
                 self.vt += dt * self.speed;
-                self.world.run_until(self.vt as u64);
+                let t = self.vt as u64;
+                self.panes.iter_mut().for_each(|p| p.world.run_until(t));
             }
             Msg::Play => {
                 self.playing = true;
@@ -178,29 +259,39 @@ impl Session {
             }
             Msg::Step => {
                 self.playing = false;
-                if self.world.step() {
-                    self.vt = self.world.now() as f64;
+                if self.panes[0].world.step() {
+                    self.follow();
+                    self.vt = self.now() as f64;
                 } else {
                     self.notice = Some("Nothing left to run.".into());
                 }
             }
             Msg::StepInteresting => {
                 self.playing = false;
-                let limit = self.world.now() + 60_000;
-                self.world.step_to_milestone(limit);
-                self.vt = self.world.now() as f64;
+                let limit = self.now() + 60_000;
+                self.panes[0].world.step_to_milestone(limit);
+                self.follow();
+                self.vt = self.now() as f64;
             }
             Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 100.0),
             Msg::Seek(t) => self.seek(t),
             Msg::Act(action) => {
-                if let Err(e) = self.world.act(action) {
-                    self.notice = Some(e);
+                for p in &mut self.panes {
+                    if let Err(e) = p.world.act(action.clone()) {
+                        self.notice = Some(e);
+                    }
                 }
                 // Acting in the past discards the recorded future.
-                self.horizon = self.world.now();
+                self.horizon = self.now();
+            }
+            Msg::ActOn(pane, action) => {
+                if let Some(Err(e)) = self.panes.get_mut(pane).map(|p| p.world.act(action)) {
+                    self.notice = Some(e);
+                }
+                self.horizon = self.now();
             }
             Msg::Select(s) => self.selected = s,
-            Msg::Reset(scenario) => match Session::new(scenario) {
+            Msg::Reset(scenarios) => match Session::new(scenarios) {
                 Ok(mut fresh) => {
                     fresh.speed = self.speed;
                     *self = fresh;
@@ -210,59 +301,36 @@ impl Session {
             Msg::Notice(n) => self.notice = n,
             Msg::ToggleHelp => self.help = !self.help,
         }
-        self.vt = self.vt.max(self.world.now() as f64);
-        self.horizon = self.horizon.max(self.world.now());
-        self.refresh_verdict();
-        self.views = (0..self.world.node_count())
-            .map(|i| self.world.view(i))
-            .collect();
+        self.vt = self.vt.max(self.now() as f64);
+        self.horizon = self.horizon.max(self.now());
+        let playing = self.playing;
+        self.panes.iter_mut().for_each(|p| p.refresh(playing));
         if self.problems() > self.seen_problems {
             self.seen_problems = self.problems();
             self.playing = false;
         }
     }
 
-    /// Show the run at time t: replay the scenario (seed + recorded actions) from scratch.
+    /// Show the run at time t: replay the scenarios (seed + recorded actions) from scratch.
     fn seek(&mut self, t: u64) {
         let t = t.min(self.horizon);
-        if t < self.world.now() {
-            match self.world.rebuild() {
-                Ok(w) => self.world = w,
-                Err(e) => {
-                    self.notice = Some(e);
-                    return;
+        for p in &mut self.panes {
+            if t < p.world.now() {
+                match p.world.rebuild() {
+                    Ok(w) => p.world = w,
+                    Err(e) => {
+                        self.notice = Some(e);
+                        return;
+                    }
                 }
+                p.checks = None;
             }
-            self.checks = None;
+            p.world.run_until(t);
         }
-        self.world.run_until(t);
         self.vt = t as f64;
+        let playing = self.playing;
+        self.panes.iter_mut().for_each(|p| p.refresh(playing));
         self.seen_problems = self.problems();
-    }
-
-    fn refresh_verdict(&mut self) {
-        let history = self.world.history();
-        let done = history.ops.iter().filter(|o| o.outcome.is_some()).count();
-        let now = self.world.now();
-        // While playing, re-check at most every 250 ms of virtual time, not every frame.
-        let fresh = match &self.checks {
-            Some(c) => c.ops == done || (self.playing && now < self.verdict_at + 250),
-            None => false,
-        };
-        if fresh {
-            return;
-        }
-        self.verdict_at = now;
-        self.checks = Some(HistoryChecks {
-            ops: done,
-            linearizability: linearizability::check(history),
-            stale_reads: eventual::stale_reads(history),
-            causal: if self.world.protocol() == "causal" {
-                eventual::causal_violations(history)
-            } else {
-                Vec::new()
-            },
-        });
     }
 }
 

@@ -1,32 +1,34 @@
-//! Sessions in the URL: `#seed=N[&nodes=K][&protocol=raft|gossip|causal][&load=1]` for a fresh
-//! run, `#s=<scenario JSON>` for an exact replay of a shared session (protocol, seed, settings
-//! and every recorded action).
+//! Sessions in the URL: `#seed=N[&nodes=K][&protocol=P][&compare=P][&load=1]` for a fresh run
+//! (with `compare`, a second cluster of another model runs beside the first), and
+//! `#s=<scenario JSON>[&t=<scenario JSON>]` for an exact replay of a shared session (protocol,
+//! seed, settings and every recorded action, per cluster).
 
 use super::session::default_scenario;
 use crate::engine::Sim;
 use crate::protocols::AnyScenario;
 
-/// Parse a location hash (without the leading '#'): the scenario, or a reason it was refused.
-pub fn parse_hash(hash: &str, fallback_seed: u64) -> Result<Option<AnyScenario>, String> {
+fn decode(encoded: &str) -> Result<AnyScenario, String> {
+    let json = js_sys::decode_uri_component(encoded)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or("the link is not properly encoded")?;
+    serde_json::from_str(&json).map_err(|e| format!("the shared session is not valid: {e}"))
+}
+
+/// Parse a location hash (without the leading '#'): the scenarios, or a reason it was refused.
+pub fn parse_hash(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnyScenario>>, String> {
     if hash.is_empty() {
         return Ok(None);
     }
-    if let Some(encoded) = hash.strip_prefix("s=") {
-        let json = js_sys::decode_uri_component(encoded)
-            .ok()
-            .and_then(|s| s.as_string())
-            .ok_or("the link is not properly encoded")?;
-        return serde_json::from_str(&json)
-            .map(Some)
-            .map_err(|e| format!("the shared session is not valid: {e}"));
-    }
-    let (mut seed, mut nodes, mut protocol, mut load) =
-        (fallback_seed, 5, "raft".to_string(), false);
+    let (mut seed, mut nodes, mut protocol, mut compare, mut load) =
+        (fallback_seed, 5, "raft".to_string(), None, false);
+    let mut shared = Vec::new();
     for part in hash.split('&') {
         let (k, v) = part
             .split_once('=')
             .ok_or_else(|| format!("unrecognised link part {part:?}"))?;
         match k {
+            "s" | "t" => shared.push(decode(v)?),
             "seed" => {
                 seed = v
                     .parse()
@@ -41,24 +43,33 @@ pub fn parse_hash(hash: &str, fallback_seed: u64) -> Result<Option<AnyScenario>,
                 }
             }
             "protocol" => protocol = v.to_string(),
+            "compare" => compare = Some(v.to_string()),
             "load" => load = v == "1" || v == "on",
             _ => return Err(format!("unrecognised link part {k:?}")),
         }
     }
-    let mut scenario = default_scenario(&protocol, seed)?;
-    scenario.sim_mut().nodes = nodes;
-    scenario.sim_mut().clients.load = load;
-    Ok(Some(scenario))
+    if !shared.is_empty() {
+        return Ok(Some(shared));
+    }
+    let mut scenarios = vec![default_scenario(&protocol, seed)?];
+    if let Some(other) = compare {
+        scenarios.push(default_scenario(&other, seed)?);
+    }
+    for s in &mut scenarios {
+        s.sim_mut().nodes = nodes;
+        s.sim_mut().clients.load = load;
+    }
+    Ok(Some(scenarios))
 }
 
 pub fn random_seed() -> u64 {
     (js_sys::Math::random() * 1_000_000.0) as u64 + 1
 }
 
-/// The scenario the page was opened with, and a notice if the link could not be used.
-pub fn scenario_from_location() -> (AnyScenario, Option<String>) {
+/// The scenarios the page was opened with, and a notice if the link could not be used.
+pub fn scenario_from_location() -> (Vec<AnyScenario>, Option<String>) {
     let hash = gloo::utils::window().location().hash().unwrap_or_default();
-    let fresh = || default_scenario("raft", random_seed()).expect("raft is a protocol");
+    let fresh = || vec![default_scenario("raft", random_seed()).expect("raft is a protocol")];
     match parse_hash(hash.trim_start_matches('#'), random_seed()) {
         Ok(Some(s)) => (s, None),
         Ok(None) => (fresh(), None),
@@ -71,15 +82,22 @@ pub fn scenario_from_location() -> (AnyScenario, Option<String>) {
     }
 }
 
-pub fn share_link(sim: &dyn Sim) -> String {
+pub fn share_link(sims: &[&dyn Sim]) -> String {
     let loc = gloo::utils::window().location();
     let base = format!(
         "{}{}",
         loc.origin().unwrap_or_default(),
         loc.pathname().unwrap_or_default()
     );
-    format!(
-        "{base}#s={}",
-        String::from(js_sys::encode_uri_component(&sim.scenario_json()))
-    )
+    let parts: Vec<String> = sims
+        .iter()
+        .zip(["s", "t"])
+        .map(|(sim, k)| {
+            format!(
+                "{k}={}",
+                String::from(js_sys::encode_uri_component(&sim.scenario_json()))
+            )
+        })
+        .collect();
+    format!("{base}#{}", parts.join("&"))
 }

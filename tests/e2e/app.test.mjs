@@ -227,6 +227,44 @@ test('gossip: a 2|3 split takes writes on both sides, reads differ, healing conv
   await shot('8-gossip-converged');
 });
 
+test('side by side: Raft and gossip under the same 2|3 split', async () => {
+  await page.goto('about:blank');
+  await page.goto(`${server.url}#seed=3&protocol=raft&compare=gossip`);
+  await page.selectOption('[data-action="speed"]', '1');
+  const raft = '[data-pane="0"]', gossip = '[data-pane="1"]';
+  await waitFor((r) => document.querySelector(`${r} [data-node][data-role="leader"]`), raft, 'a Raft leader');
+  assert.equal(await page.$$eval(`${gossip} [data-node][data-role="replica"]`, (n) => n.length), 5);
+  const leader = Number(await attr(`${raft} [data-node][data-role="leader"]`, 'data-node'));
+  const minority = [leader, (leader + 1) % 5];
+  for (let i = 0; i < 5; i++) await page.selectOption(`[data-group="${i}"]`, minority.includes(i) ? '0' : '1');
+  await page.click('[data-action="partition"]');
+  assert.ok(await page.$$eval('[data-pane] [data-cut="abba"]', (l) => l.length) >= 12, 'one click cut the links in both clusters');
+  await waitFor(([r, m]) => [...document.querySelectorAll(`${r} [data-node][data-role="leader"]`)].some((e) => !m.includes(+e.dataset.node)), [raft, minority], 'a Raft leader on the majority side');
+  const majority = Number(await page.$$eval(`${raft} [data-node][data-role="leader"]`, (els, m) => els.find((e) => !m.includes(+e.dataset.node)).dataset.node, minority));
+  const minorityOp = await put(leader, 'minority');
+  const majorityOp = await put(majority, 'majority');
+  await waitOutcome(majorityOp, 'ok');
+  await waitFor((op) => document.querySelector(`tr[data-op="${op}"]`).dataset.outcomeBeside === 'ok', minorityOp, 'gossip to accept the minority write');
+  await waitFor((op) => document.querySelector(`tr[data-op="${op}"]`).dataset.outcome !== 'pending', minorityOp, 'Raft to give up on the minority write');
+  assert.notEqual(await outcome(minorityOp), 'ok', 'Raft\'s minority side cannot commit');
+  assert.equal(await attr(`tr[data-op="${majorityOp}"]`, 'data-outcome-beside'), 'ok', 'gossip accepts both');
+  const cell = (node) => `${gossip} [data-kv="${node}"] [data-key="x"]`;
+  assert.equal(await page.textContent(cell(leader)), 'minority');
+  await waitFor(([a, b]) => document.querySelector(a)?.textContent === 'majority' && document.querySelector(b)?.textContent === 'minority', [cell(majority), cell(leader)], 'the gossip sides to differ');
+  assert.equal(await attr(`${gossip}[data-panel="state"]`, 'data-converged'), 'false');
+  await shot('9-side-by-side-split');
+  await page.click('[data-action="heal"]');
+  await waitFor((g) => document.querySelector(`${g}[data-panel="state"]`).dataset.converged === 'true', gossip, 'gossip to converge');
+  const values = await page.$$eval(`${gossip} [data-key="x"]`, (c) => c.map((x) => x.textContent));
+  assert.equal(new Set(values).size, 1, `one value everywhere: ${values}`);
+  const raftLeader = Number(await attr(`${raft} [data-node][data-role="leader"]`, 'data-node'));
+  await waitFor(([r, a, b]) => {
+    const x = document.querySelector(`${r} [data-log="${a}"]`).dataset, y = document.querySelector(`${r} [data-log="${b}"]`).dataset;
+    return x.last === y.last && x.commit === y.commit;
+  }, [raft, leader, raftLeader], 'Raft\'s minority to catch up');
+  await shot('10-side-by-side-healed');
+});
+
 test('no error reached the console', () => {
   assert.deepEqual(problems.filter((p) => !p.includes('integrity')), []);
 });
