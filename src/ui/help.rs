@@ -15,7 +15,7 @@ pub fn help(p: &HelpProps) -> Html {
         <div class="overlay" data-help="" onclick={close.clone()}>
             <div class="help" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                 <h2>{"consensus-lab"}</h2>
-                <p>{"Five real raft-rs nodes (tikv's Raft) run in this page over a simulated network you control. Everything is deterministic: the same seed and the same clicks give the same run, so you can rewind, and share a link that replays exactly."}</p>
+                <p>{"Real raft-rs nodes (tikv's Raft), a causal-broadcast store or a gossip store run in this page over a simulated network you control; pick \"beside\" to run two models on the same seed, clients and faults. Everything is deterministic: the same seed and the same clicks give the same run, so you can rewind, and share a link that replays exactly."}</p>
                 <h3>{"Reading the view"}</h3>
                 <ul>
                     <li>{"Nodes: colour is the role (leader, follower, candidate, pre-candidate), the number is the term, the arc is the time left before the node would start an election. Grey with ✕: crashed. ❚❚: paused."}</li>
