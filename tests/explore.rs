@@ -160,3 +160,14 @@ fn a_causal_node_that_skips_dependencies_is_caught() {
     assert!(what.starts_with("causal consistency"), "{what}");
     println!("caught at seed {seed}: {what}");
 }
+
+#[test]
+fn gossip_with_multi_value_registers_converges_too() {
+    let mv = GossipConfig {
+        multi_value: true,
+        ..GossipConfig::default()
+    };
+    let (s, failure) = explore(5, Protocol::Gossip(mv), 500, true);
+    assert_eq!(failure, None);
+    assert_eq!(s.converged, 500);
+}

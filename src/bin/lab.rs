@@ -14,7 +14,7 @@ const USAGE: &str = "usage:
   lab explore --protocol raft|gossip|causal --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
   lab check-history --model register|kv FILE
 raft: --pre-vote --check-quorum --read safe|lease --bug forget-vote|ack-before-commit
-gossip: --fanout K    causal: --bug no-dependency-wait
+gossip: --fanout K --multi-value    causal: --bug no-dependency-wait
 Times take a unit: 500ms, 30s, 2m.";
 
 fn main() -> ExitCode {
@@ -130,6 +130,7 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         .value("--fanout")?
         .map(|v| parse_num::<usize>("--fanout", v))
         .transpose()?;
+    let multi_value = a.flag("--multi-value");
     let raft_only = pre_vote || check_quorum || read.is_some();
     let protocol = match protocol {
         "raft" => {
@@ -153,8 +154,8 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
                     ))
                 }
             };
-            if fanout.is_some() {
-                return Err("--fanout applies to --protocol gossip".into());
+            if fanout.is_some() || multi_value {
+                return Err("--fanout and --multi-value apply to --protocol gossip".into());
             }
             Protocol::Raft(raft)
         }
@@ -173,14 +174,14 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
             }
             Protocol::Gossip(GossipConfig {
                 fanout,
+                multi_value,
                 ..GossipConfig::default()
             })
         }
-        "causal" if raft_only || fanout.is_some() => {
-            return Err(
-                "--pre-vote, --check-quorum, --read and --fanout do not apply to causal".into(),
-            )
-        }
+        "causal" if raft_only || fanout.is_some() || multi_value => return Err(
+            "--pre-vote, --check-quorum, --read, --fanout and --multi-value do not apply to causal"
+                .into(),
+        ),
         "causal" => Protocol::Causal(CausalConfig {
             bug: match bug {
                 None => None,
@@ -237,7 +238,12 @@ fn replay_command(o: &RunOptions) -> String {
                 None => {}
             }
         }
-        Protocol::Gossip(g) => c += &format!(" --fanout {}", g.fanout),
+        Protocol::Gossip(g) => {
+            c += &format!(" --fanout {}", g.fanout);
+            if g.multi_value {
+                c += " --multi-value";
+            }
+        }
         Protocol::Causal(k) => {
             if k.bug == Some(CausalBug::NoDependencyWait) {
                 c += " --bug no-dependency-wait";

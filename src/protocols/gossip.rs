@@ -1,12 +1,17 @@
 //! Eventual consistency: a replicated key-value store where every node accepts reads and writes
 //! locally and replicas converge by push-pull anti-entropy, as in Dynamo-style stores and
-//! Consul's membership layer. Each key is a last-writer-wins register ordered by
-//! (Lamport clock, node id).
+//! Consul's membership layer.
 //!
-//! A round: every `interval_ticks` a node sends a `digest` (key → version) to `fanout` random
-//! peers; a peer answers with a `delta` holding the entries it has newer, and asks for the keys
-//! where the digest was newer; the first node answers those with a second `delta`. Each phase
-//! is a message the user can drop, delay or hold.
+//! Each key is a register with a causal context (a version vector): a write at node n gets the
+//! dot (n, k) and replaces the values it has seen; values written concurrently survive a merge
+//! side by side (siblings). In last-writer-wins mode (the default) only the sibling with the
+//! highest (Lamport clock, node id) is kept, so a concurrent write silently disappears; in
+//! multi-value mode all are kept and a read returns them joined by "|", as Dynamo and Riak do.
+//!
+//! A round: every `interval_ticks` a node sends a `digest` (key → version vector) to `fanout`
+//! random peers; a peer answers with a `delta` holding the keys where it knows something the
+//! digest does not, and asks for the keys where the digest knows more; the first node answers
+//! those with a second `delta`. Each phase is a message the user can drop, delay or hold.
 
 use crate::engine::{
     uniform_index, Control, KvOp, KvReply, KvRequest, Monitor, MsgSummary, Node, NodeId, NodeView,
@@ -22,6 +27,8 @@ pub struct GossipConfig {
     pub interval_ticks: u32,
     /// Peers contacted per round.
     pub fanout: usize,
+    /// Keep concurrent writes as siblings instead of last-writer-wins.
+    pub multi_value: bool,
 }
 
 impl Default for GossipConfig {
@@ -29,46 +36,74 @@ impl Default for GossipConfig {
         GossipConfig {
             interval_ticks: 4,
             fanout: 1,
+            multi_value: false,
         }
     }
 }
 
-/// A register's version: the Lamport clock of its write, then the writer's id to break ties.
-pub type Version = (u64, u32);
+/// One value of a register and the write that made it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sibling {
+    pub value: String,
+    /// (writer, its k-th write): identifies the write.
+    pub dot: (usize, u64),
+    /// Lamport clock of the write: orders concurrent writes for last-writer-wins.
+    pub lamport: u64,
+}
 
+/// A register: its current values and the writes it has seen (a version vector).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Entry {
-    pub value: String,
-    pub version: Version,
+    pub siblings: Vec<Sibling>,
+    pub context: Vec<u64>,
+}
+
+impl Entry {
+    fn covers(&self, dot: (usize, u64)) -> bool {
+        self.context.get(dot.0).is_some_and(|&c| c >= dot.1)
+    }
+    /// What a read returns: the value, or the siblings in a stable order joined by "|".
+    pub fn value(&self) -> String {
+        let mut v: Vec<&str> = self.siblings.iter().map(|s| s.value.as_str()).collect();
+        v.sort_unstable();
+        v.join("|")
+    }
+    /// Whether this register knows a write the other does not.
+    fn ahead_of(&self, other: &[u64]) -> bool {
+        self.context
+            .iter()
+            .enumerate()
+            .any(|(i, &c)| c > other.get(i).copied().unwrap_or(0))
+    }
 }
 
 #[derive(Clone, Debug)]
 pub enum GossipMsg {
     Digest {
-        versions: Vec<(String, Version)>,
+        contexts: Vec<(String, Vec<u64>)>,
     },
-    /// Entries the receiver lacks, and the keys the sender wants back.
+    /// Registers the receiver lacks writes of, and the keys the sender wants back.
     Delta {
         entries: Vec<(String, Entry)>,
         want: Vec<String>,
     },
 }
 
-/// What a gossip node reports: a write it accepted, or an entry it took from a peer.
+/// What a gossip node reports: a write it accepted, or a register it merged from a peer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "note", rename_all = "kebab-case")]
 pub enum GossipNote {
     Wrote {
         key: String,
         value: String,
-        version: Version,
+        dot: (usize, u64),
     },
-    /// A newer entry replaced `replaced` (None: the key was new here).
+    /// After merging, the register reads `value` (siblings joined by "|"); `dropped` concurrent
+    /// values were discarded by last-writer-wins.
     Merged {
         key: String,
         value: String,
-        version: Version,
-        replaced: Option<Version>,
+        dropped: usize,
     },
 }
 
@@ -89,54 +124,104 @@ pub struct GossipNode {
     id: NodeId,
     nodes: usize,
     cfg: GossipConfig,
-    /// Durable: the store and the clock survive a crash (a store writes to disk).
+    /// Durable: the store and the clocks survive a crash (a store writes to disk).
     store: BTreeMap<String, Entry>,
-    clock: u64,
+    lamport: u64,
+    writes: u64,
     /// Volatile: ticks until the next round.
     until_round: u32,
     rounds: u64,
 }
 
 impl GossipNode {
-    fn digest(&self) -> Vec<(String, Version)> {
+    fn digest(&self) -> Vec<(String, Vec<u64>)> {
         self.store
             .iter()
-            .map(|(k, e)| (k.clone(), e.version))
+            .map(|(k, e)| (k.clone(), e.context.clone()))
             .collect()
     }
 
+    /// Keep what each side has that the other has not seen; in last-writer-wins mode, then
+    /// only the newest of the concurrent values.
     fn merge(&mut self, entries: Vec<(String, Entry)>, out: &mut Out) {
-        for (key, entry) in entries {
-            self.clock = self.clock.max(entry.version.0);
-            let replaced = self.store.get(&key).map(|e| e.version);
-            if replaced.is_none_or(|v| v < entry.version) {
-                out.note(GossipNote::Merged {
-                    key: key.clone(),
-                    value: entry.value.clone(),
-                    version: entry.version,
-                    replaced,
-                });
-                self.store.insert(key, entry);
+        for (key, theirs) in entries {
+            let nodes = self.nodes;
+            let mine = self.store.entry(key.clone()).or_insert_with(|| Entry {
+                siblings: Vec::new(),
+                context: vec![0; nodes],
+            });
+            if !theirs.ahead_of(&mine.context) {
+                continue;
             }
+            let mut siblings: Vec<Sibling> = mine
+                .siblings
+                .iter()
+                .filter(|s| !theirs.covers(s.dot) || theirs.siblings.contains(s))
+                .cloned()
+                .collect();
+            let new: Vec<Sibling> = theirs
+                .siblings
+                .iter()
+                .filter(|s| !mine.covers(s.dot) && !siblings.contains(s))
+                .cloned()
+                .collect();
+            siblings.extend(new);
+            for (c, t) in mine.context.iter_mut().zip(&theirs.context) {
+                *c = (*c).max(*t);
+            }
+            self.lamport = self
+                .lamport
+                .max(siblings.iter().map(|s| s.lamport).max().unwrap_or(0));
+            let before = siblings.len();
+            if !self.cfg.multi_value {
+                siblings.sort_by_key(|s| (s.lamport, s.dot.0));
+                siblings.drain(..siblings.len().saturating_sub(1));
+            }
+            mine.siblings = siblings;
+            out.note(GossipNote::Merged {
+                key,
+                value: mine.value(),
+                dropped: before - mine.siblings.len(),
+            });
         }
     }
 
+    /// A local write replaces every value this replica has seen for the key.
     fn write(&mut self, key: &str, value: String, out: &mut Out) {
-        self.clock += 1;
-        let version = (self.clock, self.id as u32);
+        self.lamport += 1;
+        self.writes += 1;
+        let dot = (self.id, self.writes);
+        let nodes = self.nodes;
+        let entry = self.store.entry(key.to_string()).or_insert_with(|| Entry {
+            siblings: Vec::new(),
+            context: vec![0; nodes],
+        });
+        entry.context[self.id] = self.writes;
+        entry.siblings = vec![Sibling {
+            value: value.clone(),
+            dot,
+            lamport: self.lamport,
+        }];
         out.note(GossipNote::Wrote {
             key: key.to_string(),
-            value: value.clone(),
-            version,
+            value,
+            dot,
         });
-        self.store.insert(key.to_string(), Entry { value, version });
     }
 
     fn get(&self, key: &str) -> String {
-        self.store
-            .get(key)
-            .map(|e| e.value.clone())
-            .unwrap_or_default()
+        self.store.get(key).map(Entry::value).unwrap_or_default()
+    }
+
+    /// Everything this replica has seen, over all keys.
+    fn version_vector(&self) -> Vec<u64> {
+        let mut vv = vec![0; self.nodes];
+        for e in self.store.values() {
+            vv.iter_mut()
+                .zip(&e.context)
+                .for_each(|(a, b)| *a = (*a).max(*b));
+        }
+        vv
     }
 }
 
@@ -160,7 +245,8 @@ impl Node for GossipNode {
             nodes,
             cfg: cfg.clone(),
             store: BTreeMap::new(),
-            clock: 0,
+            lamport: 0,
+            writes: 0,
             until_round,
             rounds: 0,
         }
@@ -168,17 +254,22 @@ impl Node for GossipNode {
 
     fn on_message(&mut self, from: NodeId, msg: GossipMsg, out: &mut Out) {
         match msg {
-            GossipMsg::Digest { versions } => {
-                let theirs: BTreeMap<String, Version> = versions.into_iter().collect();
+            GossipMsg::Digest { contexts } => {
+                let theirs: BTreeMap<String, Vec<u64>> = contexts.into_iter().collect();
+                let none = vec![0; self.nodes];
                 let entries = self
                     .store
                     .iter()
-                    .filter(|(k, e)| theirs.get(*k).is_none_or(|v| *v < e.version))
+                    .filter(|(k, e)| e.ahead_of(theirs.get(*k).unwrap_or(&none)))
                     .map(|(k, e)| (k.clone(), e.clone()))
                     .collect();
                 let want = theirs
                     .iter()
-                    .filter(|(k, v)| self.store.get(*k).is_none_or(|e| e.version < **v))
+                    .filter(|(k, ctx)| {
+                        self.store
+                            .get(*k)
+                            .is_none_or(|e| ctx.iter().enumerate().any(|(i, &c)| c > e.context[i]))
+                    })
                     .map(|(k, _)| k.clone())
                     .collect();
                 out.send(from, GossipMsg::Delta { entries, want });
@@ -215,7 +306,7 @@ impl Node for GossipNode {
             out.send(
                 p,
                 GossipMsg::Digest {
-                    versions: self.digest(),
+                    contexts: self.digest(),
                 },
             );
         }
@@ -263,24 +354,35 @@ impl Node for GossipNode {
     fn restart(&mut self, _out: &mut Out) {}
 
     fn view(&self) -> NodeView {
+        let vv = self.version_vector();
         NodeView {
             role: "replica".into(),
-            term: self.clock,
+            term: self.lamport,
             kv: self
                 .store
                 .iter()
-                .map(|(k, e)| (k.clone(), e.value.clone()))
+                .map(|(k, e)| (k.clone(), e.value()))
                 .collect(),
             details: vec![
-                ("lamport clock".into(), self.clock.to_string()),
+                ("version vector".into(), format!("{vv:?}")),
+                ("lamport clock".into(), self.lamport.to_string()),
+                (
+                    "mode".into(),
+                    if self.cfg.multi_value {
+                        "multi-value (siblings kept)"
+                    } else {
+                        "last writer wins"
+                    }
+                    .into(),
+                ),
                 ("rounds started".into(), self.rounds.to_string()),
                 (
-                    "versions".into(),
+                    "registers".into(),
                     self.store
                         .iter()
-                        .map(|(k, e)| format!("{k}@{}.{}", e.version.0, e.version.1))
+                        .map(|(k, e)| format!("{k}={} {:?}", e.value(), e.context))
                         .collect::<Vec<_>>()
-                        .join(" "),
+                        .join("  "),
                 ),
             ],
             ..NodeView::default()
@@ -288,14 +390,14 @@ impl Node for GossipNode {
     }
 
     fn role(&self) -> (&'static str, u64) {
-        ("replica", self.clock)
+        ("replica", self.lamport)
     }
 
     fn summarize(m: &GossipMsg) -> MsgSummary {
         match m {
-            GossipMsg::Digest { versions } => MsgSummary {
+            GossipMsg::Digest { contexts } => MsgSummary {
                 kind: "digest",
-                entries: versions.len() as u32,
+                entries: contexts.len() as u32,
                 ..Default::default()
             },
             GossipMsg::Delta { entries, want } => MsgSummary {
@@ -309,12 +411,12 @@ impl Node for GossipNode {
 
     fn describe(m: &GossipMsg) -> Vec<(String, String)> {
         match m {
-            GossipMsg::Digest { versions } => {
+            GossipMsg::Digest { contexts } => {
                 let mut f = vec![("type".to_string(), "digest".to_string())];
                 f.extend(
-                    versions
+                    contexts
                         .iter()
-                        .map(|(k, v)| (format!("has {k}"), format!("version {}.{}", v.0, v.1))),
+                        .map(|(k, c)| (format!("has {k}"), format!("seen {c:?}"))),
                 );
                 f
             }
@@ -323,7 +425,7 @@ impl Node for GossipNode {
                 f.extend(entries.iter().map(|(k, e)| {
                     (
                         format!("sends {k}"),
-                        format!("{:?} (version {}.{})", e.value, e.version.0, e.version.1),
+                        format!("{:?} seen {:?}", e.value(), e.context),
                     )
                 }));
                 if !want.is_empty() {
@@ -332,5 +434,84 @@ impl Node for GossipNode {
                 f
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use rand::SeedableRng;
+
+    fn pair(multi_value: bool) -> (GossipNode, GossipNode, Rng) {
+        let mut rng = Rng::seed_from_u64(1);
+        let cfg = GossipConfig {
+            multi_value,
+            ..GossipConfig::default()
+        };
+        (
+            GossipNode::new(0, 2, &cfg, &mut rng),
+            GossipNode::new(1, 2, &cfg, &mut rng),
+            rng,
+        )
+    }
+
+    fn exchange(a: &mut GossipNode, b: &mut GossipNode, rng: &mut Rng) {
+        let mut out = Outbox {
+            now: 0,
+            rng,
+            sends: Vec::new(),
+            replies: Vec::new(),
+            notes: Vec::new(),
+        };
+        a.merge(b.store.clone().into_iter().collect(), &mut out);
+        b.merge(a.store.clone().into_iter().collect(), &mut out);
+    }
+
+    fn put(n: &mut GossipNode, v: &str, rng: &mut Rng) {
+        let mut out = Outbox {
+            now: 0,
+            rng,
+            sends: Vec::new(),
+            replies: Vec::new(),
+            notes: Vec::new(),
+        };
+        n.write("x", v.into(), &mut out);
+    }
+
+    #[test]
+    fn concurrent_writes_become_siblings_in_multi_value_mode_and_one_wins_otherwise() {
+        let (mut a, mut b, mut rng) = pair(true);
+        put(&mut a, "left", &mut rng);
+        put(&mut b, "right", &mut rng);
+        exchange(&mut a, &mut b, &mut rng);
+        assert_eq!(a.get("x"), "left|right");
+        assert_eq!(b.get("x"), "left|right");
+        // A write that has seen both siblings replaces them.
+        put(&mut a, "merged", &mut rng);
+        exchange(&mut a, &mut b, &mut rng);
+        assert_eq!((a.get("x"), b.get("x")), ("merged".into(), "merged".into()));
+
+        let (mut a, mut b, mut rng) = pair(false);
+        put(&mut a, "left", &mut rng);
+        put(&mut b, "right", &mut rng);
+        exchange(&mut a, &mut b, &mut rng);
+        assert_eq!(a.get("x"), b.get("x"));
+        assert!(
+            ["left", "right"].contains(&a.get("x").as_str()),
+            "one of them, silently"
+        );
+    }
+
+    #[test]
+    fn a_causally_later_write_replaces_the_earlier_one() {
+        let (mut a, mut b, mut rng) = pair(true);
+        put(&mut a, "1", &mut rng);
+        exchange(&mut a, &mut b, &mut rng);
+        put(&mut b, "2", &mut rng);
+        exchange(&mut a, &mut b, &mut rng);
+        assert_eq!((a.get("x"), b.get("x")), ("2".into(), "2".into()));
     }
 }

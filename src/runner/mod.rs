@@ -328,7 +328,9 @@ fn lww_overwritten(h: &History, final_state: &[(String, String)]) -> usize {
         .filter(|(op, (k, v))| {
             let done = op.complete_t.unwrap_or(u64::MAX);
             !read.contains(&(k.as_str(), v.as_str()))
-                && !final_state.iter().any(|(fk, fv)| fk == k && fv == v)
+                && !final_state
+                    .iter()
+                    .any(|(fk, fv)| fk == k && fv.split('|').any(|x| x == v))
                 && !h.ops.iter().any(|later| {
                     later.invoke_t > done && write(later).is_some_and(|(lk, _)| lk == *k)
                 })

@@ -19,15 +19,17 @@ pub fn top_bar(p: &PanelProps) -> Html {
     let prevote_ref = use_node_ref();
     let protocol_ref = use_node_ref();
     let compare_ref = use_node_ref();
+    let siblings_ref = use_node_ref();
 
     let new_run = {
-        let (send, seed_ref, nodes_ref, prevote_ref, protocol_ref, compare_ref) = (
+        let (send, seed_ref, nodes_ref, prevote_ref, protocol_ref, compare_ref, siblings_ref) = (
             send.clone(),
             seed_ref.clone(),
             nodes_ref.clone(),
             prevote_ref.clone(),
             protocol_ref.clone(),
             compare_ref.clone(),
+            siblings_ref.clone(),
         );
         Callback::from(move |_| {
             let seed = match super::field(&seed_ref).as_str() {
@@ -38,9 +40,8 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 },
             };
             let nodes = super::field(&nodes_ref).parse().unwrap_or(5);
-            let safer = prevote_ref
-                .cast::<HtmlInputElement>()
-                .is_some_and(|c| c.checked());
+            let checked = |r: &NodeRef| r.cast::<HtmlInputElement>().is_some_and(|c| c.checked());
+            let (safer, siblings) = (checked(&prevote_ref), checked(&siblings_ref));
             let compare = super::field(&compare_ref);
             let mut protocols = vec![super::field(&protocol_ref)];
             if !compare.is_empty() {
@@ -54,9 +55,13 @@ pub fn top_bar(p: &PanelProps) -> Html {
                     Err(e) => return send.emit(Msg::Notice(Some(e))),
                 };
                 scenario.sim_mut().nodes = nodes;
-                if let AnyScenario::Raft(raft) = &mut scenario {
-                    raft.protocol.pre_vote = safer;
-                    raft.protocol.check_quorum = safer;
+                match &mut scenario {
+                    AnyScenario::Raft(raft) => {
+                        raft.protocol.pre_vote = safer;
+                        raft.protocol.check_quorum = safer;
+                    }
+                    AnyScenario::Gossip(gossip) => gossip.protocol.multi_value = siblings,
+                    AnyScenario::Causal(_) => {}
                 }
                 scenarios.push(scenario);
             }
@@ -129,6 +134,9 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 </select>
                 <label title="Raft only: pre-vote and check-quorum, as etcd and TiKV run it">
                     <input type="checkbox" ref={prevote_ref} />{"pre-vote"}
+                </label>
+                <label title="Gossip only: keep concurrent writes as siblings (multi-value registers) instead of last writer wins">
+                    <input type="checkbox" ref={siblings_ref} data-field="siblings" />{"siblings"}
                 </label>
                 {action_button("New run", "reset", "Start a new run with this seed (empty: a random one)", new_run, false)}
                 {action_button("Share", "share", "Put a link to this exact run in the address bar", share_click, false)}
