@@ -60,7 +60,8 @@ pub fn client_panel(p: &PanelProps) -> Html {
     };
     let load = s.lead().load_on();
     let ops = &s.lead().history().ops;
-    // The same requests go to both clusters when comparing; their answers sit side by side.
+    // Requests made by hand go to both clusters when comparing; their answers sit side by side
+    // (the steady load draws its own operations in each cluster).
     let twin = s.panes.get(1).map(|p| &p.world.history().ops);
     let outcome = |op: &HistoryOp| -> (String, &'static str) {
         match &op.outcome {
@@ -75,7 +76,8 @@ pub fn client_panel(p: &PanelProps) -> Html {
     let rows = ops.iter().enumerate().rev().take(40).map(|(i, op)| {
         let (text, class) = outcome(op);
         let latency = op.complete_t.map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
-        let other = twin.and_then(|t| t.get(i)).map(|o| outcome(o));
+        // The same request made by hand in both clusters: same client, operation and time.
+        let other = twin.and_then(|t| t.iter().rev().take(200).find(|o| o.client == op.client && o.invoke_t == op.invoke_t && o.op == op.op)).map(|o| outcome(o));
         html! {
             <tr key={i} class={class} data-op={i.to_string()} data-outcome={class} data-outcome-beside={other.as_ref().map(|o| o.1)}>
                 <td>{format!("c{}", op.client)}</td><td>{op.op.to_string()}</td><td>{text}</td>
