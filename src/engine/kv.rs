@@ -34,6 +34,23 @@ impl KvOp {
             | KvOp::Append { key, .. } => key,
         }
     }
+    /// What this operation answers, and the key's new value if it writes one, given the key's
+    /// current value ("" when absent). Every store applies operations through this.
+    pub fn effect(&self, current: &str) -> (KvReply, Option<String>) {
+        let ok = KvReply::Ok { value: None };
+        match self {
+            KvOp::Get { .. } => (
+                KvReply::Ok {
+                    value: Some(current.to_string()),
+                },
+                None,
+            ),
+            KvOp::Put { value, .. } => (ok, Some(value.clone())),
+            KvOp::Cas { from, to, .. } if current == from => (ok, Some(to.clone())),
+            KvOp::Cas { .. } => (KvReply::CasFailed, None),
+            KvOp::Append { value, .. } => (ok, Some(format!("{current}{value}"))),
+        }
+    }
     pub fn is_read(&self) -> bool {
         matches!(self, KvOp::Get { .. })
     }
@@ -119,27 +136,11 @@ pub struct KvStore {
 
 impl KvStore {
     pub fn apply(&mut self, op: &KvOp) -> KvReply {
-        match op {
-            KvOp::Get { key } => KvReply::Ok {
-                value: Some(self.get(key)),
-            },
-            KvOp::Put { key, value } => {
-                self.data.insert(key.clone(), value.clone());
-                KvReply::Ok { value: None }
-            }
-            KvOp::Cas { key, from, to } => {
-                if self.get(key) == *from {
-                    self.data.insert(key.clone(), to.clone());
-                    KvReply::Ok { value: None }
-                } else {
-                    KvReply::CasFailed
-                }
-            }
-            KvOp::Append { key, value } => {
-                self.data.entry(key.clone()).or_default().push_str(value);
-                KvReply::Ok { value: None }
-            }
+        let (reply, new) = op.effect(&self.get(op.key()));
+        if let Some(v) = new {
+            self.data.insert(op.key().to_string(), v);
         }
+        reply
     }
     pub fn get(&self, key: &str) -> String {
         self.data.get(key).cloned().unwrap_or_default()

@@ -7,8 +7,7 @@
 
 use super::gossip::NoMonitor;
 use crate::engine::{
-    uniform_index, Control, KvOp, KvReply, KvRequest, MsgSummary, Node, NodeId, NodeView, Outbox,
-    Rng,
+    uniform_index, Control, KvRequest, MsgSummary, Node, NodeId, NodeView, Outbox, Rng,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -248,28 +247,12 @@ impl Node for CausalNode {
     }
 
     fn on_client(&mut self, req: KvRequest, out: &mut Out) {
-        let reply = match req.op {
-            KvOp::Get { key } => KvReply::Ok {
-                value: Some(self.get(&key)),
-            },
-            KvOp::Put { key, value } => {
-                self.write(key, value, out);
-                KvReply::Ok { value: None }
-            }
-            KvOp::Append { key, value } => {
-                let v = self.get(&key) + &value;
-                self.write(key, v, out);
-                KvReply::Ok { value: None }
-            }
-            KvOp::Cas { key, from, to } => {
-                if self.get(&key) == from {
-                    self.write(key, to, out);
-                    KvReply::Ok { value: None }
-                } else {
-                    KvReply::CasFailed
-                }
-            }
-        };
+        // Served by this replica alone: a compare-and-set is not atomic across the cluster.
+        let (reply, new) = req.op.effect(&self.get(req.op.key()));
+        if let Some(v) = new {
+            let key = req.op.key().to_string();
+            self.write(key, v, out);
+        }
         out.reply(req.id, reply);
     }
 
