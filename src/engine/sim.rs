@@ -6,19 +6,10 @@ use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
 use super::trace::TraceKind;
-use super::world::{Status, World};
+use super::world::{Envelope, Status, World};
 
-/// A message in flight, as the view draws it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MessageView {
-    pub id: MsgId,
-    pub from: NodeId,
-    pub to: NodeId,
-    pub sent_at: u64,
-    pub deliver_at: u64,
-    pub held: bool,
-    pub summary: MsgSummary,
-}
+/// A message in flight as the view draws it: its envelope, with a summary for the payload.
+pub type MessageView = Envelope<MsgSummary>;
 
 pub trait Sim {
     /// "raft", "gossip" or "causal".
@@ -88,14 +79,14 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn messages(&self) -> Vec<MessageView> {
         self.inflight()
-            .map(|e| MessageView {
+            .map(|e| Envelope {
                 id: e.id,
                 from: e.from,
                 to: e.to,
                 sent_at: e.sent_at,
                 deliver_at: e.deliver_at,
                 held: e.held,
-                summary: N::summarize(&e.msg),
+                msg: N::summarize(&e.msg),
             })
             .collect()
     }

@@ -69,7 +69,7 @@ pub fn cluster_view(p: &PanelProps) -> Html {
     });
 
     let messages = w.messages().into_iter().map(|env| {
-        let sum = env.summary;
+        let sum = env.msg;
         let ((x1, y1), (x2, y2)) = (node_pos(env.from, n), node_pos(env.to, n));
         let (dx, dy) = (x2 - x1, y2 - y1);
         let len = (dx * dx + dy * dy).sqrt().max(1.0);

@@ -151,6 +151,30 @@ test('rewind: dragging the timeline back shows the earlier state exactly', async
   await shot('6-rewound');
 });
 
+test('a message can be held, released, duplicated and dropped; a link cut one way', async () => {
+  if (await page.$('[data-action="pause"]')) await page.click('[data-action="pause"]');
+  // Step until a message is in flight (a heartbeat comes within a few events).
+  for (let i = 0; i < 200 && !(await page.$('[data-msg]')); i++) await page.click('[data-action="step"]');
+  const id = await attr('[data-msg]', 'data-id');
+  const msg = `[data-msg][data-id="${id}"]`;
+  await page.click(`${msg} > *`);
+  await page.click('[data-action="hold"]');
+  await waitFor((m) => document.querySelector(m)?.classList.contains('held'), msg, 'the message to be held');
+  await page.click('[data-action="release"]');
+  await waitFor((m) => !document.querySelector(m)?.classList.contains('held'), msg, 'the message to be released');
+  const before = await page.$$eval('[data-msg]', (m) => m.length);
+  await page.click('[data-action="duplicate"]');
+  await waitFor((n) => document.querySelectorAll('[data-msg]').length === n + 1, before, 'a duplicate in flight');
+  await page.click('[data-action="drop"]');
+  await waitFor((m) => !document.querySelector(m), msg, 'the message to be gone');
+  // The link's wide transparent hit line is what a user's click lands on.
+  await page.$eval('[data-link="0-1"] line.hit', (l) => l.dispatchEvent(new MouseEvent('click', { bubbles: true })));
+  await page.click('[data-action="cut-ab"]');
+  await waitFor(() => document.querySelector('[data-link="0-1"]').dataset.cut === 'ab', null, 'n0→n1 to be cut');
+  await page.click('[data-action="uncut"]');
+  await waitFor(() => document.querySelector('[data-link="0-1"]').dataset.cut === '', null, 'the link to be open');
+});
+
 test('bad input is refused with a message and the run is kept', async () => {
   const before = await snapshot();
   await page.fill('input.seed', 'twelve');

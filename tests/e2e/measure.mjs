@@ -31,34 +31,21 @@ for (let i = 0; i < 5; i++) {
 }
 results.first_render_ms = +pct(firsts, 0.5).toFixed(1);
 
-// 2. Frames: 9 nodes, steady load, 1x, 10 s of wall time after a 2 s warm-up.
-{
-  const page = await fresh('seed=1&nodes=9&load=1');
+// Script time per frame over 10 s of wall time at 1x, after a 2 s warm-up.
+async function frameTimes(hash) {
+  const page = await fresh(hash);
   await page.selectOption('[data-action="speed"]', '1');
   await page.waitForTimeout(2000);
   await page.evaluate(() => { window.__labPerf.frame = []; });
   await page.waitForTimeout(10000);
   const frames = await page.evaluate(() => window.__labPerf.frame);
-  results.frames_measured = frames.length;
-  results.frame_script_ms_p50 = +pct(frames, 0.5).toFixed(2);
-  results.frame_script_ms_p95 = +pct(frames, 0.95).toFixed(2);
-  results.frame_script_ms_max = +Math.max(...frames).toFixed(2);
   await page.close();
+  return { measured: frames.length, p50: +pct(frames, 0.5).toFixed(2), p95: +pct(frames, 0.95).toFixed(2), max: +Math.max(...frames).toFixed(2) };
 }
 
-// 2b. The same for gossip with 64 replicas under load.
-{
-  const page = await fresh('seed=1&nodes=64&protocol=gossip&load=1');
-  await page.selectOption('[data-action="speed"]', '1');
-  await page.waitForTimeout(2000);
-  await page.evaluate(() => { window.__labPerf.frame = []; });
-  await page.waitForTimeout(10000);
-  const frames = await page.evaluate(() => window.__labPerf.frame);
-  results.gossip64_frames_measured = frames.length;
-  results.gossip64_frame_script_ms_p95 = +pct(frames, 0.95).toFixed(2);
-  results.gossip64_frame_script_ms_max = +Math.max(...frames).toFixed(2);
-  await page.close();
-}
+// 2. Frames: 9 Raft nodes under steady load; 64 gossip replicas under steady load.
+results.raft9_frame_ms = await frameTimes('seed=1&nodes=9&load=1');
+results.gossip64_frame_ms = await frameTimes('seed=1&nodes=64&protocol=gossip&load=1');
 
 // 3. Rewind: fast-forward 10 minutes of a 5-node run under load, then seek back 1 s
 //    (which replays the whole 10 minutes from the seed).
