@@ -76,12 +76,13 @@ pub fn inspector(p: &PanelProps) -> Html {
 fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Html {
     let v = &s.views[i];
     let status = s.world.status(i);
-    let mut rows = vec![
-        ("role".to_string(), v.role.clone()),
-        ("term".into(), v.term.to_string()),
-        ("commit".into(), v.commit.to_string()),
-        ("applied".into(), v.applied.to_string()),
-    ];
+    // Terms and commit indices are Raft's; the stores show their own clocks in the details.
+    let mut rows = vec![("role".to_string(), v.role.clone())];
+    if s.world.protocol() == "raft" {
+        rows.push(("term".into(), v.term.to_string()));
+        rows.push(("commit".into(), v.commit.to_string()));
+        rows.push(("applied".into(), v.applied.to_string()));
+    }
     rows.extend(v.details.iter().cloned());
     if let Some((left, total)) = v.election_timer {
         rows.push((
