@@ -28,7 +28,17 @@ pub struct Outbox<'a, M, N> {
     pub(crate) notes: Vec<N>,
 }
 
-impl<M, N> Outbox<'_, M, N> {
+impl<'a, M, N> Outbox<'a, M, N> {
+    /// An empty outbox, for handing a node an input outside the world (start-up, tests).
+    pub fn new(now: u64, rng: &'a mut Rng) -> Self {
+        Outbox {
+            now,
+            rng,
+            sends: Vec::new(),
+            replies: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
     pub fn send(&mut self, to: NodeId, msg: M) {
         self.sends.push((to, msg));
     }

@@ -442,25 +442,13 @@ mod tests {
     }
 
     fn exchange(a: &mut GossipNode, b: &mut GossipNode, rng: &mut Rng) {
-        let mut out = Outbox {
-            now: 0,
-            rng,
-            sends: Vec::new(),
-            replies: Vec::new(),
-            notes: Vec::new(),
-        };
+        let mut out = Outbox::new(0, rng);
         a.merge(b.store.clone().into_iter().collect(), &mut out);
         b.merge(a.store.clone().into_iter().collect(), &mut out);
     }
 
     fn put(n: &mut GossipNode, v: &str, rng: &mut Rng) {
-        let mut out = Outbox {
-            now: 0,
-            rng,
-            sends: Vec::new(),
-            replies: Vec::new(),
-            notes: Vec::new(),
-        };
+        let mut out = Outbox::new(0, rng);
         n.write("x", v.into(), &mut out);
     }
 

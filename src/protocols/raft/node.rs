@@ -424,13 +424,7 @@ impl Node for RaftNode {
             last_role: (0, StateRole::Follower),
             timeout: 0,
         };
-        let mut out = Outbox {
-            now: 0,
-            rng,
-            sends: Vec::new(),
-            replies: Vec::new(),
-            notes: Vec::new(),
-        };
+        let mut out = Outbox::new(0, rng);
         node.start(&mut out);
         node
     }
