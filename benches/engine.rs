@@ -3,14 +3,19 @@
 //! work; and the linearizability checker on a simulated 10,000-operation history and on the
 //! shared real histories. `cargo bench --bench engine`; figures go in the README.
 
+use consensus_lab::check::raft_safety::RaftMonitor;
 use consensus_lab::check::{history_files, linearizability};
-use consensus_lab::engine::{KvOp, KvStore, LinkConfig, Scenario, SimConfig, World};
-use consensus_lab::protocols::raft::{RaftConfig, RaftNode};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use consensus_lab::engine::{
+    Control, KvOp, KvRequest, KvStore, LinkConfig, MsgSummary, Node, NodeId, NodeView, Outbox, Rng,
+    Scenario, SimConfig, World,
+};
+use consensus_lab::protocols::raft::{RaftConfig, RaftNode, RaftNote};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use raft::eraftpb::Message;
 use raft::prelude::ConfState;
 use raft::storage::MemStorage;
 use raft::{RawNode, StateRole};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -47,8 +52,186 @@ fn run_engine() -> (u64, u64) {
     (appends, w.history().ops.len() as u64)
 }
 
-/// raft-rs alone: five RawNodes on MemStorage, a ready loop that persists, applies to a KvStore
-/// and hands messages over through a queue, `batch` proposals per round, ticks every 5 rounds.
+/// One input the engine handed a Raft node, in the order it did.
+#[derive(Clone)]
+enum Input {
+    Step(Message),
+    Tick,
+    Client(KvOp),
+    /// The election timeout the node drew from the simulator's RNG after a role change.
+    Timeout(usize),
+}
+
+thread_local! {
+    static RECORDING: RefCell<Vec<(NodeId, Input)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A RaftNode that writes down every input it gets, so that raft-rs alone can be given
+/// exactly the engine's work (same messages, ticks, proposals, timeouts, in the same order).
+struct Recorded {
+    id: NodeId,
+    inner: RaftNode,
+}
+
+impl Recorded {
+    fn record(&self, input: Input) {
+        RECORDING.with(|r| r.borrow_mut().push((self.id, input)));
+    }
+    fn around(&mut self, input: Input, f: impl FnOnce(&mut RaftNode)) {
+        let before = (self.inner.role(), self.inner.election_timeout());
+        self.record(input);
+        f(&mut self.inner);
+        if (self.inner.role(), self.inner.election_timeout()) != before {
+            self.record(Input::Timeout(self.inner.election_timeout()));
+        }
+    }
+}
+
+impl Node for Recorded {
+    type Msg = Message;
+    type Note = RaftNote;
+    type Monitor = RaftMonitor;
+    type Config = RaftConfig;
+    const NAME: &'static str = "raft";
+    fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
+        let r = Recorded {
+            id,
+            inner: RaftNode::new(id, nodes, cfg, rng),
+        };
+        r.record(Input::Timeout(r.inner.election_timeout()));
+        r
+    }
+    fn on_message(&mut self, from: NodeId, msg: Message, out: &mut Outbox<Message, RaftNote>) {
+        self.around(Input::Step(msg.clone()), |n| n.on_message(from, msg, out));
+    }
+    fn on_tick(&mut self, out: &mut Outbox<Message, RaftNote>) {
+        self.around(Input::Tick, |n| n.on_tick(out));
+    }
+    fn on_client(&mut self, req: KvRequest, out: &mut Outbox<Message, RaftNote>) {
+        self.around(Input::Client(req.op.clone()), |n| n.on_client(req, out));
+    }
+    fn on_control(&mut self, _: Control, _: &mut Outbox<Message, RaftNote>) {
+        unreachable!("the benchmark workload has no user actions")
+    }
+    fn crash(&mut self) {
+        unreachable!("the benchmark workload has no faults")
+    }
+    fn restart(&mut self, _: &mut Outbox<Message, RaftNote>) {
+        unreachable!("the benchmark workload has no faults")
+    }
+    fn view(&self) -> NodeView {
+        self.inner.view()
+    }
+    fn role(&self) -> (&'static str, u64) {
+        self.inner.role()
+    }
+    fn summarize(m: &Message) -> MsgSummary {
+        RaftNode::summarize(m)
+    }
+    fn describe(m: &Message) -> Vec<(String, String)> {
+        RaftNode::describe(m)
+    }
+}
+
+/// Runs the engine workload once with recording nodes. Returns the inputs and each node's
+/// final (term, commit) for the replay to match.
+fn record_engine_inputs() -> (Vec<(NodeId, Input)>, Vec<(u64, u64)>) {
+    RECORDING.with(|r| r.borrow_mut().clear());
+    let mut w = World::<Recorded>::new(engine_scenario()).unwrap();
+    w.run_until(SIM_MS);
+    let finals = (0..5).map(|i| (w.view(i).term, w.view(i).commit)).collect();
+    (RECORDING.with(|r| r.take()), finals)
+}
+
+/// raft-rs alone on the engine's exact work: five RawNodes on MemStorage fed the recorded
+/// inputs in order, each followed by the minimal Ready loop an application needs (persist,
+/// apply to a KvStore, take the messages; the messages that were delivered are in the inputs).
+fn replay_raw(inputs: Vec<(NodeId, Input)>) -> (u64, Vec<(u64, u64)>) {
+    let logger = slog::Logger::root(slog::Discard, slog::o!());
+    let voters: Vec<u64> = (1..=5).collect();
+    let mut nodes: Vec<(RawNode<MemStorage>, MemStorage, KvStore)> = (1..=5)
+        .map(|id| {
+            let store = MemStorage::new_with_conf_state(ConfState::from((voters.clone(), vec![])));
+            let cfg = raft::Config {
+                id,
+                election_tick: 10,
+                heartbeat_tick: 2,
+                min_election_tick: 10,
+                max_election_tick: 20,
+                max_size_per_msg: 1024 * 1024,
+                max_inflight_msgs: 256,
+                ..Default::default()
+            };
+            (
+                RawNode::new(&cfg, store.clone(), &logger).unwrap(),
+                store,
+                KvStore::default(),
+            )
+        })
+        .collect();
+    let mut delivered = 0u64;
+    let mut next_read = 0u64;
+    for (id, input) in inputs {
+        let (raw, store, kv) = &mut nodes[id];
+        match input {
+            Input::Step(m) => {
+                let _ = raw.step(m);
+                delivered += 1;
+            }
+            Input::Tick => {
+                raw.tick();
+            }
+            Input::Client(op) if raw.raft.state == StateRole::Leader => {
+                if op.is_read() {
+                    next_read += 1;
+                    raw.read_index(next_read.to_le_bytes().to_vec());
+                } else {
+                    let _ = raw.propose(vec![], op.encode());
+                }
+            }
+            Input::Client(_) => {}
+            Input::Timeout(t) => raw.raft.set_randomized_election_timeout(t),
+        }
+        run_ready(raw, store, kv);
+    }
+    let finals = nodes
+        .iter()
+        .map(|(raw, _, _)| (raw.raft.term, raw.raft.raft_log.committed))
+        .collect();
+    (delivered, finals)
+}
+
+fn run_ready(raw: &mut RawNode<MemStorage>, store: &MemStorage, kv: &mut KvStore) {
+    let mut apply = |entries: Vec<raft::eraftpb::Entry>| {
+        for e in entries {
+            if let Some(op) = KvOp::decode(&e.data) {
+                kv.apply(&op);
+            }
+        }
+    };
+    while raw.has_ready() {
+        let mut rd = raw.ready();
+        drop(rd.take_messages());
+        apply(rd.take_committed_entries());
+        if !rd.entries().is_empty() {
+            store.wl().append(rd.entries()).unwrap();
+        }
+        if let Some(hs) = rd.hs() {
+            store.wl().set_hardstate(hs.clone());
+        }
+        drop(rd.take_persisted_messages());
+        drop(rd.take_read_states());
+        let mut light = raw.advance(rd);
+        if let Some(c) = light.commit_index() {
+            store.wl().mut_hard_state().set_commit(c);
+        }
+        drop(light.take_messages());
+        apply(light.take_committed_entries());
+        raw.advance_apply();
+    }
+}
+
+/// raft-rs alone in a tight loop with batched proposals: the reference point.
 fn run_raw(rounds: usize, batch: usize) -> u64 {
     let logger = slog::Logger::root(slog::Discard, slog::o!());
     let voters: Vec<u64> = (1..=5).collect();
@@ -137,6 +320,19 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(messages));
     g.bench_function("engine (5 raft nodes, clients, trace and checks on)", |b| {
         b.iter(run_engine)
+    });
+    let (inputs, engine_finals) = record_engine_inputs();
+    let (replayed, finals) = replay_raw(inputs.clone());
+    assert_eq!(
+        replayed, messages,
+        "the replay steps every message the engine delivered"
+    );
+    assert_eq!(
+        finals, engine_finals,
+        "raft-rs alone ends where the engine's nodes ended"
+    );
+    g.bench_function("raft-rs alone, the engine's exact inputs replayed", |b| {
+        b.iter_batched(|| inputs.clone(), replay_raw, BatchSize::LargeInput)
     });
     let raw_messages = run_raw(4_000, 4);
     println!("raft-rs alone: {raw_messages} messages delivered");

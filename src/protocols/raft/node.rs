@@ -382,6 +382,11 @@ impl RaftNode {
         });
     }
 
+    /// The election timeout (in ticks) last drawn from the simulator's RNG.
+    pub fn election_timeout(&self) -> usize {
+        self.timeout
+    }
+
     fn leader_hint(&self) -> Option<NodeId> {
         self.raw
             .as_ref()
