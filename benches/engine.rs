@@ -10,14 +10,14 @@ use consensus_lab::engine::{
     Scenario, SimConfig, World,
 };
 use consensus_lab::protocols::raft::{RaftConfig, RaftNode, RaftNote};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{black_box, criterion_group, BatchSize, Criterion, Throughput};
 use raft::eraftpb::Message;
 use raft::prelude::ConfState;
 use raft::storage::MemStorage;
 use raft::{RawNode, StateRole};
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const SIM_MS: u64 = 2_000;
 
@@ -400,4 +400,44 @@ criterion_group! {
     config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
     targets = bench
 }
-criterion_main!(benches);
+/// Engine against raft-rs alone on the engine's exact inputs, alternated run by run so that
+/// the noise of a shared machine hits both alike; prints the medians and their ratio.
+/// Runs first, or alone with `cargo bench --bench engine -- ratio`.
+fn ratio() {
+    let (inputs, _) = record_engine_inputs();
+    let (mut engine, mut raw) = (Vec::new(), Vec::new());
+    let mut delivered = 0;
+    for _ in 0..15 {
+        let t = Instant::now();
+        delivered = black_box(run_engine()).0;
+        engine.push(t.elapsed().as_secs_f64() * 1e3);
+        let replay = inputs.clone();
+        let t = Instant::now();
+        black_box(replay_raw(replay));
+        raw.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (e, r) = (median(&mut engine), median(&mut raw));
+    println!(
+        "engine {e:.1} ms, raft-rs alone {r:.1} ms for the same {delivered} deliveries (medians of 15 alternated runs): engine costs {:.2}x raft-rs alone per delivered message; engine {:.2} M messages/s",
+        e / r,
+        delivered as f64 / e / 1e3
+    );
+}
+
+fn main() {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if filter
+        .as_deref()
+        .is_none_or(|f| "ratio".contains(f) || f.contains("ratio"))
+    {
+        ratio();
+    }
+    if filter.as_deref() != Some("ratio") {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
+}

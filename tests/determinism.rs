@@ -110,12 +110,12 @@ fn replaying_recorded_user_actions_reproduces_the_run() {
         .trace()
         .iter()
         .filter(|e| e.t <= 5_000)
-        .map(|e| serde_json::to_string(e).unwrap())
+        .map(|e| serde_json::to_string(&e).unwrap())
         .collect();
     let rewound: Vec<_> = at_5s
         .trace()
         .iter()
-        .map(|e| serde_json::to_string(e).unwrap())
+        .map(|e| serde_json::to_string(&e).unwrap())
         .collect();
     assert_eq!(prefix, rewound);
 }

@@ -21,5 +21,5 @@ pub use node::{
 };
 pub use scenario::{Action, Scenario, SimConfig, TimedAction};
 pub use sim::{MessageView, Sim};
-pub use trace::{DropReason, TraceEvent, TraceKind};
+pub use trace::{DropReason, Trace, TraceEvent, TraceKind};
 pub use world::{Envelope, Status, World};

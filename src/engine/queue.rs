@@ -5,8 +5,7 @@ use super::kv::{KvReply, KvRequest};
 use super::network::MsgId;
 use super::node::NodeId;
 use super::scenario::Action;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Debug)]
 pub(crate) enum Event {
@@ -37,49 +36,33 @@ pub(crate) enum Event {
     Scheduled(Box<Action>),
 }
 
-struct Entry {
-    at: u64,
-    seq: u64,
-    event: Event,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
-}
-
+/// Events by due time; events due at the same time stay in the order they were pushed. Most
+/// events fall due within a few milliseconds, so there are few distinct times and the tree
+/// stays shallow; emptied deques are kept for reuse instead of being freed.
 #[derive(Default)]
 pub(crate) struct Queue {
-    heap: BinaryHeap<Entry>,
-    seq: u64,
+    by_time: BTreeMap<u64, VecDeque<Event>>,
+    spare: Vec<VecDeque<Event>>,
 }
 
 impl Queue {
     pub fn push(&mut self, at: u64, event: Event) {
-        self.seq += 1;
-        self.heap.push(Entry {
-            at,
-            seq: self.seq,
-            event,
-        });
+        let spare = &mut self.spare;
+        self.by_time
+            .entry(at)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push_back(event);
     }
     pub fn peek_time(&self) -> Option<u64> {
-        self.heap.peek().map(|e| e.at)
+        self.by_time.first_key_value().map(|(&at, _)| at)
     }
     pub fn pop(&mut self) -> Option<(u64, Event)> {
-        self.heap.pop().map(|e| (e.at, e.event))
+        let mut first = self.by_time.first_entry()?;
+        let at = *first.key();
+        let event = first.get_mut().pop_front().expect("no empty deque is kept");
+        if first.get().is_empty() {
+            self.spare.push(first.remove());
+        }
+        Some((at, event))
     }
 }

@@ -5,7 +5,6 @@ use super::client::History;
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
-use super::trace::TraceKind;
 use super::world::{Envelope, Status, World};
 
 /// A message in flight as the view draws it: its envelope, with a summary for the payload.
@@ -109,12 +108,8 @@ impl<N: Node + 'static> Sim for World<N> {
         World::step(self)
     }
     fn step_to_milestone(&mut self, limit: u64) {
-        let from = self.trace().len();
-        let reached = |w: &World<N>| {
-            w.trace()[from..]
-                .iter()
-                .any(|e| matches!(&e.kind, TraceKind::Note { note, .. } if N::is_milestone(note)))
-        };
+        let from = self.trace().notes().len();
+        let reached = |w: &World<N>| w.trace().notes()[from..].iter().any(N::is_milestone);
         while World::now(self) < limit && !reached(self) && World::step(self) {}
     }
     fn act(&mut self, action: Action) -> Result<(), String> {

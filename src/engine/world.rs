@@ -7,7 +7,7 @@ use super::network::{MsgId, Network};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::{Event, Queue};
 use super::scenario::{Action, Scenario, TimedAction};
-use super::trace::{DropReason, TraceEvent, TraceKind};
+use super::trace::{DropReason, Trace, TraceKind};
 use rand::{Rng as _, SeedableRng};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -131,7 +131,7 @@ pub struct World<N: Node> {
     /// Node that last answered a client successfully; new clients start there.
     believed_leader: NodeId,
     tracing: bool,
-    trace: Vec<TraceEvent<N::Note>>,
+    trace: Trace<N::Note>,
     monitor: N::Monitor,
     violations: Vec<Violation>,
     stats: Stats,
@@ -183,7 +183,7 @@ impl<N: Node> World<N> {
             load_on: false,
             believed_leader: 0,
             tracing: true,
-            trace: Vec::new(),
+            trace: Trace::default(),
             monitor: N::Monitor::default(),
             violations: Vec::new(),
             stats: Stats::default(),
@@ -259,7 +259,7 @@ impl<N: Node> World<N> {
     pub fn message(&self, id: MsgId) -> Option<&Envelope<N::Msg>> {
         self.inflight.get(id)
     }
-    pub fn trace(&self) -> &[TraceEvent<N::Note>] {
+    pub fn trace(&self) -> &Trace<N::Note> {
         &self.trace
     }
     pub fn history(&self) -> &History {
@@ -488,7 +488,7 @@ impl<N: Node> World<N> {
 
     fn record(&mut self, kind: TraceKind<N::Note>) {
         if self.tracing {
-            self.trace.push(TraceEvent { t: self.now, kind });
+            self.trace.push(self.now, kind);
         }
     }
 
