@@ -87,8 +87,11 @@ impl Recorded {
     }
 }
 
+/// A Raft message as the engine carries it.
+type Wire = <RaftNode as Node>::Msg;
+
 impl Node for Recorded {
-    type Msg = Message;
+    type Msg = Wire;
     type Note = RaftNote;
     type Monitor = RaftMonitor;
     type Config = RaftConfig;
@@ -101,22 +104,24 @@ impl Node for Recorded {
         r.record(Input::Timeout(r.inner.election_timeout()));
         r
     }
-    fn on_message(&mut self, from: NodeId, msg: Message, out: &mut Outbox<Message, RaftNote>) {
-        self.around(Input::Step(msg.clone()), |n| n.on_message(from, msg, out));
+    fn on_message(&mut self, from: NodeId, msg: Wire, out: &mut Outbox<Wire, RaftNote>) {
+        self.around(Input::Step((*msg).clone()), |n| {
+            n.on_message(from, msg, out)
+        });
     }
-    fn on_tick(&mut self, out: &mut Outbox<Message, RaftNote>) {
+    fn on_tick(&mut self, out: &mut Outbox<Wire, RaftNote>) {
         self.around(Input::Tick, |n| n.on_tick(out));
     }
-    fn on_client(&mut self, req: KvRequest, out: &mut Outbox<Message, RaftNote>) {
+    fn on_client(&mut self, req: KvRequest, out: &mut Outbox<Wire, RaftNote>) {
         self.around(Input::Client(req.op.clone()), |n| n.on_client(req, out));
     }
-    fn on_control(&mut self, _: Control, _: &mut Outbox<Message, RaftNote>) {
+    fn on_control(&mut self, _: Control, _: &mut Outbox<Wire, RaftNote>) {
         unreachable!("the benchmark workload has no user actions")
     }
     fn crash(&mut self) {
         unreachable!("the benchmark workload has no faults")
     }
-    fn restart(&mut self, _: &mut Outbox<Message, RaftNote>) {
+    fn restart(&mut self, _: &mut Outbox<Wire, RaftNote>) {
         unreachable!("the benchmark workload has no faults")
     }
     fn view(&self) -> NodeView {
@@ -125,10 +130,10 @@ impl Node for Recorded {
     fn role(&self) -> (&'static str, u64) {
         self.inner.role()
     }
-    fn summarize(m: &Message) -> MsgSummary {
+    fn summarize(m: &Wire) -> MsgSummary {
         RaftNode::summarize(m)
     }
-    fn describe(m: &Message) -> Vec<(String, String)> {
+    fn describe(m: &Wire) -> Vec<(String, String)> {
         RaftNode::describe(m)
     }
 }

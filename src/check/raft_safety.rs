@@ -16,14 +16,25 @@ struct LogShadow {
 #[derive(Default)]
 pub struct RaftMonitor {
     leader_of_term: BTreeMap<u64, NodeId>,
-    /// Entries known committed (some node applied them): index -> (term, digest, a term in
-    /// or after which the entry was committed: the lowest term of a node applying it).
-    committed: BTreeMap<u64, (u64, u64, u64)>,
-    acked: BTreeMap<u64, u64>,
+    /// Entries known committed (some node applied them), at position index - 1: (term,
+    /// digest, a term in or after which the entry was committed: the lowest term of a node
+    /// applying it); term 0 where none is known yet (real entries have terms from 1).
+    committed: Vec<(u64, u64, u64)>,
+    /// Term of the write a client was told succeeded, at position index - 1; 0 for none.
+    acked: Vec<u64>,
     logs: Vec<LogShadow>,
     pub elections: u64,
     pub leader_changes: u64,
     last_leader: Option<NodeId>,
+}
+
+/// The slot of a log index (from 1) in a list indexed by position, grown as needed.
+fn at<T: Default>(v: &mut Vec<T>, index: u64) -> &mut T {
+    let i = index as usize - 1;
+    if v.len() <= i {
+        v.resize_with(i + 1, T::default);
+    }
+    &mut v[i]
 }
 
 fn mix(h: u64, term: u64, digest: u64) -> u64 {
@@ -69,8 +80,9 @@ impl RaftMonitor {
         let terms = log.terms.clone();
         // Only entries committed in an earlier term bind this leader (a node that was paused
         // may legitimately win an old term late).
-        for (&index, &(entry_term, _, committed_by)) in &self.committed {
-            if committed_by < term && terms.get(index as usize - 1) != Some(&entry_term) {
+        for (i, &(entry_term, _, committed_by)) in self.committed.iter().enumerate() {
+            let index = i + 1;
+            if entry_term > 0 && committed_by < term && terms.get(i) != Some(&entry_term) {
                 return Self::violation(
                     t,
                     "leader completeness",
@@ -124,22 +136,22 @@ impl RaftMonitor {
         digest: u64,
         node_term: u64,
     ) -> Option<Violation> {
-        match self.committed.get_mut(&index) {
-            Some((t0, d0, _)) if (*t0, *d0) != (term, digest) => {
+        let entry = at(&mut self.committed, index);
+        match entry {
+            (0, _, _) => *entry = (term, digest, node_term),
+            (t0, d0, _) if (*t0, *d0) != (term, digest) => {
                 let t0 = *t0;
                 return Self::violation(t, "state-machine safety", format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
             }
-            Some((_, _, by)) => *by = (*by).min(node_term),
-            None => {
-                self.committed.insert(index, (term, digest, node_term));
-            }
+            (_, _, by) => *by = (*by).min(node_term),
         }
         self.check_ack(t, index)
     }
 
     fn check_ack(&self, t: u64, index: u64) -> Option<Violation> {
-        match (self.acked.get(&index), self.committed.get(&index)) {
-            (Some(&acked), Some(&(term, _, _))) if acked != term => Self::violation(
+        let i = index as usize - 1;
+        match (self.acked.get(i), self.committed.get(i)) {
+            (Some(&acked), Some(&(term, _, _))) if acked != 0 && term != 0 && acked != term => Self::violation(
                 t,
                 "acknowledged write lost",
                 format!("a client was told its write at index {index} (term {acked}) succeeded, but index {index} committed with term {term}"),
@@ -165,7 +177,7 @@ impl Monitor<RaftNote> for RaftMonitor {
                 node_term,
             } => self.applied(t, node, *index, *term, *digest, *node_term),
             RaftNote::Acked { index, term } => {
-                self.acked.insert(*index, *term);
+                *at(&mut self.acked, *index) = *term;
                 self.check_ack(t, *index)
             }
             RaftNote::Role { .. } | RaftNote::Log { .. } => None,

@@ -358,6 +358,14 @@ impl<N: Clone> Iterator for TraceIter<'_, N> {
     }
 }
 
+impl<'a, N: Clone> IntoIterator for &'a Trace<N> {
+    type Item = TraceEvent<N>;
+    type IntoIter = TraceIter<'a, N>;
+    fn into_iter(self) -> TraceIter<'a, N> {
+        self.iter()
+    }
+}
+
 /// Serializes as the list of events it holds.
 impl<N: Clone + Serialize> Serialize for Trace<N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

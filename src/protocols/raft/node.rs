@@ -90,7 +90,9 @@ pub enum RaftNote {
     Log { line: String },
 }
 
-type Out<'a, 'b> = Outbox<'a, Message, RaftNote>;
+/// Messages travel boxed: a raft-rs Message is 192 bytes, and the bus moves each one several
+/// times (outbox, in-flight table, delivery) before raft-rs takes it back.
+type Out<'a, 'b> = Outbox<'a, Box<Message>, RaftNote>;
 
 /// How many of the latest log entries a view carries.
 pub const VIEW_LOG_TAIL: u64 = 120;
@@ -275,7 +277,8 @@ impl RaftNode {
         }
     }
 
-    fn send_all(&mut self, mut msgs: Vec<Message>, out: &mut Out) {
+    fn send_all(&mut self, msgs: Vec<Message>, out: &mut Out) {
+        let mut msgs: Vec<Box<Message>> = msgs.into_iter().map(Box::new).collect();
         // raft-rs orders broadcasts by iterating an FxHash map, whose order differs between
         // 64-bit and wasm32; a stable sort by receiver makes runs identical on both.
         msgs.sort_by_key(|m| m.to);
@@ -396,7 +399,7 @@ impl RaftNode {
 }
 
 impl Node for RaftNode {
-    type Msg = Message;
+    type Msg = Box<Message>;
     type Note = RaftNote;
     type Monitor = RaftMonitor;
     type Config = RaftConfig;
@@ -434,10 +437,10 @@ impl Node for RaftNode {
         node
     }
 
-    fn on_message(&mut self, _from: NodeId, msg: Message, out: &mut Out) {
+    fn on_message(&mut self, _from: NodeId, msg: Box<Message>, out: &mut Out) {
         if let Some(raw) = self.raw.as_mut() {
             // A stale or unexpected message is rejected by raft-rs with an error; nothing to do.
-            let _ = raw.step(msg);
+            let _ = raw.step(*msg);
         }
         self.after(out);
     }
@@ -497,7 +500,7 @@ impl Node for RaftNode {
                     m.from = raft_id(to);
                     m.to = raft_id(leader);
                     m.term = raw.raft.term;
-                    out.send(leader, m);
+                    out.send(leader, Box::new(m));
                 }
             }
         }
@@ -618,7 +621,7 @@ impl Node for RaftNode {
         }
     }
 
-    fn summarize(m: &Message) -> MsgSummary {
+    fn summarize(m: &Box<Message>) -> MsgSummary {
         MsgSummary {
             kind: kind_name(m.get_msg_type()),
             term: m.term,
@@ -630,7 +633,7 @@ impl Node for RaftNode {
         }
     }
 
-    fn describe(m: &Message) -> Vec<(String, String)> {
+    fn describe(m: &Box<Message>) -> Vec<(String, String)> {
         let mut f = vec![
             ("type".to_string(), format!("{:?}", m.get_msg_type())),
             (
