@@ -108,8 +108,8 @@ impl<N: Node + 'static> Sim for World<N> {
         World::step(self)
     }
     fn step_to_milestone(&mut self, limit: u64) {
-        let from = self.trace().notes().len();
-        let reached = |w: &World<N>| w.trace().notes()[from..].iter().any(N::is_milestone);
+        let from = self.trace().note_count();
+        let reached = |w: &World<N>| w.trace().notes_from(from).any(N::is_milestone);
         while World::now(self) < limit && !reached(self) && World::step(self) {}
     }
     fn act(&mut self, action: Action) -> Result<(), String> {

@@ -91,6 +91,60 @@ pub struct TraceEvent<N> {
     pub kind: TraceKind<N>,
 }
 
+/// A list stored in fixed-size chunks: growing it never copies what it holds (a trace of a
+/// long run is many megabytes) and indexing stays a shift and a mask.
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+const CHUNK_BITS: u32 = 14;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Self {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    fn push(&mut self, v: T) {
+        if self.len % CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(CHUNK));
+        }
+        self.chunks.last_mut().expect("a chunk with room").push(v);
+        self.len += 1;
+    }
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl<T: Copy> Chunked<T> {
+    fn extend_from_slice(&mut self, mut items: &[T]) {
+        while !items.is_empty() {
+            if self.len % CHUNK == 0 {
+                self.chunks.push(Vec::with_capacity(CHUNK));
+            }
+            let chunk = self.chunks.last_mut().expect("a chunk with room");
+            let n = items.len().min(CHUNK - chunk.len());
+            chunk.extend_from_slice(&items[..n]);
+            self.len += n;
+            items = &items[n..];
+        }
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+    fn index(&self, i: usize) -> &T {
+        &self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
+    }
+}
+
 /// Tags of the packed events. Notes and rare events have their payload in a side list.
 const SEND: u8 = 0;
 const DELIVER: u8 = 1;
@@ -109,9 +163,9 @@ const REASONS: [DropReason; 4] = [
 
 /// The recorded events of a run, in order.
 pub struct Trace<N> {
-    bytes: Vec<u8>,
-    notes: Vec<N>,
-    others: Vec<TraceKind<N>>,
+    bytes: Chunked<u8>,
+    notes: Chunked<N>,
+    others: Chunked<TraceKind<N>>,
     /// Message kind names, interned: a packed send refers to one by position.
     kinds: Vec<&'static str>,
     len: usize,
@@ -124,9 +178,9 @@ pub struct Trace<N> {
 impl<N> Default for Trace<N> {
     fn default() -> Self {
         Trace {
-            bytes: Vec::new(),
-            notes: Vec::new(),
-            others: Vec::new(),
+            bytes: Chunked::default(),
+            notes: Chunked::default(),
+            others: Chunked::default(),
             kinds: Vec::new(),
             len: 0,
             last_t: 0,
@@ -135,12 +189,35 @@ impl<N> Default for Trace<N> {
     }
 }
 
-fn put(bytes: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        bytes.push(v as u8 | 0x80);
-        v >>= 7;
+/// One event's bytes, built on the stack and appended in one go. The longest event (a send:
+/// eleven integers of at most ten bytes each) fits.
+struct Packer {
+    buf: [u8; 128],
+    len: usize,
+}
+
+impl Default for Packer {
+    fn default() -> Self {
+        Packer {
+            buf: [0; 128],
+            len: 0,
+        }
     }
-    bytes.push(v as u8);
+}
+
+impl Packer {
+    fn byte(&mut self, b: u8) {
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+    /// LEB128: seven bits a byte, high bit set on all but the last.
+    fn put(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.byte(v as u8 | 0x80);
+            v >>= 7;
+        }
+        self.byte(v as u8);
+    }
 }
 
 /// Message ids relative to the highest so far: zigzag, so that both a new (higher) id and an
@@ -157,14 +234,23 @@ impl<N> Trace<N> {
         self.len == 0
     }
     /// Every note nodes reported, in order.
-    pub fn notes(&self) -> &[N] {
-        &self.notes
+    pub fn note_count(&self) -> usize {
+        self.notes.len()
+    }
+    /// The notes from the `from`-th on.
+    pub fn notes_from(&self, from: usize) -> impl Iterator<Item = &N> {
+        (from..self.notes.len()).map(|i| &self.notes[i])
     }
 
     /// Record an event at time `t`; times never go backwards.
     pub fn push(&mut self, t: u64, kind: TraceKind<N>) {
         debug_assert!(t >= self.last_t, "trace times never go backwards");
         self.len += 1;
+        let mut p = Packer::default();
+        let mut id = |p: &mut Packer, id: MsgId| {
+            p.put(zigzag(id.wrapping_sub(self.top_id) as i64));
+            self.top_id = self.top_id.max(id);
+        };
         let tag = match &kind {
             TraceKind::Send { .. } => SEND,
             TraceKind::Deliver { .. } => DELIVER,
@@ -175,20 +261,20 @@ impl<N> Trace<N> {
             TraceKind::Note { .. } => NOTE,
             _ => OTHER,
         };
-        self.bytes.push(tag);
-        put(&mut self.bytes, t - self.last_t);
+        p.byte(tag);
+        p.put(t - self.last_t);
         self.last_t = t;
         match kind {
             TraceKind::Send {
-                id,
+                id: msg_id,
                 from,
                 to,
                 msg,
                 deliver_at,
             } => {
-                self.put_id(id);
-                put(&mut self.bytes, from as u64);
-                put(&mut self.bytes, to as u64);
+                id(&mut p, msg_id);
+                p.put(from as u64);
+                p.put(to as u64);
                 let kind = match self.kinds.iter().position(|&k| k == msg.kind) {
                     Some(k) => k,
                     None => {
@@ -196,47 +282,53 @@ impl<N> Trace<N> {
                         self.kinds.len() - 1
                     }
                 };
-                put(&mut self.bytes, kind as u64);
+                p.put(kind as u64);
                 for v in [msg.term, msg.index, msg.log_term, msg.commit] {
-                    put(&mut self.bytes, v);
+                    p.put(v);
                 }
-                put(&mut self.bytes, msg.entries as u64);
-                self.bytes.push(msg.reject as u8);
-                put(&mut self.bytes, deliver_at.wrapping_sub(t));
+                p.put(msg.entries as u64);
+                p.byte(msg.reject as u8);
+                p.put(deliver_at.wrapping_sub(t));
             }
-            TraceKind::Deliver { id, from, to } => {
-                self.put_id(id);
-                put(&mut self.bytes, from as u64);
-                put(&mut self.bytes, to as u64);
+            TraceKind::Deliver {
+                id: msg_id,
+                from,
+                to,
+            } => {
+                id(&mut p, msg_id);
+                p.put(from as u64);
+                p.put(to as u64);
             }
             TraceKind::Drop {
-                id,
+                id: msg_id,
                 from,
                 to,
                 reason,
             } => {
-                self.put_id(id);
-                put(&mut self.bytes, from as u64);
-                put(&mut self.bytes, to as u64);
-                self.bytes.push(reason as u8);
+                id(&mut p, msg_id);
+                p.put(from as u64);
+                p.put(to as u64);
+                p.byte(reason as u8);
             }
-            TraceKind::Duplicate { id, of, deliver_at } => {
-                self.put_id(id);
-                self.put_id(of);
-                put(&mut self.bytes, deliver_at.wrapping_sub(t));
+            TraceKind::Duplicate {
+                id: msg_id,
+                of,
+                deliver_at,
+            } => {
+                id(&mut p, msg_id);
+                id(&mut p, of);
+                p.put(deliver_at.wrapping_sub(t));
             }
-            TraceKind::Hold { id } | TraceKind::Release { id } => self.put_id(id),
+            TraceKind::Hold { id: msg_id } | TraceKind::Release { id: msg_id } => {
+                id(&mut p, msg_id)
+            }
             TraceKind::Note { node, note } => {
-                put(&mut self.bytes, node as u64);
+                p.put(node as u64);
                 self.notes.push(note);
             }
             other => self.others.push(other),
         }
-    }
-
-    fn put_id(&mut self, id: MsgId) {
-        put(&mut self.bytes, zigzag(id.wrapping_sub(self.top_id) as i64));
-        self.top_id = self.top_id.max(id);
+        self.bytes.extend_from_slice(&p.buf[..p.len]);
     }
 
     pub fn iter(&self) -> TraceIter<'_, N> {
@@ -490,7 +582,7 @@ mod tests {
             trace.push(e.t, e.kind);
         }
         assert_eq!(trace.len(), events.len());
-        assert_eq!(trace.notes(), ["leader", "follower"]);
+        assert!(trace.notes_from(1).eq(["follower"].iter()));
         assert_eq!(
             serde_json::to_string(&trace).unwrap(),
             serde_json::to_string(&events).unwrap()
