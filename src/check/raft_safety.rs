@@ -97,31 +97,28 @@ impl RaftMonitor {
         &mut self,
         t: u64,
         node: NodeId,
-        first: u64,
-        entries: &[(u64, u64)],
+        index: u64,
+        term: u64,
+        digest: u64,
     ) -> Option<Violation> {
         let log = self.log(node);
-        let keep = (first as usize).saturating_sub(1).min(log.terms.len());
+        let keep = (index as usize).saturating_sub(1).min(log.terms.len());
         log.terms.truncate(keep);
         log.prefix_hash.truncate(keep);
-        for &(term, digest) in entries {
-            let h = mix(log.prefix_hash.last().copied().unwrap_or(0), term, digest);
-            log.terms.push(term);
-            log.prefix_hash.push(h);
-        }
-        let mine = &self.logs[node];
-        for i in keep..mine.terms.len() {
-            for (other, theirs) in self.logs.iter().enumerate() {
-                if other != node
-                    && theirs.terms.get(i) == Some(&mine.terms[i])
-                    && theirs.prefix_hash[i] != mine.prefix_hash[i]
-                {
-                    return Self::violation(
-                        t,
-                        "log matching",
-                        format!("n{node} and n{other} both hold an entry of term {} at index {} but differ before it", mine.terms[i], i + 1),
-                    );
-                }
+        let h = mix(log.prefix_hash.last().copied().unwrap_or(0), term, digest);
+        log.terms.push(term);
+        log.prefix_hash.push(h);
+        let (mine, i) = (&self.logs[node], keep);
+        for (other, theirs) in self.logs.iter().enumerate() {
+            if other != node
+                && theirs.terms.get(i) == Some(&mine.terms[i])
+                && theirs.prefix_hash[i] != mine.prefix_hash[i]
+            {
+                return Self::violation(
+                    t,
+                    "log matching",
+                    format!("n{node} and n{other} both hold an entry of term {} at index {} but differ before it", mine.terms[i], i + 1),
+                );
             }
         }
         None
@@ -169,7 +166,11 @@ impl Monitor<RaftNote> for RaftMonitor {
                 role: "leader",
                 ..
             } => self.became_leader(t, node, *term),
-            RaftNote::Persisted { first, entries } => self.persisted(t, node, *first, entries),
+            RaftNote::Persisted {
+                index,
+                term,
+                digest,
+            } => self.persisted(t, node, *index, *term, *digest),
             RaftNote::Applied {
                 index,
                 term,
@@ -193,6 +194,27 @@ mod tests {
 
     fn feed(m: &mut RaftMonitor, node: NodeId, note: RaftNote) -> Option<Violation> {
         m.observe(0, node, &note)
+    }
+
+    /// Entries (term, digest) written from index `first` on, as a node reports them: the
+    /// first violation found, if any.
+    fn persist(
+        m: &mut RaftMonitor,
+        node: NodeId,
+        first: u64,
+        entries: &[(u64, u64)],
+    ) -> Option<Violation> {
+        (first..).zip(entries).find_map(|(index, &(term, digest))| {
+            feed(
+                m,
+                node,
+                RaftNote::Persisted {
+                    index,
+                    term,
+                    digest,
+                },
+            )
+        })
     }
 
     #[test]
@@ -224,51 +246,14 @@ mod tests {
     #[test]
     fn diverging_prefixes_are_caught() {
         let mut m = RaftMonitor::default();
-        feed(
-            &mut m,
-            0,
-            RaftNote::Persisted {
-                first: 1,
-                entries: vec![(1, 10), (2, 20)],
-            },
-        );
-        let v = feed(
-            &mut m,
-            1,
-            RaftNote::Persisted {
-                first: 1,
-                entries: vec![(1, 11), (2, 20)],
-            },
-        )
-        .unwrap();
+        persist(&mut m, 0, 1, &[(1, 10), (2, 20)]);
+        let v = persist(&mut m, 1, 1, &[(1, 11), (2, 20)]).unwrap();
         assert_eq!(v.property, "log matching");
         // Overwriting the suffix with the same entries is fine.
         let mut m = RaftMonitor::default();
-        feed(
-            &mut m,
-            0,
-            RaftNote::Persisted {
-                first: 1,
-                entries: vec![(1, 10), (2, 20)],
-            },
-        );
-        feed(
-            &mut m,
-            1,
-            RaftNote::Persisted {
-                first: 1,
-                entries: vec![(1, 10), (1, 99)],
-            },
-        );
-        assert!(feed(
-            &mut m,
-            1,
-            RaftNote::Persisted {
-                first: 2,
-                entries: vec![(2, 20)]
-            }
-        )
-        .is_none());
+        persist(&mut m, 0, 1, &[(1, 10), (2, 20)]);
+        persist(&mut m, 1, 1, &[(1, 10), (1, 99)]);
+        assert!(persist(&mut m, 1, 2, &[(2, 20)]).is_none());
     }
 
     #[test]
@@ -316,14 +301,7 @@ mod tests {
     #[test]
     fn a_leader_missing_a_committed_entry_is_caught() {
         let mut m = RaftMonitor::default();
-        feed(
-            &mut m,
-            0,
-            RaftNote::Persisted {
-                first: 1,
-                entries: vec![(1, 1)],
-            },
-        );
+        persist(&mut m, 0, 1, &[(1, 1)]);
         feed(
             &mut m,
             0,

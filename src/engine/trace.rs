@@ -275,7 +275,11 @@ impl<N> Trace<N> {
                 id(&mut p, msg_id);
                 p.put(from as u64);
                 p.put(to as u64);
-                let kind = match self.kinds.iter().position(|&k| k == msg.kind) {
+                // Kind names are literals: comparing addresses almost always settles it.
+                let kinds = &self.kinds;
+                let known = (kinds.iter().position(|&k| std::ptr::eq(k, msg.kind)))
+                    .or_else(|| kinds.iter().position(|&k| k == msg.kind));
+                let kind = match known {
                     Some(k) => k,
                     None => {
                         self.kinds.push(msg.kind);

@@ -543,11 +543,9 @@ impl<N: Node> World<N> {
         let fate = if self.net.is_cut(from, to) {
             Err(DropReason::Partition)
         } else {
-            let fate = self.net.fate(from, to, self.now, &mut self.rng);
-            fate.deliveries
-                .first()
-                .copied()
-                .map(|first| (first, fate.deliveries.get(1).copied()))
+            self.net
+                .fate(from, to, self.now, &mut self.rng)
+                .map(|f| (f.first, f.copy))
                 .ok_or(DropReason::Loss)
         };
         let (first, second) = match fate {

@@ -71,11 +71,9 @@ pub enum RaftNote {
         role: &'static str,
         leader: Option<NodeId>,
     },
-    /// Entries written to the disk from `first` on (anything after them is truncated).
-    Persisted {
-        first: u64,
-        entries: Vec<(u64, u64)>,
-    },
+    /// An entry written to the disk at `index` (anything after it is truncated): its term and
+    /// a digest of its data.
+    Persisted { index: u64, term: u64, digest: u64 },
     /// An entry applied to the state machine: index, term and a digest of its data, and the
     /// applying node's current term (the entry was committed in that term or before).
     Applied {
@@ -119,6 +117,8 @@ pub struct RaftNode {
     ready_reads: Vec<(u64, u64, KvOp)>,
     last_role: (u64, StateRole),
     timeout: usize,
+    /// Scratch list for sorting outgoing messages, kept to save an allocation per Ready.
+    outgoing: Vec<Box<Message>>,
 }
 
 fn raft_id(id: NodeId) -> u64 {
@@ -234,15 +234,13 @@ impl RaftNode {
             let committed = rd.take_committed_entries();
             self.apply_entries(committed, out);
             if !rd.entries().is_empty() {
-                let first = rd.entries()[0].index;
-                out.note(RaftNote::Persisted {
-                    first,
-                    entries: rd
-                        .entries()
-                        .iter()
-                        .map(|e| (e.term, digest(&e.data)))
-                        .collect(),
-                });
+                for e in rd.entries() {
+                    out.note(RaftNote::Persisted {
+                        index: e.index,
+                        term: e.term,
+                        digest: digest(&e.data),
+                    });
+                }
                 self.disk
                     .wl()
                     .append(rd.entries())
@@ -278,15 +276,17 @@ impl RaftNode {
     }
 
     fn send_all(&mut self, msgs: Vec<Message>, out: &mut Out) {
-        let mut msgs: Vec<Box<Message>> = msgs.into_iter().map(Box::new).collect();
+        let mut boxed = std::mem::take(&mut self.outgoing);
+        boxed.extend(msgs.into_iter().map(Box::new));
         // raft-rs orders broadcasts by iterating an FxHash map, whose order differs between
         // 64-bit and wasm32; a stable sort by receiver makes runs identical on both.
-        msgs.sort_by_key(|m| m.to);
-        for m in msgs {
+        boxed.sort_by_key(|m| m.to);
+        for m in boxed.drain(..) {
             if let Some(to) = node_id(m.to).filter(|&t| t < self.nodes) {
                 out.send(to, m);
             }
         }
+        self.outgoing = boxed;
     }
 
     fn install_snapshot(&mut self, snap: Snapshot) {
@@ -431,6 +431,7 @@ impl Node for RaftNode {
             ready_reads: Vec::new(),
             last_role: (0, StateRole::Follower),
             timeout: 0,
+            outgoing: Vec::new(),
         };
         let mut out = Outbox::new(0, rng);
         node.start(&mut out);
