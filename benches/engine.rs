@@ -438,6 +438,17 @@ fn ratio() {
 }
 
 fn main() {
+    if let Ok(which) = std::env::var("ONCE") {
+        if which == "engine" {
+            black_box(run_engine());
+        } else {
+            let (i, _) = record_engine_inputs();
+            let t = Instant::now();
+            black_box(replay_raw(i));
+            eprintln!("{:?}", t.elapsed());
+        }
+        return;
+    }
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     if filter
         .as_deref()

@@ -123,21 +123,6 @@ impl<T> Chunked<T> {
     }
 }
 
-impl<T: Copy> Chunked<T> {
-    fn extend_from_slice(&mut self, mut items: &[T]) {
-        while !items.is_empty() {
-            if self.len % CHUNK == 0 {
-                self.chunks.push(Vec::with_capacity(CHUNK));
-            }
-            let chunk = self.chunks.last_mut().expect("a chunk with room");
-            let n = items.len().min(CHUNK - chunk.len());
-            chunk.extend_from_slice(&items[..n]);
-            self.len += n;
-            items = &items[n..];
-        }
-    }
-}
-
 impl<T> std::ops::Index<usize> for Chunked<T> {
     type Output = T;
     fn index(&self, i: usize) -> &T {
@@ -163,7 +148,10 @@ const REASONS: [DropReason; 4] = [
 
 /// The recorded events of a run, in order.
 pub struct Trace<N> {
-    bytes: Chunked<u8>,
+    /// Packed events in chunks of CHUNK bytes; an event never straddles two.
+    bytes: Vec<Box<[u8]>>,
+    /// Bytes used in each chunk.
+    used: Vec<usize>,
     notes: Chunked<N>,
     others: Chunked<TraceKind<N>>,
     /// Message kind names, interned: a packed send refers to one by position.
@@ -178,7 +166,8 @@ pub struct Trace<N> {
 impl<N> Default for Trace<N> {
     fn default() -> Self {
         Trace {
-            bytes: Chunked::default(),
+            bytes: Vec::new(),
+            used: Vec::new(),
             notes: Chunked::default(),
             others: Chunked::default(),
             kinds: Vec::new(),
@@ -189,23 +178,16 @@ impl<N> Default for Trace<N> {
     }
 }
 
-/// One event's bytes, built on the stack and appended in one go. The longest event (a send:
-/// eleven integers of at most ten bytes each) fits.
-struct Packer {
-    buf: [u8; 128],
+/// The longest packed event: a send, eleven integers of at most ten bytes each and a flag.
+const MAX_EVENT: usize = 112;
+
+/// Writes one event into a chunk that has room for it.
+struct Packer<'a> {
+    buf: &'a mut [u8],
     len: usize,
 }
 
-impl Default for Packer {
-    fn default() -> Self {
-        Packer {
-            buf: [0; 128],
-            len: 0,
-        }
-    }
-}
-
-impl Packer {
+impl Packer<'_> {
     fn byte(&mut self, b: u8) {
         self.buf[self.len] = b;
         self.len += 1;
@@ -246,7 +228,15 @@ impl<N> Trace<N> {
     pub fn push(&mut self, t: u64, kind: TraceKind<N>) {
         debug_assert!(t >= self.last_t, "trace times never go backwards");
         self.len += 1;
-        let mut p = Packer::default();
+        if (self.used.last()).is_none_or(|&used| CHUNK - used < MAX_EVENT) {
+            self.bytes.push(vec![0; CHUNK].into_boxed_slice());
+            self.used.push(0);
+        }
+        let last = self.bytes.len() - 1;
+        let mut p = Packer {
+            buf: &mut self.bytes[last],
+            len: self.used[last],
+        };
         let mut id = |p: &mut Packer, id: MsgId| {
             p.put(zigzag(id.wrapping_sub(self.top_id) as i64));
             self.top_id = self.top_id.max(id);
@@ -332,12 +322,13 @@ impl<N> Trace<N> {
             }
             other => self.others.push(other),
         }
-        self.bytes.extend_from_slice(&p.buf[..p.len]);
+        self.used[last] = p.len;
     }
 
     pub fn iter(&self) -> TraceIter<'_, N> {
         TraceIter {
             trace: self,
+            chunk: 0,
             at: 0,
             notes: 0,
             others: 0,
@@ -350,6 +341,8 @@ impl<N> Trace<N> {
 /// Reads the trace back, event by event.
 pub struct TraceIter<'a, N> {
     trace: &'a Trace<N>,
+    /// Position: chunk, and byte within it.
+    chunk: usize,
     at: usize,
     notes: usize,
     others: usize,
@@ -361,8 +354,7 @@ impl<N> TraceIter<'_, N> {
     fn get(&mut self) -> u64 {
         let (mut v, mut shift) = (0u64, 0);
         loop {
-            let b = self.trace.bytes[self.at];
-            self.at += 1;
+            let b = self.byte();
             v |= u64::from(b & 0x7f) << shift;
             if b < 0x80 {
                 return v;
@@ -382,7 +374,7 @@ impl<N> TraceIter<'_, N> {
     }
     fn byte(&mut self) -> u8 {
         self.at += 1;
-        self.trace.bytes[self.at - 1]
+        self.trace.bytes[self.chunk][self.at - 1]
     }
 }
 
@@ -390,8 +382,10 @@ impl<N: Clone> Iterator for TraceIter<'_, N> {
     type Item = TraceEvent<N>;
 
     fn next(&mut self) -> Option<TraceEvent<N>> {
-        if self.at == self.trace.bytes.len() {
-            return None;
+        if self.at == *self.trace.used.get(self.chunk)? {
+            self.chunk += 1;
+            self.at = 0;
+            self.trace.used.get(self.chunk)?;
         }
         let tag = self.byte();
         self.t += self.get();

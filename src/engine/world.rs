@@ -75,10 +75,13 @@ impl<M> Inflight<M> {
         }
         debug_assert!(env.id >= self.base, "in-flight ids are inserted in order");
         let i = (env.id - self.base) as usize;
-        if i >= self.slots.len() {
-            self.slots.resize_with(i + 1, || None);
+        while self.slots.len() < i {
+            self.slots.push_back(None);
         }
-        self.slots[i] = Some(env);
+        match self.slots.get_mut(i) {
+            Some(slot) => *slot = Some(env),
+            None => self.slots.push_back(Some(env)),
+        }
     }
     fn get(&self, id: MsgId) -> Option<&Envelope<M>> {
         self.slot(id).and_then(|i| self.slots[i].as_ref())

@@ -276,6 +276,9 @@ impl RaftNode {
     }
 
     fn send_all(&mut self, msgs: Vec<Message>, out: &mut Out) {
+        if msgs.is_empty() {
+            return;
+        }
         let mut boxed = std::mem::take(&mut self.outgoing);
         boxed.extend(msgs.into_iter().map(Box::new));
         // raft-rs orders broadcasts by iterating an FxHash map, whose order differs between
@@ -369,6 +372,9 @@ impl RaftNode {
     }
 
     fn serve_reads(&mut self, out: &mut Out) {
+        if self.ready_reads.is_empty() {
+            return;
+        }
         let applied = self.applied;
         let kv = &self.kv;
         self.ready_reads.retain(|(index, req, op)| {
