@@ -184,15 +184,24 @@ const MAX_EVENT: usize = 112;
 /// Writes one event into a chunk that has room for it.
 struct Packer<'a> {
     buf: &'a mut [u8],
-    len: usize,
+    len: &'a mut usize,
+    top_id: &'a mut MsgId,
 }
 
 impl Packer<'_> {
+    #[inline]
     fn byte(&mut self, b: u8) {
-        self.buf[self.len] = b;
-        self.len += 1;
+        self.buf[*self.len] = b;
+        *self.len += 1;
+    }
+    /// Message ids relative to the highest so far: zigzag, so that both a new (higher) id
+    /// and an older one (a delivery) stay small.
+    fn id(&mut self, id: MsgId) {
+        self.put(zigzag(id.wrapping_sub(*self.top_id) as i64));
+        *self.top_id = (*self.top_id).max(id);
     }
     /// LEB128: seven bits a byte, high bit set on all but the last.
+    #[inline]
     fn put(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.byte(v as u8 | 0x80);
@@ -202,8 +211,6 @@ impl Packer<'_> {
     }
 }
 
-/// Message ids relative to the highest so far: zigzag, so that both a new (higher) id and an
-/// older one (a delivery) stay small.
 fn zigzag(d: i64) -> u64 {
     ((d << 1) ^ (d >> 63)) as u64
 }
@@ -224,105 +231,106 @@ impl<N> Trace<N> {
         (from..self.notes.len()).map(|i| &self.notes[i])
     }
 
-    /// Record an event at time `t`; times never go backwards.
-    pub fn push(&mut self, t: u64, kind: TraceKind<N>) {
+    /// Start packing an event at time `t`; times never go backwards.
+    #[inline]
+    fn start(&mut self, t: u64, tag: u8) -> Packer<'_> {
         debug_assert!(t >= self.last_t, "trace times never go backwards");
         self.len += 1;
         if (self.used.last()).is_none_or(|&used| CHUNK - used < MAX_EVENT) {
             self.bytes.push(vec![0; CHUNK].into_boxed_slice());
             self.used.push(0);
         }
+        let dt = t - self.last_t;
+        self.last_t = t;
         let last = self.bytes.len() - 1;
         let mut p = Packer {
             buf: &mut self.bytes[last],
-            len: self.used[last],
-        };
-        let mut id = |p: &mut Packer, id: MsgId| {
-            p.put(zigzag(id.wrapping_sub(self.top_id) as i64));
-            self.top_id = self.top_id.max(id);
-        };
-        let tag = match &kind {
-            TraceKind::Send { .. } => SEND,
-            TraceKind::Deliver { .. } => DELIVER,
-            TraceKind::Drop { .. } => DROP,
-            TraceKind::Duplicate { .. } => DUPLICATE,
-            TraceKind::Hold { .. } => HOLD,
-            TraceKind::Release { .. } => RELEASE,
-            TraceKind::Note { .. } => NOTE,
-            _ => OTHER,
+            len: &mut self.used[last],
+            top_id: &mut self.top_id,
         };
         p.byte(tag);
-        p.put(t - self.last_t);
-        self.last_t = t;
+        p.put(dt);
+        p
+    }
+
+    /// Record a send (the commonest event, so it has its own entry point).
+    pub fn send(
+        &mut self,
+        t: u64,
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        msg: &MsgSummary,
+        deliver_at: u64,
+    ) {
+        // Kind names are literals: comparing addresses almost always settles it.
+        let known = (self.kinds.iter().position(|&k| std::ptr::eq(k, msg.kind)))
+            .or_else(|| self.kinds.iter().position(|&k| k == msg.kind));
+        let kind = known.unwrap_or_else(|| {
+            self.kinds.push(msg.kind);
+            self.kinds.len() - 1
+        });
+        let mut p = self.start(t, SEND);
+        p.id(id);
+        p.put(from as u64);
+        p.put(to as u64);
+        p.put(kind as u64);
+        for v in [msg.term, msg.index, msg.log_term, msg.commit] {
+            p.put(v);
+        }
+        p.put(msg.entries as u64);
+        p.byte(msg.reject as u8);
+        p.put(deliver_at.wrapping_sub(t));
+    }
+
+    /// Record a delivery.
+    pub fn deliver(&mut self, t: u64, id: MsgId, from: NodeId, to: NodeId) {
+        let mut p = self.start(t, DELIVER);
+        p.id(id);
+        p.put(from as u64);
+        p.put(to as u64);
+    }
+
+    /// Record any event.
+    pub fn push(&mut self, t: u64, kind: TraceKind<N>) {
         match kind {
             TraceKind::Send {
-                id: msg_id,
+                id,
                 from,
                 to,
                 msg,
                 deliver_at,
-            } => {
-                id(&mut p, msg_id);
-                p.put(from as u64);
-                p.put(to as u64);
-                // Kind names are literals: comparing addresses almost always settles it.
-                let kinds = &self.kinds;
-                let known = (kinds.iter().position(|&k| std::ptr::eq(k, msg.kind)))
-                    .or_else(|| kinds.iter().position(|&k| k == msg.kind));
-                let kind = match known {
-                    Some(k) => k,
-                    None => {
-                        self.kinds.push(msg.kind);
-                        self.kinds.len() - 1
-                    }
-                };
-                p.put(kind as u64);
-                for v in [msg.term, msg.index, msg.log_term, msg.commit] {
-                    p.put(v);
-                }
-                p.put(msg.entries as u64);
-                p.byte(msg.reject as u8);
-                p.put(deliver_at.wrapping_sub(t));
-            }
-            TraceKind::Deliver {
-                id: msg_id,
-                from,
-                to,
-            } => {
-                id(&mut p, msg_id);
-                p.put(from as u64);
-                p.put(to as u64);
-            }
+            } => self.send(t, id, from, to, &msg, deliver_at),
+            TraceKind::Deliver { id, from, to } => self.deliver(t, id, from, to),
             TraceKind::Drop {
-                id: msg_id,
+                id,
                 from,
                 to,
                 reason,
             } => {
-                id(&mut p, msg_id);
+                let mut p = self.start(t, DROP);
+                p.id(id);
                 p.put(from as u64);
                 p.put(to as u64);
                 p.byte(reason as u8);
             }
-            TraceKind::Duplicate {
-                id: msg_id,
-                of,
-                deliver_at,
-            } => {
-                id(&mut p, msg_id);
-                id(&mut p, of);
+            TraceKind::Duplicate { id, of, deliver_at } => {
+                let mut p = self.start(t, DUPLICATE);
+                p.id(id);
+                p.id(of);
                 p.put(deliver_at.wrapping_sub(t));
             }
-            TraceKind::Hold { id: msg_id } | TraceKind::Release { id: msg_id } => {
-                id(&mut p, msg_id)
-            }
+            TraceKind::Hold { id } => self.start(t, HOLD).id(id),
+            TraceKind::Release { id } => self.start(t, RELEASE).id(id),
             TraceKind::Note { node, note } => {
-                p.put(node as u64);
+                self.start(t, NOTE).put(node as u64);
                 self.notes.push(note);
             }
-            other => self.others.push(other),
+            other => {
+                self.start(t, OTHER);
+                self.others.push(other);
+            }
         }
-        self.used[last] = p.len;
     }
 
     pub fn iter(&self) -> TraceIter<'_, N> {

@@ -470,7 +470,9 @@ impl<N: Node> World<N> {
             Status::Up => {
                 let env = self.inflight.remove(id).expect("checked above");
                 self.stats.messages_delivered += 1;
-                self.record(TraceKind::Deliver { id, from, to });
+                if self.tracing {
+                    self.trace.deliver(self.now, id, from, to);
+                }
                 self.call(to, |n, out| n.on_message(from, env.msg, out));
                 true
             }
@@ -572,13 +574,8 @@ impl<N: Node> World<N> {
             }
         };
         if self.tracing {
-            self.record(TraceKind::Send {
-                id,
-                from,
-                to,
-                msg: N::summarize(&msg),
-                deliver_at: first,
-            });
+            let summary = N::summarize(&msg);
+            self.trace.send(self.now, id, from, to, &summary, first);
         }
         let copy = second.map(|second| (msg.clone(), second));
         self.inflight.insert(Envelope {
