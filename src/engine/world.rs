@@ -515,6 +515,10 @@ impl<N: Node> World<N> {
             ..
         } = out;
         let visible = !(sends.is_empty() && replies.is_empty() && notes.is_empty());
+        if !visible {
+            (self.sends, self.replies, self.notes) = (sends, replies, notes);
+            return false;
+        }
         for (to, msg) in sends.drain(..) {
             self.send(node, to, msg);
         }
@@ -535,10 +539,8 @@ impl<N: Node> World<N> {
             }
             self.record(TraceKind::Note { node, note });
         }
-        self.sends = sends;
-        self.replies = replies;
-        self.notes = notes;
-        visible
+        (self.sends, self.replies, self.notes) = (sends, replies, notes);
+        true
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {

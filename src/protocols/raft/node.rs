@@ -296,7 +296,9 @@ impl RaftNode {
         }));
         // raft-rs orders broadcasts by iterating an FxHash map, whose order differs between
         // 64-bit and wasm32; a stable sort by receiver makes runs identical on both.
-        boxed.sort_by_key(|m| m.to);
+        if !boxed.is_sorted_by_key(|m| m.to) {
+            boxed.sort_by_key(|m| m.to);
+        }
         for m in boxed.drain(..) {
             if let Some(to) = node_id(m.to).filter(|&t| t < self.nodes) {
                 out.send(to, m);
