@@ -189,7 +189,7 @@ struct Packer<'a> {
 }
 
 impl Packer<'_> {
-    #[inline]
+    #[inline(always)]
     fn byte(&mut self, b: u8) {
         self.buf[*self.len] = b;
         *self.len += 1;
@@ -201,7 +201,7 @@ impl Packer<'_> {
         *self.top_id = (*self.top_id).max(id);
     }
     /// LEB128: seven bits a byte, high bit set on all but the last.
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, mut v: u64) {
         while v >= 0x80 {
             self.byte(v as u8 | 0x80);
@@ -232,7 +232,7 @@ impl<N> Trace<N> {
     }
 
     /// Start packing an event at time `t`; times never go backwards.
-    #[inline]
+    #[inline(always)]
     fn start(&mut self, t: u64, tag: u8) -> Packer<'_> {
         debug_assert!(t >= self.last_t, "trace times never go backwards");
         self.len += 1;

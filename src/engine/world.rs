@@ -47,17 +47,21 @@ pub struct Stats {
 }
 
 /// Messages in flight, by id. Ids only grow and most messages are delivered in order, so a
-/// deque indexed by id - base beats a tree map (which moved the large messages around).
+/// list indexed by id - base, whose delivered front is cut off now and then, beats a map.
 struct Inflight<M> {
+    /// Id of `slots[0]`.
     base: MsgId,
-    slots: std::collections::VecDeque<Option<Envelope<M>>>,
+    /// Slots before this one are empty.
+    head: usize,
+    slots: Vec<Option<Envelope<M>>>,
 }
 
 impl<M> Default for Inflight<M> {
     fn default() -> Self {
         Inflight {
             base: 1,
-            slots: Default::default(),
+            head: 0,
+            slots: Vec::new(),
         }
     }
 }
@@ -70,17 +74,18 @@ impl<M> Inflight<M> {
     }
     /// Ids must be inserted in increasing order.
     fn insert(&mut self, env: Envelope<M>) {
-        if self.slots.is_empty() {
+        if self.head == self.slots.len() {
+            self.slots.clear();
+            self.head = 0;
             self.base = env.id;
         }
         debug_assert!(env.id >= self.base, "in-flight ids are inserted in order");
         let i = (env.id - self.base) as usize;
-        while self.slots.len() < i {
-            self.slots.push_back(None);
-        }
-        match self.slots.get_mut(i) {
-            Some(slot) => *slot = Some(env),
-            None => self.slots.push_back(Some(env)),
+        if i >= self.slots.len() {
+            self.slots.resize_with(i, || None);
+            self.slots.push(Some(env));
+        } else {
+            self.slots[i] = Some(env);
         }
     }
     fn get(&self, id: MsgId) -> Option<&Envelope<M>> {
@@ -91,14 +96,19 @@ impl<M> Inflight<M> {
     }
     fn remove(&mut self, id: MsgId) -> Option<Envelope<M>> {
         let env = self.slot(id).and_then(|i| self.slots[i].take());
-        while matches!(self.slots.front(), Some(None)) {
-            self.slots.pop_front();
-            self.base += 1;
+        while self.slots.get(self.head).is_some_and(Option::is_none) {
+            self.head += 1;
+        }
+        // Cut off the empty front once it is most of the list, so the list stays short.
+        if self.head >= 1024 && self.head * 2 >= self.slots.len() {
+            self.slots.drain(..self.head);
+            self.base += self.head as MsgId;
+            self.head = 0;
         }
         env
     }
     fn values(&self) -> impl Iterator<Item = &Envelope<M>> {
-        self.slots.iter().flatten()
+        self.slots[self.head..].iter().flatten()
     }
 }
 

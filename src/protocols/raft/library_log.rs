@@ -13,7 +13,13 @@ impl LogBuffer {
         slog::Logger::root(Capture(self.clone()).fuse(), slog::o!())
     }
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        let mut lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Called after every input and nearly always empty: take the list only when it is not.
+        if lines.is_empty() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut *lines)
+        }
     }
 }
 
