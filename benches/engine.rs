@@ -65,6 +65,9 @@ enum Input {
     Timeout(usize),
 }
 
+/// Inputs in the order the engine handed them to its nodes.
+type Inputs = Vec<(NodeId, Input)>;
+
 thread_local! {
     static RECORDING: RefCell<Vec<(NodeId, Input)>> = const { RefCell::new(Vec::new()) };
 }
@@ -145,7 +148,7 @@ impl Node for Recorded {
 
 /// Runs the engine workload once with recording nodes. Returns the inputs and each node's
 /// final (term, commit) for the replay to match.
-fn record_engine_inputs() -> (Vec<(NodeId, Input)>, Vec<(u64, u64)>) {
+fn record_engine_inputs() -> (Inputs, Vec<(u64, u64)>) {
     RECORDING.with(|r| r.borrow_mut().clear());
     let mut w = World::<Recorded>::new(engine_scenario()).unwrap();
     w.run_until(SIM_MS);
@@ -502,6 +505,8 @@ fn ratio() {
 }
 
 fn main() {
+    // ONCE=engine or ONCE=replay: one run of one side and nothing else, for a profiler
+    // (e.g. `valgrind --tool=callgrind`, which counts instructions exactly on a noisy machine).
     if let Ok(which) = std::env::var("ONCE") {
         if which == "engine" {
             black_box(run_engine());

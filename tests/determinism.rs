@@ -139,6 +139,6 @@ fn acting_in_the_past_forks_a_new_future() {
         "the crash of n1 at 3 s is gone"
     );
     past.run_until(4_000);
-    assert_eq!(past.role(1).0 == "down", false);
-    assert_eq!(past.role(0).0 == "down", false);
+    assert_ne!(past.role(1).0, "down");
+    assert_ne!(past.role(0).0, "down");
 }

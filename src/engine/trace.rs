@@ -112,7 +112,7 @@ impl<T> Default for Chunked<T> {
 
 impl<T> Chunked<T> {
     fn push(&mut self, v: T) {
-        if self.len % CHUNK == 0 {
+        if self.len.is_multiple_of(CHUNK) {
             self.chunks.push(Vec::with_capacity(CHUNK));
         }
         self.chunks.last_mut().expect("a chunk with room").push(v);
