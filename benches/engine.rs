@@ -185,31 +185,17 @@ struct Replica {
 /// benchmark's links keep order: fixed latency, no loss). With `Input::Step` (the recorded
 /// messages) it checks that each stepped message is the one the engine delivered.
 fn replay_raw(inputs: Vec<(NodeId, Input)>) -> (u64, Vec<(u64, u64)>) {
-    let logger = slog::Logger::root(slog::Discard, slog::o!());
-    let voters: Vec<u64> = (1..=5).collect();
-    let mut nodes: Vec<Replica> = (1..=5)
-        .map(|id| {
-            let store = MemStorage::new_with_conf_state(ConfState::from((voters.clone(), vec![])));
-            let cfg = raft::Config {
-                id,
-                election_tick: 10,
-                heartbeat_tick: 2,
-                min_election_tick: 10,
-                max_election_tick: 20,
-                max_size_per_msg: 1024 * 1024,
-                max_inflight_msgs: 256,
-                ..Default::default()
-            };
-            Replica {
-                raw: RawNode::new(&cfg, store.clone(), &logger).unwrap(),
-                store,
-                kv: KvStore::default(),
-                pending_writes: BTreeMap::new(),
-                pending_reads: BTreeMap::new(),
-                answered: 0,
-            }
-        })
-        .collect();
+    // The engine's RaftNode configuration.
+    let mut nodes = five_replicas(|id| raft::Config {
+        id,
+        election_tick: 10,
+        heartbeat_tick: 2,
+        min_election_tick: 10,
+        max_election_tick: 20,
+        max_size_per_msg: 1024 * 1024,
+        max_inflight_msgs: 256,
+        ..Default::default()
+    });
     let mut mail: Vec<VecDeque<Message>> = (0..25).map(|_| VecDeque::new()).collect();
     let mut delivered = 0u64;
     for (id, input) in inputs {
@@ -302,47 +288,54 @@ fn run_ready(r: &mut Replica, mail: &mut [VecDeque<Message>]) {
     }
 }
 
-/// raft-rs alone in a tight loop with batched proposals: the reference point.
-fn run_raw(rounds: usize, batch: usize) -> u64 {
+/// Five replicas of a 5-voter cluster on fresh disks, configured by `config` for each id.
+fn five_replicas(config: impl Fn(u64) -> raft::Config) -> Vec<Replica> {
     let logger = slog::Logger::root(slog::Discard, slog::o!());
     let voters: Vec<u64> = (1..=5).collect();
-    let mut nodes: Vec<(RawNode<MemStorage>, MemStorage, KvStore)> = (1..=5)
+    (1..=5)
         .map(|id| {
             let store = MemStorage::new_with_conf_state(ConfState::from((voters.clone(), vec![])));
-            let cfg = raft::Config {
-                id,
-                election_tick: 10,
-                heartbeat_tick: 2,
-                ..Default::default()
-            };
-            (
-                RawNode::new(&cfg, store.clone(), &logger).unwrap(),
+            Replica {
+                raw: RawNode::new(&config(id), store.clone(), &logger).unwrap(),
                 store,
-                KvStore::default(),
-            )
+                kv: KvStore::default(),
+                pending_writes: BTreeMap::new(),
+                pending_reads: BTreeMap::new(),
+                answered: 0,
+            }
         })
-        .collect();
+        .collect()
+}
+
+/// raft-rs alone in a tight loop with batched proposals: the reference point.
+fn run_raw(rounds: usize, batch: usize) -> u64 {
+    let mut nodes = five_replicas(|id| raft::Config {
+        id,
+        election_tick: 10,
+        heartbeat_tick: 2,
+        ..Default::default()
+    });
     let mut queue: VecDeque<Message> = VecDeque::new();
     let mut delivered = 0u64;
-    nodes[0].0.campaign().unwrap();
+    nodes[0].raw.campaign().unwrap();
     let op = KvOp::Put {
         key: "k1".into(),
         value: "12345".into(),
     }
     .encode();
     for round in 0..rounds {
-        if nodes[0].0.raft.state == StateRole::Leader {
+        if nodes[0].raw.raft.state == StateRole::Leader {
             for _ in 0..batch {
-                let _ = nodes[0].0.propose(vec![], op.clone());
+                let _ = nodes[0].raw.propose(vec![], op.clone());
             }
         }
         if round % 5 == 0 {
             nodes.iter_mut().for_each(|n| {
-                n.0.tick();
+                n.raw.tick();
             });
         }
         loop {
-            for (raw, store, kv) in nodes.iter_mut() {
+            for Replica { raw, store, kv, .. } in nodes.iter_mut() {
                 while raw.has_ready() {
                     let mut rd = raw.ready();
                     queue.extend(rd.take_messages());
@@ -376,7 +369,7 @@ fn run_raw(rounds: usize, batch: usize) -> u64 {
             }
             while let Some(m) = queue.pop_front() {
                 let to = m.to as usize - 1;
-                let _ = nodes[to].0.step(m);
+                let _ = nodes[to].raw.step(m);
                 delivered += 1;
             }
         }
