@@ -291,6 +291,12 @@ impl<N> Trace<N> {
         p.put(to as u64);
     }
 
+    /// Record a node's note.
+    pub fn note(&mut self, t: u64, node: NodeId, note: N) {
+        self.start(t, NOTE).put(node as u64);
+        self.notes.push(note);
+    }
+
     /// Record any event.
     pub fn push(&mut self, t: u64, kind: TraceKind<N>) {
         match kind {
@@ -322,10 +328,7 @@ impl<N> Trace<N> {
             }
             TraceKind::Hold { id } => self.start(t, HOLD).id(id),
             TraceKind::Release { id } => self.start(t, RELEASE).id(id),
-            TraceKind::Note { node, note } => {
-                self.start(t, NOTE).put(node as u64);
-                self.notes.push(note);
-            }
+            TraceKind::Note { node, note } => self.note(t, node, note),
             other => {
                 self.start(t, OTHER);
                 self.others.push(other);

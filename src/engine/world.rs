@@ -547,7 +547,9 @@ impl<N: Node> World<N> {
             if let Some(v) = self.monitor.observe(self.now, node, &note) {
                 self.violations.push(v);
             }
-            self.record(TraceKind::Note { node, note });
+            if self.tracing {
+                self.trace.note(self.now, node, note);
+            }
         }
         (self.sends, self.replies, self.notes) = (sends, replies, notes);
         true

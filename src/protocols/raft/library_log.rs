@@ -2,24 +2,23 @@
 
 use slog::{Drain, Key, Level, OwnedKVList, Record, KV};
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// Lines raft-rs logged since the node last took them.
+/// Lines raft-rs logged since the node last took them. The node asks after every input and
+/// nearly always there is nothing, so a flag answers that without taking the lock.
 #[derive(Clone, Default)]
-pub struct LogBuffer(Arc<Mutex<Vec<String>>>);
+pub struct LogBuffer(Arc<(Mutex<Vec<String>>, AtomicBool)>);
 
 impl LogBuffer {
     pub fn logger(&self) -> slog::Logger {
         slog::Logger::root(Capture(self.clone()).fuse(), slog::o!())
     }
     pub fn take(&self) -> Vec<String> {
-        let mut lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        // Called after every input and nearly always empty: take the list only when it is not.
-        if lines.is_empty() {
-            Vec::new()
-        } else {
-            std::mem::take(&mut *lines)
+        if !self.0 .1.swap(false, Ordering::Relaxed) {
+            return Vec::new();
         }
+        std::mem::take(&mut *self.0 .0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -86,11 +85,9 @@ impl Drain for Capture {
         let mut line = record.msg().to_string();
         let _ = record.kv().serialize(record, &mut Fields(&mut line));
         let _ = values.serialize(record, &mut Fields(&mut line));
-        self.0
-             .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(sort_id_lists(&line));
+        let buffer = &self.0 .0;
+        (buffer.0.lock().unwrap_or_else(|e| e.into_inner())).push(sort_id_lists(&line));
+        buffer.1.store(true, Ordering::Relaxed);
         Ok(())
     }
 }
