@@ -113,7 +113,10 @@ impl<T> Default for Chunked<T> {
 impl<T> Chunked<T> {
     fn push(&mut self, v: T) {
         if self.len.is_multiple_of(CHUNK) {
-            self.chunks.push(Vec::with_capacity(CHUNK));
+            // The first chunk grows as needed, so a short trace stays small (a rewind builds
+            // a fresh world; the page holds one or two); later ones are allocated whole.
+            let room = if self.chunks.is_empty() { 0 } else { CHUNK };
+            self.chunks.push(Vec::with_capacity(room));
         }
         self.chunks.last_mut().expect("a chunk with room").push(v);
         self.len += 1;
