@@ -3,7 +3,7 @@
 
 use super::client::{Client, ClientId, History, HistoryOp, Outcome};
 use super::kv::{KvOp, KvReply, KvRequest};
-use super::network::{MsgId, Network};
+use super::network::{Fate, MsgId, Network};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::{Event, Queue};
 use super::scenario::{Action, Scenario, TimedAction};
@@ -562,21 +562,20 @@ impl<N: Node> World<N> {
         let fate = if self.net.is_cut(from, to) {
             Err(DropReason::Partition)
         } else {
-            self.net
-                .fate(from, to, self.now, &mut self.rng)
-                .map(|f| (f.first, f.copy))
-                .ok_or(DropReason::Loss)
+            (self.net.fate(from, to, self.now, &mut self.rng)).ok_or(DropReason::Loss)
         };
-        let (first, second) = match fate {
-            Ok(times) => times,
+        if self.tracing {
+            // A message lost on sending is recorded as sent now and dropped.
+            let deliver_at = fate.as_ref().map_or(self.now, |f| f.first);
+            self.trace
+                .send(self.now, id, from, to, &N::summarize(&msg), deliver_at);
+        }
+        let Fate {
+            first,
+            copy: second,
+        } = match fate {
+            Ok(fate) => fate,
             Err(reason) => {
-                self.record(TraceKind::Send {
-                    id,
-                    from,
-                    to,
-                    msg: N::summarize(&msg),
-                    deliver_at: self.now,
-                });
                 self.stats.messages_dropped += 1;
                 self.record(TraceKind::Drop {
                     id,
@@ -587,10 +586,6 @@ impl<N: Node> World<N> {
                 return;
             }
         };
-        if self.tracing {
-            let summary = N::summarize(&msg);
-            self.trace.send(self.now, id, from, to, &summary, first);
-        }
         let copy = second.map(|second| (msg.clone(), second));
         self.inflight.insert(Envelope {
             id,

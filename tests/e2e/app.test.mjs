@@ -134,6 +134,18 @@ test('step mode: one click runs exactly one event, visibly', async () => {
   }
 });
 
+test('next: runs to the next committed write and stops there', async () => {
+  // Still paused from step mode: a write waits until "Next" runs the cluster to its commit.
+  const leader = (await leaders())[0].id;
+  const commit = await logAttr(leader, 'data-commit');
+  const time = Number(await attr('[data-time]', 'data-time'));
+  await put('leader', 'next');
+  await page.click('[data-action="step-interesting"]');
+  await waitFor(([id, c]) => Number(document.querySelector(`[data-log="${id}"]`).dataset.commit) > c, [leader, commit], 'the write to commit');
+  assert.ok(Number(await attr('[data-time]', 'data-time')) > time, 'time moved on');
+  assert.ok(await page.$('[data-action="play"]'), 'and the run stays paused');
+});
+
 test('rewind: dragging the timeline back shows the earlier state exactly', async () => {
   // The timeline is in time: pause as a user would (after a frame, not mid-step).
   await page.click('[data-action="play"]');
