@@ -78,6 +78,7 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn messages(&self) -> Vec<MessageView> {
         self.inflight()
+            .into_iter()
             .map(|e| Envelope {
                 id: e.id,
                 from: e.from,

@@ -184,21 +184,25 @@ impl<N> Default for Trace<N> {
 /// The longest packed event: a send, eleven integers of at most ten bytes each and a flag.
 const MAX_EVENT: usize = 112;
 
-/// Writes one event into a chunk that has room for it.
+/// Writes one event into a chunk that has room for it. The position is counted in a local
+/// and added to the chunk's use when the packer is dropped: counting through the reference
+/// directly cost a load and a store per byte.
 struct Packer<'a> {
-    buf: &'a mut [u8],
-    len: &'a mut usize,
+    buf: &'a mut [u8; MAX_EVENT],
+    len: usize,
+    used: &'a mut usize,
     top_id: &'a mut MsgId,
 }
 
 impl Packer<'_> {
     #[inline(always)]
     fn byte(&mut self, b: u8) {
-        self.buf[*self.len] = b;
-        *self.len += 1;
+        self.buf[self.len] = b;
+        self.len += 1;
     }
     /// Message ids relative to the highest so far: zigzag, so that both a new (higher) id
     /// and an older one (a delivery) stay small.
+    #[inline(always)]
     fn id(&mut self, id: MsgId) {
         self.put(zigzag(id.wrapping_sub(*self.top_id) as i64));
         *self.top_id = (*self.top_id).max(id);
@@ -211,6 +215,13 @@ impl Packer<'_> {
             v >>= 7;
         }
         self.byte(v as u8);
+    }
+}
+
+impl Drop for Packer<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        *self.used += self.len;
     }
 }
 
@@ -246,9 +257,12 @@ impl<N> Trace<N> {
         let dt = t - self.last_t;
         self.last_t = t;
         let last = self.bytes.len() - 1;
+        let used = &mut self.used[last];
+        let room = &mut self.bytes[last][*used..*used + MAX_EVENT];
         let mut p = Packer {
-            buf: &mut self.bytes[last],
-            len: &mut self.used[last],
+            buf: room.try_into().expect("a chunk keeps room for one event"),
+            len: 0,
+            used,
             top_id: &mut self.top_id,
         };
         p.byte(tag);

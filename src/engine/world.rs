@@ -46,75 +46,12 @@ pub struct Stats {
     pub partitions: u64,
 }
 
-/// Messages in flight, by id. Ids only grow and most messages are delivered in order, so a
-/// list indexed by id - base, whose delivered front is cut off now and then, beats a map.
-struct Inflight<M> {
-    /// Id of `slots[0]`.
-    base: MsgId,
-    /// Slots before this one are empty.
-    head: usize,
-    slots: Vec<Option<Envelope<M>>>,
-}
-
-impl<M> Default for Inflight<M> {
-    fn default() -> Self {
-        Inflight {
-            base: 1,
-            head: 0,
-            slots: Vec::new(),
-        }
-    }
-}
-
-impl<M> Inflight<M> {
-    fn slot(&self, id: MsgId) -> Option<usize> {
-        id.checked_sub(self.base)
-            .map(|i| i as usize)
-            .filter(|&i| i < self.slots.len())
-    }
-    /// Ids must be inserted in increasing order.
-    fn insert(&mut self, env: Envelope<M>) {
-        if self.head == self.slots.len() {
-            self.slots.clear();
-            self.head = 0;
-            self.base = env.id;
-        }
-        debug_assert!(env.id >= self.base, "in-flight ids are inserted in order");
-        let i = (env.id - self.base) as usize;
-        if i >= self.slots.len() {
-            self.slots.resize_with(i, || None);
-            self.slots.push(Some(env));
-        } else {
-            self.slots[i] = Some(env);
-        }
-    }
-    fn get(&self, id: MsgId) -> Option<&Envelope<M>> {
-        self.slot(id).and_then(|i| self.slots[i].as_ref())
-    }
-    fn get_mut(&mut self, id: MsgId) -> Option<&mut Envelope<M>> {
-        self.slot(id).and_then(|i| self.slots[i].as_mut())
-    }
-    fn remove(&mut self, id: MsgId) -> Option<Envelope<M>> {
-        let env = self.slot(id).and_then(|i| self.slots[i].take());
-        while self.slots.get(self.head).is_some_and(Option::is_none) {
-            self.head += 1;
-        }
-        // Cut off the empty front once it is most of the list, so the list stays short.
-        if self.head >= 1024 && self.head * 2 >= self.slots.len() {
-            self.slots.drain(..self.head);
-            self.base += self.head as MsgId;
-            self.head = 0;
-        }
-        env
-    }
-    fn values(&self) -> impl Iterator<Item = &Envelope<M>> {
-        self.slots[self.head..].iter().flatten()
-    }
-}
-
-enum Deferred {
-    Msg(MsgId),
+/// Input that reached a paused node, handed over when it resumes.
+enum Deferred<M> {
+    Msg(Envelope<M>),
     Client(Box<KvRequest>),
+    /// A message the user dropped while it waited: on resume it still takes its turn.
+    Stale,
 }
 
 pub struct World<N: Node> {
@@ -126,14 +63,15 @@ pub struct World<N: Node> {
     /// Events that did something visible (what one click on "step" runs).
     visible_events: u64,
     rng: Rng,
-    queue: Queue,
+    queue: Queue<N::Msg>,
     nodes: Vec<N>,
     status: Vec<Status>,
     /// Bumped on crash/restart/resume so that stale tick chains die out.
     epoch: Vec<u64>,
-    deferred: Vec<Vec<Deferred>>,
+    deferred: Vec<Vec<Deferred<N::Msg>>>,
     net: Network,
-    inflight: Inflight<N::Msg>,
+    /// Messages the user holds whose delivery time has come; the rest are in the queue.
+    held: Vec<Envelope<N::Msg>>,
     next_msg: MsgId,
     clients: Vec<Client>,
     history: History,
@@ -186,7 +124,7 @@ impl<N: Node> World<N> {
             epoch: vec![0; n],
             deferred: (0..n).map(|_| Vec::new()).collect(),
             net: Network::new(n, scenario.sim.link),
-            inflight: Inflight::default(),
+            held: Vec::new(),
             next_msg: 1,
             clients,
             history: History::default(),
@@ -266,11 +204,21 @@ impl<N: Node> World<N> {
     pub fn network(&self) -> &Network {
         &self.net
     }
-    pub fn inflight(&self) -> impl Iterator<Item = &Envelope<N::Msg>> {
-        self.inflight.values()
+    /// Every message in flight (due, held, or waiting for a paused node), by id.
+    pub fn inflight(&self) -> Vec<&Envelope<N::Msg>> {
+        let deferred = self.deferred.iter().flatten().filter_map(|d| match d {
+            Deferred::Msg(env) => Some(env),
+            _ => None,
+        });
+        let mut all: Vec<_> = (self.queue.messages())
+            .chain(&self.held)
+            .chain(deferred)
+            .collect();
+        all.sort_unstable_by_key(|e| e.id);
+        all
     }
     pub fn message(&self, id: MsgId) -> Option<&Envelope<N::Msg>> {
-        self.inflight.get(id)
+        self.inflight().into_iter().find(|e| e.id == id)
     }
     pub fn trace(&self) -> &Trace<N::Note> {
         &self.trace
@@ -393,7 +341,7 @@ impl<N: Node> World<N> {
 
     fn check_live_target(&self, a: &Action) -> Result<(), String> {
         let msg = |id: &MsgId| {
-            if self.inflight.get(*id).is_some() {
+            if self.message(*id).is_some() {
                 Ok(())
             } else {
                 Err(format!("message {id} is no longer in flight"))
@@ -408,9 +356,10 @@ impl<N: Node> World<N> {
         }
     }
 
-    fn handle(&mut self, ev: Event) -> bool {
+    fn handle(&mut self, ev: Event<N::Msg>) -> bool {
         match ev {
-            Event::Deliver(id) => self.deliver(id),
+            Event::Deliver(env) => self.deliver(env),
+            Event::Stale => false,
             Event::Tick { node, epoch } => {
                 if epoch != self.epoch[node] || self.status[node] != Status::Up {
                     return false;
@@ -456,29 +405,26 @@ impl<N: Node> World<N> {
         }
     }
 
-    fn deliver(&mut self, id: MsgId) -> bool {
-        let Some(env) = self.inflight.get(id) else {
-            return false;
-        };
+    fn deliver(&mut self, env: Envelope<N::Msg>) -> bool {
         if env.held {
+            self.held.push(env);
             return false;
         }
-        let (from, to) = (env.from, env.to);
+        let (id, from, to) = (env.id, env.from, env.to);
         if self.net.is_cut(from, to) {
-            self.drop_msg(id, DropReason::Partition);
+            self.drop_msg(&env, DropReason::Partition);
             return true;
         }
         match self.status[to] {
             Status::Down => {
-                self.drop_msg(id, DropReason::NodeDown);
+                self.drop_msg(&env, DropReason::NodeDown);
                 true
             }
             Status::Paused => {
-                self.deferred[to].push(Deferred::Msg(id));
+                self.deferred[to].push(Deferred::Msg(env));
                 false
             }
             Status::Up => {
-                let env = self.inflight.remove(id).expect("checked above");
                 self.stats.messages_delivered += 1;
                 if self.tracing {
                     self.trace.deliver(self.now, id, from, to);
@@ -489,16 +435,42 @@ impl<N: Node> World<N> {
         }
     }
 
-    fn drop_msg(&mut self, id: MsgId, reason: DropReason) {
-        if let Some(env) = self.inflight.remove(id) {
-            self.stats.messages_dropped += 1;
-            self.record(TraceKind::Drop {
-                id,
-                from: env.from,
-                to: env.to,
-                reason,
-            });
+    fn drop_msg(&mut self, env: &Envelope<N::Msg>, reason: DropReason) {
+        self.stats.messages_dropped += 1;
+        self.record(TraceKind::Drop {
+            id: env.id,
+            from: env.from,
+            to: env.to,
+            reason,
+        });
+    }
+
+    /// Take a message out of flight wherever it is; a queued or deferred one leaves a stale
+    /// event behind, so later step numbers stay as they were.
+    fn take_message(&mut self, id: MsgId) -> Option<Envelope<N::Msg>> {
+        if let Some(i) = self.held.iter().position(|e| e.id == id) {
+            return Some(self.held.remove(i));
         }
+        if let Some(env) = self.queue.take_message(id) {
+            return Some(env);
+        }
+        let d = (self.deferred.iter_mut().flatten())
+            .find(|d| matches!(d, Deferred::Msg(env) if env.id == id))?;
+        match std::mem::replace(d, Deferred::Stale) {
+            Deferred::Msg(env) => Some(env),
+            _ => unreachable!("matched a message above"),
+        }
+    }
+
+    /// Every message in flight, to change one in place.
+    fn inflight_mut(&mut self) -> impl Iterator<Item = &mut Envelope<N::Msg>> {
+        let deferred = self.deferred.iter_mut().flatten().filter_map(|d| match d {
+            Deferred::Msg(env) => Some(env),
+            _ => None,
+        });
+        (self.queue.messages_mut())
+            .chain(&mut self.held)
+            .chain(deferred)
     }
 
     fn record(&mut self, kind: TraceKind<N::Note>) {
@@ -587,7 +559,7 @@ impl<N: Node> World<N> {
             }
         };
         let copy = second.map(|second| (msg.clone(), second));
-        self.inflight.insert(Envelope {
+        let env = Envelope {
             id,
             from,
             to,
@@ -595,8 +567,8 @@ impl<N: Node> World<N> {
             deliver_at: first,
             held: false,
             msg,
-        });
-        self.queue.push(first, Event::Deliver(id));
+        };
+        self.queue.push(first, Event::Deliver(env));
         if let Some((msg, second)) = copy {
             self.duplicate(id, from, to, msg, second);
         }
@@ -607,7 +579,7 @@ impl<N: Node> World<N> {
         self.next_msg += 1;
         self.stats.messages_duplicated += 1;
         self.record(TraceKind::Duplicate { id, of, deliver_at });
-        self.inflight.insert(Envelope {
+        let env = Envelope {
             id,
             from,
             to,
@@ -615,8 +587,8 @@ impl<N: Node> World<N> {
             deliver_at,
             held: false,
             msg,
-        });
-        self.queue.push(deliver_at, Event::Deliver(id));
+        };
+        self.queue.push(deliver_at, Event::Deliver(env));
     }
 
     fn client_latency(&mut self) -> u64 {
@@ -833,8 +805,8 @@ impl<N: Node> World<N> {
                 self.epoch[node] += 1;
                 self.stats.crashes += 1;
                 for d in std::mem::take(&mut self.deferred[node]) {
-                    if let Deferred::Msg(id) = d {
-                        self.drop_msg(id, DropReason::NodeDown);
+                    if let Deferred::Msg(env) = d {
+                        self.drop_msg(&env, DropReason::NodeDown);
                     }
                 }
                 self.nodes[node].crash();
@@ -883,9 +855,13 @@ impl<N: Node> World<N> {
                 }
                 (None, None) => self.net.set_all_links(link),
             },
-            Action::DropMessage { id } => self.drop_msg(id, DropReason::User),
+            Action::DropMessage { id } => {
+                if let Some(env) = self.take_message(id) {
+                    self.drop_msg(&env, DropReason::User);
+                }
+            }
             Action::DuplicateMessage { id } => {
-                if let Some(env) = self.inflight.get(id) {
+                if let Some(env) = self.message(id) {
                     let (from, to, msg) = (env.from, env.to, env.msg.clone());
                     let link = *self.net.link(from, to);
                     let at = self.now
@@ -895,7 +871,7 @@ impl<N: Node> World<N> {
                 }
             }
             Action::HoldMessage { id } => {
-                if let Some(env) = self.inflight.get_mut(id) {
+                if let Some(env) = self.inflight_mut().find(|e| e.id == id) {
                     env.held = true;
                 }
             }
@@ -927,9 +903,7 @@ impl<N: Node> World<N> {
                         Status::Up => {}
                     }
                 }
-                let held: Vec<MsgId> = self
-                    .inflight
-                    .values()
+                let held: Vec<MsgId> = (self.inflight().into_iter())
                     .filter(|e| e.held)
                     .map(|e| e.id)
                     .collect();
@@ -953,23 +927,29 @@ impl<N: Node> World<N> {
         );
         for d in std::mem::take(&mut self.deferred[node]) {
             match d {
-                Deferred::Msg(id) => self.queue.push(self.now, Event::Deliver(id)),
+                Deferred::Msg(env) => self.queue.push(self.now, Event::Deliver(env)),
                 Deferred::Client(req) => {
                     self.queue.push(self.now, Event::ClientArrive { node, req })
                 }
+                Deferred::Stale => self.queue.push(self.now, Event::Stale),
             }
         }
     }
 
     fn release(&mut self, id: MsgId) {
-        let Some(env) = self.inflight.get_mut(id).filter(|e| e.held) else {
-            return;
-        };
-        env.held = false;
-        let overdue = env.deliver_at <= self.now;
-        self.record(TraceKind::Release { id });
-        if overdue {
-            self.queue.push(self.now, Event::Deliver(id));
+        // One whose time has come waits in `held`: it goes out now. One still queued keeps
+        // its place and simply is no longer held when its time comes.
+        if let Some(i) = self.held.iter().position(|e| e.id == id) {
+            let mut env = self.held.remove(i);
+            env.held = false;
+            self.record(TraceKind::Release { id });
+            self.queue.push(self.now, Event::Deliver(env));
+        } else {
+            let Some(env) = self.inflight_mut().find(|e| e.id == id && e.held) else {
+                return;
+            };
+            env.held = false;
+            self.record(TraceKind::Release { id });
         }
     }
 }
