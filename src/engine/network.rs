@@ -142,27 +142,31 @@ impl Network {
         rng: &mut Rng,
     ) -> Option<Fate> {
         let i = self.ix(from, to);
-        let link = self.links[i];
+        let link = &self.links[i];
         if link.loss > 0.0 && rng.gen_bool(link.loss) {
             return None;
         }
         let twice = link.duplicate > 0.0 && rng.gen_bool(link.duplicate);
-        let mut arrival = || {
-            let jitter = if link.jitter_ms > 0 {
-                rng.gen_range(0..=link.jitter_ms)
-            } else {
-                0
-            };
-            let mut at = now + link.latency_ms as u64 + jitter as u64;
-            if !link.reorder {
-                at = at.max(self.last_delivery[i]);
-            }
-            self.last_delivery[i] = self.last_delivery[i].max(at);
-            at
-        };
-        let first = arrival();
-        let copy = twice.then(arrival);
+        let first = self.arrival(i, now, rng);
+        let copy = twice.then(|| self.arrival(i, now, rng));
         Some(Fate { first, copy })
+    }
+
+    /// When a message sent now on link `i` arrives.
+    fn arrival(&mut self, i: usize, now: u64, rng: &mut Rng) -> u64 {
+        let link = &self.links[i];
+        let jitter = if link.jitter_ms > 0 {
+            rng.gen_range(0..=link.jitter_ms)
+        } else {
+            0
+        };
+        let mut at = now + link.latency_ms as u64 + jitter as u64;
+        let last = &mut self.last_delivery[i];
+        if !link.reorder {
+            at = at.max(*last);
+        }
+        *last = (*last).max(at);
+        at
     }
 }
 

@@ -42,63 +42,164 @@ pub(crate) enum Event<M> {
     Scheduled(Box<Action>),
 }
 
-/// Events by due time; events due at the same time stay in the order they were pushed. Most
-/// events fall due within a few milliseconds, so there are few distinct times and the tree
-/// stays shallow; emptied deques are kept for reuse instead of being freed.
+/// Events by due time; events due at the same time stay in the order they were pushed.
+///
+/// A calendar: almost every event falls due within a few hundred milliseconds, so those sit
+/// in a ring of per-millisecond slots (pushing and popping is indexing, not a tree search);
+/// the few due later wait in a tree and move into the ring as their time comes near, before
+/// anything else can be pushed to their slot, so ties keep their order.
 pub(crate) struct Queue<M> {
-    by_time: BTreeMap<u64, VecDeque<Event<M>>>,
+    /// Slot `t % RING` holds the events due at `t`, for `cursor <= t < cursor + RING`.
+    ring: Vec<VecDeque<Event<M>>>,
+    /// No event is due before this time.
+    cursor: u64,
+    /// Events in the ring.
+    near: usize,
+    /// Events due at `cursor + RING` or later.
+    far: BTreeMap<u64, VecDeque<Event<M>>>,
     spare: Vec<VecDeque<Event<M>>>,
 }
+
+const RING: u64 = 512;
 
 impl<M> Default for Queue<M> {
     fn default() -> Self {
         Queue {
-            by_time: BTreeMap::new(),
+            ring: (0..RING).map(|_| VecDeque::new()).collect(),
+            cursor: 0,
+            near: 0,
+            far: BTreeMap::new(),
             spare: Vec::new(),
         }
     }
 }
 
 impl<M> Queue<M> {
+    /// Events are never pushed into the past: `at` is at least the time last popped.
+    #[inline]
     pub fn push(&mut self, at: u64, event: Event<M>) {
+        debug_assert!(at >= self.cursor, "an event pushed into the past");
+        if at < self.cursor + RING {
+            self.ring[(at % RING) as usize].push_back(event);
+            self.near += 1;
+        } else {
+            self.push_far(at, event);
+        }
+    }
+    #[inline(never)]
+    fn push_far(&mut self, at: u64, event: Event<M>) {
         let spare = &mut self.spare;
-        self.by_time
-            .entry(at)
+        (self.far.entry(at))
             .or_insert_with(|| spare.pop().unwrap_or_default())
             .push_back(event);
     }
     pub fn peek_time(&self) -> Option<u64> {
-        self.by_time.first_key_value().map(|(&at, _)| at)
-    }
-    pub fn pop(&mut self) -> Option<(u64, Event<M>)> {
-        let mut first = self.by_time.first_entry()?;
-        let at = *first.key();
-        let event = first.get_mut().pop_front().expect("no empty deque is kept");
-        if first.get().is_empty() {
-            self.spare.push(first.remove());
+        if self.near == 0 {
+            return self.far.first_key_value().map(|(&at, _)| at);
         }
-        Some((at, event))
+        (self.cursor..).find(|&t| !self.ring[(t % RING) as usize].is_empty())
     }
-    /// Messages waiting for their delivery time, in queue order.
+    #[inline]
+    pub fn pop(&mut self) -> Option<(u64, Event<M>)> {
+        // The slot at the cursor holds only events due at the cursor.
+        match self.ring[(self.cursor % RING) as usize].pop_front() {
+            Some(event) => {
+                self.near -= 1;
+                Some((self.cursor, event))
+            }
+            None => self.pop_later(),
+        }
+    }
+    /// Move the cursor to the next time anything is due, and pop there.
+    #[inline(never)]
+    fn pop_later(&mut self) -> Option<(u64, Event<M>)> {
+        self.cursor = self.peek_time()?;
+        self.bring_near();
+        self.pop()
+    }
+    /// Move the far events that are now within the ring's reach into it.
+    fn bring_near(&mut self) {
+        while let Some(entry) = self.far.first_entry() {
+            let at = *entry.key();
+            if at >= self.cursor + RING {
+                break;
+            }
+            let events = entry.remove();
+            self.near += events.len();
+            let slot = &mut self.ring[(at % RING) as usize];
+            debug_assert!(slot.is_empty(), "nothing is pushed to a slot beyond reach");
+            self.spare.push(std::mem::replace(slot, events));
+        }
+    }
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut Event<M>> {
+        self.ring.iter_mut().chain(self.far.values_mut()).flatten()
+    }
+    /// Messages waiting for their delivery time.
     pub fn messages(&self) -> impl Iterator<Item = &Envelope<M>> {
-        self.by_time.values().flatten().filter_map(|e| match e {
+        (self.ring.iter().chain(self.far.values()).flatten()).filter_map(|e| match e {
             Event::Deliver(env) => Some(env),
             _ => None,
         })
     }
     pub fn messages_mut(&mut self) -> impl Iterator<Item = &mut Envelope<M>> {
-        self.by_time.values_mut().flatten().filter_map(|e| match e {
+        self.all_mut().filter_map(|e| match e {
             Event::Deliver(env) => Some(env),
             _ => None,
         })
     }
     /// Take the message out of its delivery event, leaving a stale event in its place.
     pub fn take_message(&mut self, id: MsgId) -> Option<Envelope<M>> {
-        let ev = (self.by_time.values_mut().flatten())
-            .find(|e| matches!(e, Event::Deliver(env) if env.id == id))?;
+        let ev = (self.all_mut()).find(|e| matches!(e, Event::Deliver(env) if env.id == id))?;
         match std::mem::replace(ev, Event::Stale) {
             Event::Deliver(env) => Some(env),
             _ => unreachable!("matched a delivery above"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Rng;
+    use rand::{Rng as _, SeedableRng};
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Against a plain ordered map of (time, push order): pushes near and far (beyond the
+    /// ring), ties, and pops interleaved, the calendar pops exactly the same sequence.
+    #[test]
+    fn pops_in_time_then_push_order_like_an_ordered_map() {
+        let mut rng = Rng::seed_from_u64(5);
+        let mut q: Queue<()> = Queue::default();
+        let mut model = BTreeMap::new();
+        let mut now = 0;
+        for seq in 0..20_000u64 {
+            if rng.gen_bool(0.55) {
+                let at = now
+                    + match rng.gen_range(0..10) {
+                        0 => 0,
+                        1 => RING - 1 + rng.gen_range(0..3),
+                        2 => rng.gen_range(RING..10 * RING),
+                        _ => rng.gen_range(0..20),
+                    };
+                q.push(
+                    at,
+                    Event::Tick {
+                        node: 0,
+                        epoch: seq,
+                    },
+                );
+                model.insert((at, seq), ());
+            } else {
+                let expected = model.pop_first().map(|((at, seq), ())| (at, seq));
+                assert_eq!(q.peek_time(), expected.map(|e| e.0));
+                let got = q.pop().map(|(at, ev)| match ev {
+                    Event::Tick { epoch, .. } => (at, epoch),
+                    _ => unreachable!(),
+                });
+                assert_eq!(got, expected);
+                now = got.map_or(now, |g| g.0);
+            }
         }
     }
 }

@@ -323,6 +323,9 @@ impl RaftNode {
     }
 
     fn apply_entries(&mut self, entries: Vec<Entry>, out: &mut Out) {
+        if entries.is_empty() {
+            return;
+        }
         for e in entries {
             if e.index <= self.applied {
                 continue;
