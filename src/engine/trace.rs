@@ -142,6 +142,10 @@ const HOLD: u8 = 4;
 const RELEASE: u8 = 5;
 const NOTE: u8 = 6;
 const OTHER: u8 = 7;
+/// The usual send and delivery, whose fields all fit fixed small widths, in a fixed layout:
+/// written with a few stores instead of a loop per field.
+const SEND_SMALL: u8 = 8;
+const DELIVER_SMALL: u8 = 9;
 const REASONS: [DropReason; 4] = [
     DropReason::Loss,
     DropReason::Partition,
@@ -159,6 +163,8 @@ pub struct Trace<N> {
     others: Chunked<TraceKind<N>>,
     /// Message kind names, interned: a packed send refers to one by position.
     kinds: Vec<&'static str>,
+    /// Position of the kind of the last send.
+    last_kind: usize,
     len: usize,
     /// Time of the last event and highest message id so far: later ones are packed as
     /// differences from them, which are small.
@@ -174,6 +180,7 @@ impl<N> Default for Trace<N> {
             notes: Chunked::default(),
             others: Chunked::default(),
             kinds: Vec::new(),
+            last_kind: 0,
             len: 0,
             last_t: 0,
             top_id: 0,
@@ -204,8 +211,13 @@ impl Packer<'_> {
     /// and an older one (a delivery) stay small.
     #[inline(always)]
     fn id(&mut self, id: MsgId) {
-        self.put(zigzag(id.wrapping_sub(*self.top_id) as i64));
-        *self.top_id = (*self.top_id).max(id);
+        let d = id_delta(self.top_id, id);
+        self.put(d);
+    }
+    #[inline(always)]
+    fn fixed<const K: usize>(&mut self, bytes: [u8; K]) {
+        self.buf[self.len..self.len + K].copy_from_slice(&bytes);
+        self.len += K;
     }
     /// LEB128: seven bits a byte, high bit set on all but the last.
     #[inline(always)]
@@ -227,6 +239,14 @@ impl Drop for Packer<'_> {
 
 fn zigzag(d: i64) -> u64 {
     ((d << 1) ^ (d >> 63)) as u64
+}
+
+/// The packed form of message id `id`, given the highest so far (which it updates).
+#[inline(always)]
+fn id_delta(top_id: &mut MsgId, id: MsgId) -> u64 {
+    let d = zigzag(id.wrapping_sub(*top_id) as i64);
+    *top_id = (*top_id).max(id);
+    d
 }
 
 impl<N> Trace<N> {
@@ -280,15 +300,58 @@ impl<N> Trace<N> {
         msg: &MsgSummary,
         deliver_at: u64,
     ) {
-        // Kind names are literals: comparing addresses almost always settles it.
-        let known = (self.kinds.iter().position(|&k| std::ptr::eq(k, msg.kind)))
-            .or_else(|| self.kinds.iter().position(|&k| k == msg.kind));
-        let kind = known.unwrap_or_else(|| {
-            self.kinds.push(msg.kind);
-            self.kinds.len() - 1
-        });
-        let mut p = self.start(t, SEND);
-        p.id(id);
+        // Kind names are literals: comparing addresses almost always settles it, and a
+        // broadcast repeats the last kind.
+        let last = self.last_kind;
+        let kind = if std::ptr::eq(self.kinds.get(last).copied().unwrap_or(""), msg.kind) {
+            last
+        } else {
+            let known = (self.kinds.iter().position(|&k| std::ptr::eq(k, msg.kind)))
+                .or_else(|| self.kinds.iter().position(|&k| k == msg.kind));
+            known.unwrap_or_else(|| {
+                self.kinds.push(msg.kind);
+                self.kinds.len() - 1
+            })
+        };
+        self.last_kind = kind;
+        let after = deliver_at.wrapping_sub(t);
+        let id = id_delta(&mut self.top_id, id);
+        let small = (id as usize | from | to | kind | msg.entries as usize) <= 0xff
+            && after <= 0xffff
+            && msg.term | msg.log_term <= 0xffff
+            && msg.index | msg.commit <= 0xffff_ffff;
+        let mut p = self.start(t, if small { SEND_SMALL } else { SEND });
+        if small {
+            let [a0, a1, ..] = (after as u16).to_le_bytes();
+            let [t0, t1, ..] = (msg.term as u16).to_le_bytes();
+            let [l0, l1, ..] = (msg.log_term as u16).to_le_bytes();
+            let [i0, i1, i2, i3, ..] = (msg.index as u32).to_le_bytes();
+            let [c0, c1, c2, c3, ..] = (msg.commit as u32).to_le_bytes();
+            p.fixed([
+                id as u8,
+                from as u8,
+                to as u8,
+                kind as u8,
+                msg.entries as u8,
+                msg.reject as u8,
+                a0,
+                a1,
+                t0,
+                t1,
+                l0,
+                l1,
+                i0,
+                i1,
+                i2,
+                i3,
+                c0,
+                c1,
+                c2,
+                c3,
+            ]);
+            return;
+        }
+        p.put(id);
         p.put(from as u64);
         p.put(to as u64);
         p.put(kind as u64);
@@ -297,13 +360,20 @@ impl<N> Trace<N> {
         }
         p.put(msg.entries as u64);
         p.byte(msg.reject as u8);
-        p.put(deliver_at.wrapping_sub(t));
+        p.put(after);
     }
 
     /// Record a delivery.
     pub fn deliver(&mut self, t: u64, id: MsgId, from: NodeId, to: NodeId) {
-        let mut p = self.start(t, DELIVER);
-        p.id(id);
+        let id = id_delta(&mut self.top_id, id);
+        let small = from | to <= 0xff && id <= 0xffff;
+        let mut p = self.start(t, if small { DELIVER_SMALL } else { DELIVER });
+        if small {
+            let [i0, i1, ..] = (id as u16).to_le_bytes();
+            p.fixed([i0, i1, from as u8, to as u8]);
+            return;
+        }
+        p.put(id);
         p.put(from as u64);
         p.put(to as u64);
     }
@@ -395,6 +465,9 @@ impl<N> TraceIter<'_, N> {
     }
     fn id(&mut self) -> MsgId {
         let z = self.get();
+        self.id_from(z)
+    }
+    fn id_from(&mut self, z: u64) -> MsgId {
         let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
         let id = self.top_id.wrapping_add(d as u64);
         self.top_id = self.top_id.max(id);
@@ -403,6 +476,10 @@ impl<N> TraceIter<'_, N> {
     fn byte(&mut self) -> u8 {
         self.at += 1;
         self.trace.bytes[self.chunk][self.at - 1]
+    }
+    /// A little-endian integer of `k` bytes.
+    fn fixed(&mut self, k: usize) -> u64 {
+        (0..k).fold(0, |v, i| v | u64::from(self.byte()) << (8 * i))
     }
 }
 
@@ -440,6 +517,39 @@ impl<N: Clone> Iterator for TraceIter<'_, N> {
                         reject,
                     },
                     deliver_at: t.wrapping_add(self.get()),
+                }
+            }
+            SEND_SMALL => {
+                let id = self.fixed(1);
+                let id = self.id_from(id);
+                let (from, to) = (self.fixed(1) as NodeId, self.fixed(1) as NodeId);
+                let kind = self.trace.kinds[self.fixed(1) as usize];
+                let (entries, reject) = (self.fixed(1) as u32, self.fixed(1) != 0);
+                let deliver_at = t.wrapping_add(self.fixed(2));
+                let (term, log_term) = (self.fixed(2), self.fixed(2));
+                let (index, commit) = (self.fixed(4), self.fixed(4));
+                TraceKind::Send {
+                    id,
+                    from,
+                    to,
+                    msg: MsgSummary {
+                        kind,
+                        term,
+                        index,
+                        log_term,
+                        commit,
+                        entries,
+                        reject,
+                    },
+                    deliver_at,
+                }
+            }
+            DELIVER_SMALL => {
+                let id = self.fixed(2);
+                TraceKind::Deliver {
+                    id: self.id_from(id),
+                    from: self.fixed(1) as NodeId,
+                    to: self.fixed(1) as NodeId,
                 }
             }
             DELIVER => TraceKind::Deliver {
@@ -592,6 +702,75 @@ mod tests {
                 },
             ),
             (u64::MAX, TraceKind::Timeout { client: 4, op: 9 }),
+            // The fixed small forms, at the edges of what they hold and just past them.
+            (
+                u64::MAX,
+                TraceKind::Send {
+                    id: u64::MAX,
+                    from: 255,
+                    to: 0,
+                    msg: MsgSummary {
+                        kind: "vote",
+                        term: 0xffff,
+                        index: 0xffff_ffff,
+                        log_term: 0xfffe,
+                        commit: 0xffff_fffe,
+                        entries: 255,
+                        reject: true,
+                    },
+                    deliver_at: u64::MAX,
+                },
+            ),
+            (
+                u64::MAX,
+                TraceKind::Send {
+                    id: u64::MAX,
+                    from: 1,
+                    to: 255,
+                    msg: MsgSummary {
+                        kind: "vote",
+                        term: 0x10000,
+                        index: 0,
+                        log_term: 1,
+                        commit: 0x1_0000_0000,
+                        entries: 256,
+                        reject: false,
+                    },
+                    deliver_at: u64::MAX,
+                },
+            ),
+            (
+                u64::MAX,
+                TraceKind::Deliver {
+                    id: u64::MAX - 30_000,
+                    from: 255,
+                    to: 3,
+                },
+            ),
+            (
+                u64::MAX,
+                TraceKind::Deliver {
+                    id: u64::MAX - 40_000,
+                    from: 255,
+                    to: 3,
+                },
+            ),
+            (
+                u64::MAX,
+                TraceKind::Deliver {
+                    id: u64::MAX - 20,
+                    from: 256,
+                    to: 3,
+                },
+            ),
+            (
+                u64::MAX,
+                TraceKind::Deliver {
+                    id: 1,
+                    from: 2,
+                    to: 3,
+                },
+            ),
             (
                 u64::MAX,
                 TraceKind::Note {
