@@ -155,10 +155,11 @@ const REASONS: [DropReason; 4] = [
 
 /// The recorded events of a run, in order.
 pub struct Trace<N> {
-    /// Packed events in chunks of CHUNK bytes; an event never straddles two.
-    bytes: Vec<Box<[u8]>>,
-    /// Bytes used in each chunk.
-    used: Vec<usize>,
+    /// Packed events in chunks of CHUNK bytes; an event never straddles two. The chunk being
+    /// written is apart from the full ones, so writing reaches it without an index.
+    full: Vec<(Box<[u8]>, usize)>,
+    current: Box<[u8]>,
+    used: usize,
     notes: Chunked<N>,
     others: Chunked<TraceKind<N>>,
     /// Message kind names, interned: a packed send refers to one by position.
@@ -175,8 +176,9 @@ pub struct Trace<N> {
 impl<N> Default for Trace<N> {
     fn default() -> Self {
         Trace {
-            bytes: Vec::new(),
-            used: Vec::new(),
+            full: Vec::new(),
+            current: Box::default(),
+            used: 0,
             notes: Chunked::default(),
             others: Chunked::default(),
             kinds: Vec::new(),
@@ -270,24 +272,38 @@ impl<N> Trace<N> {
     fn start(&mut self, t: u64, tag: u8) -> Packer<'_> {
         debug_assert!(t >= self.last_t, "trace times never go backwards");
         self.len += 1;
-        if (self.used.last()).is_none_or(|&used| CHUNK - used < MAX_EVENT) {
-            self.bytes.push(vec![0; CHUNK].into_boxed_slice());
-            self.used.push(0);
+        if self.current.len() - self.used < MAX_EVENT {
+            self.next_chunk();
         }
         let dt = t - self.last_t;
         self.last_t = t;
-        let last = self.bytes.len() - 1;
-        let used = &mut self.used[last];
-        let room = &mut self.bytes[last][*used..*used + MAX_EVENT];
+        let room = &mut self.current[self.used..self.used + MAX_EVENT];
         let mut p = Packer {
             buf: room.try_into().expect("a chunk keeps room for one event"),
             len: 0,
-            used,
+            used: &mut self.used,
             top_id: &mut self.top_id,
         };
         p.byte(tag);
         p.put(dt);
         p
+    }
+
+    #[inline(never)]
+    fn next_chunk(&mut self) {
+        let full = std::mem::replace(&mut self.current, vec![0; CHUNK].into_boxed_slice());
+        if !full.is_empty() {
+            self.full.push((full, self.used));
+        }
+        self.used = 0;
+    }
+
+    /// The used part of chunk `i`.
+    fn chunk(&self, i: usize) -> Option<&[u8]> {
+        match self.full.get(i) {
+            Some((bytes, used)) => Some(&bytes[..*used]),
+            None => (i == self.full.len()).then(|| &self.current[..self.used]),
+        }
     }
 
     /// Record a send (the commonest event, so it has its own entry point).
@@ -427,6 +443,7 @@ impl<N> Trace<N> {
         TraceIter {
             trace: self,
             chunk: 0,
+            bytes: self.chunk(0).unwrap_or_default(),
             at: 0,
             notes: 0,
             others: 0,
@@ -439,8 +456,9 @@ impl<N> Trace<N> {
 /// Reads the trace back, event by event.
 pub struct TraceIter<'a, N> {
     trace: &'a Trace<N>,
-    /// Position: chunk, and byte within it.
+    /// Position: chunk, its used bytes, and the byte within it.
     chunk: usize,
+    bytes: &'a [u8],
     at: usize,
     notes: usize,
     others: usize,
@@ -475,7 +493,7 @@ impl<N> TraceIter<'_, N> {
     }
     fn byte(&mut self) -> u8 {
         self.at += 1;
-        self.trace.bytes[self.chunk][self.at - 1]
+        self.bytes[self.at - 1]
     }
     /// A little-endian integer of `k` bytes.
     fn fixed(&mut self, k: usize) -> u64 {
@@ -487,10 +505,13 @@ impl<N: Clone> Iterator for TraceIter<'_, N> {
     type Item = TraceEvent<N>;
 
     fn next(&mut self) -> Option<TraceEvent<N>> {
-        if self.at == *self.trace.used.get(self.chunk)? {
+        if self.at == self.bytes.len() {
             self.chunk += 1;
             self.at = 0;
-            self.trace.used.get(self.chunk)?;
+            self.bytes = self.trace.chunk(self.chunk)?;
+            if self.bytes.is_empty() {
+                return None;
+            }
         }
         let tag = self.byte();
         self.t += self.get();
