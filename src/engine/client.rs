@@ -1,6 +1,6 @@
 //! Simulated clients and the history they record, Jepsen-style: invoke, then ok / fail / info.
 
-use super::kv::{KvOp, KvReply};
+use super::kv::KvOp;
 use super::node::{NodeId, Rng};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -163,7 +163,9 @@ impl Client {
         }
     }
 
-    pub fn remember(&mut self, op: &KvOp, reply: &KvReply) {
+    /// Note what a successful `op` showed about its key (a read's `value`, or what it wrote),
+    /// for the next compare-and-set to compare against.
+    pub fn remember(&mut self, op: &KvOp, value: Option<&str>) {
         let Some(k) = op
             .key()
             .strip_prefix('k')
@@ -174,10 +176,10 @@ impl Client {
         let Some(slot) = self.last_seen.get_mut(k) else {
             return;
         };
-        match (op, reply) {
-            (KvOp::Get { .. }, KvReply::Ok { value: Some(v) }) => *slot = v.clone(),
-            (KvOp::Put { value, .. }, KvReply::Ok { .. }) => *slot = value.clone(),
-            (KvOp::Cas { to, .. }, KvReply::Ok { .. }) => *slot = to.clone(),
+        match (op, value) {
+            (KvOp::Get { .. }, Some(v)) => v.clone_into(slot),
+            (KvOp::Put { value, .. }, _) => value.clone_into(slot),
+            (KvOp::Cas { to, .. }, _) => to.clone_into(slot),
             _ => {}
         }
     }

@@ -706,13 +706,7 @@ impl<N: Node> World<N> {
         match reply {
             KvReply::Ok { value } => {
                 self.believed_leader = node;
-                let kv = self.history.ops[op].op.clone();
-                self.clients[client].remember(
-                    &kv,
-                    &KvReply::Ok {
-                        value: value.clone(),
-                    },
-                );
+                self.clients[client].remember(&self.history.ops[op].op, value.as_deref());
                 self.complete(client, op, Outcome::Ok { value }, false, Some(node));
             }
             KvReply::CasFailed => {

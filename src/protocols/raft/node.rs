@@ -120,10 +120,6 @@ pub struct RaftNode {
     ready_reads: Vec<(u64, u64, KvOp)>,
     last_role: (u64, StateRole),
     timeout: usize,
-    /// Scratch list for sorting outgoing messages, kept to save an allocation per Ready.
-    /// Boxed because boxes are what the bus carries.
-    #[allow(clippy::vec_box)]
-    outgoing: Vec<Box<Message>>,
     /// Boxes of delivered messages, reused for outgoing ones: an allocation and a free less
     /// per message.
     #[allow(clippy::vec_box)]
@@ -291,30 +287,25 @@ impl RaftNode {
         }
     }
 
-    fn send_all(&mut self, msgs: Vec<Message>, out: &mut Out) {
-        if msgs.is_empty() {
-            return;
-        }
-        let mut boxed = std::mem::take(&mut self.outgoing);
-        let spare = &mut self.spare_boxes;
-        boxed.extend(msgs.into_iter().map(|m| match spare.pop() {
-            Some(mut b) => {
-                *b = m;
-                b
-            }
-            None => Box::new(m),
-        }));
+    fn send_all(&mut self, mut msgs: Vec<Message>, out: &mut Out) {
         // raft-rs orders broadcasts by iterating an FxHash map, whose order differs between
         // 64-bit and wasm32; a stable sort by receiver makes runs identical on both.
-        if !boxed.is_sorted_by_key(|m| m.to) {
-            boxed.sort_by_key(|m| m.to);
+        if !msgs.is_sorted_by_key(|m| m.to) {
+            msgs.sort_by_key(|m| m.to);
         }
-        for m in boxed.drain(..) {
-            if let Some(to) = node_id(m.to).filter(|&t| t < self.nodes) {
-                out.send(to, m);
-            }
+        for m in msgs {
+            let Some(to) = node_id(m.to).filter(|&t| t < self.nodes) else {
+                continue;
+            };
+            let boxed = match self.spare_boxes.pop() {
+                Some(mut b) => {
+                    *b = m;
+                    b
+                }
+                None => Box::new(m),
+            };
+            out.send(to, boxed);
         }
-        self.outgoing = boxed;
     }
 
     fn install_snapshot(&mut self, snap: Snapshot) {
@@ -465,7 +456,6 @@ impl Node for RaftNode {
             ready_reads: Vec::new(),
             last_role: (0, StateRole::Follower),
             timeout: 0,
-            outgoing: Vec::new(),
             spare_boxes: Vec::new(),
         };
         let mut out = Outbox::new(0, rng);
