@@ -9,8 +9,8 @@ use super::queue::{Event, Queue};
 use super::scenario::{Action, Scenario, TimedAction};
 use super::trace::{DropReason, Trace, TraceKind};
 use rand::{Rng as _, SeedableRng};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -75,7 +75,8 @@ pub struct World<N: Node> {
     next_msg: MsgId,
     clients: Vec<Client>,
     history: History,
-    requests: BTreeMap<u64, (ClientId, usize)>,
+    /// Client and operation of every attempt not yet answered, by request id.
+    requests: FxHashMap<u64, (ClientId, usize)>,
     next_req: u64,
     op_counter: u64,
     load_on: bool,
@@ -128,7 +129,7 @@ impl<N: Node> World<N> {
             next_msg: 1,
             clients,
             history: History::default(),
-            requests: BTreeMap::new(),
+            requests: FxHashMap::default(),
             next_req: 1,
             op_counter: 0,
             load_on: false,
