@@ -99,23 +99,25 @@ impl<M> Queue<M> {
         }
         (self.cursor..).find(|&t| !self.ring[(t % RING) as usize].is_empty())
     }
+    /// The next event if it is due at or before `t`.
     #[inline]
-    pub fn pop(&mut self) -> Option<(u64, Event<M>)> {
+    pub fn pop_until(&mut self, t: u64) -> Option<(u64, Event<M>)> {
         // The slot at the cursor holds only events due at the cursor.
-        match self.ring[(self.cursor % RING) as usize].pop_front() {
-            Some(event) => {
+        if self.cursor <= t {
+            if let Some(event) = self.ring[(self.cursor % RING) as usize].pop_front() {
                 self.near -= 1;
-                Some((self.cursor, event))
+                return Some((self.cursor, event));
             }
-            None => self.pop_later(),
         }
+        self.pop_later(t)
     }
-    /// Move the cursor to the next time anything is due, and pop there.
+    /// Move the cursor to the next time anything is due, if that is by `t`, and pop there.
     #[inline(never)]
-    fn pop_later(&mut self) -> Option<(u64, Event<M>)> {
-        self.cursor = self.peek_time()?;
+    fn pop_later(&mut self, t: u64) -> Option<(u64, Event<M>)> {
+        let at = self.peek_time().filter(|&at| at <= t)?;
+        self.cursor = at;
         self.bring_near();
-        self.pop()
+        self.pop_until(t)
     }
     /// Move the far events that are now within the ring's reach into it.
     fn bring_near(&mut self) {
@@ -191,9 +193,19 @@ mod tests {
                 );
                 model.insert((at, seq), ());
             } else {
-                let expected = model.pop_first().map(|((at, seq), ())| (at, seq));
-                assert_eq!(q.peek_time(), expected.map(|e| e.0));
-                let got = q.pop().map(|(at, ev)| match ev {
+                let due = model.first_key_value().map(|(&(at, _), ())| at);
+                assert_eq!(q.peek_time(), due);
+                // Popping only what is due by a bound pops nothing before that time comes.
+                let by = if rng.gen_bool(0.2) {
+                    now + rng.gen_range(0..5)
+                } else {
+                    u64::MAX
+                };
+                let expected = match due {
+                    Some(at) if at <= by => model.pop_first().map(|((at, seq), ())| (at, seq)),
+                    _ => None,
+                };
+                let got = q.pop_until(by).map(|(at, ev)| match ev {
                     Event::Tick { epoch, .. } => (at, epoch),
                     _ => unreachable!(),
                 });

@@ -252,8 +252,16 @@ impl<N: Node> World<N> {
     /// Run one queued event (or the next step-stamped action). Returns whether it did anything
     /// visible (stale timers and idle ticks are not).
     pub fn pop_one(&mut self) -> Option<bool> {
+        self.pop_one_until(u64::MAX)
+    }
+
+    /// `pop_one`, for what is due at or before `t` only.
+    fn pop_one_until(&mut self, t: u64) -> Option<bool> {
         if let Some(a) = self.scenario.actions.get(self.next_action) {
             if a.step.is_some_and(|s| s <= self.steps) {
+                if a.t > t {
+                    return None;
+                }
                 let a = a.clone();
                 self.next_action += 1;
                 self.now = self.now.max(a.t);
@@ -263,7 +271,7 @@ impl<N: Node> World<N> {
             }
         }
         self.skip_unstepped_actions();
-        let (at, ev) = self.queue.pop()?;
+        let (at, ev) = self.queue.pop_until(t)?;
         self.steps += 1;
         self.now = self.now.max(at);
         let visible = self.handle(ev);
@@ -295,23 +303,7 @@ impl<N: Node> World<N> {
 
     /// Run every event due at or before `t`, then set the clock to `t`.
     pub fn run_until(&mut self, t: u64) {
-        loop {
-            let pending_action = self
-                .scenario
-                .actions
-                .get(self.next_action)
-                .filter(|a| a.step.is_some_and(|s| s <= self.steps));
-            let next = match pending_action {
-                Some(a) => Some(a.t),
-                None => self.queue.peek_time(),
-            };
-            match next {
-                Some(at) if at <= t => {
-                    self.pop_one();
-                }
-                _ => break,
-            }
-        }
+        while self.pop_one_until(t).is_some() {}
         self.now = self.now.max(t);
     }
 
@@ -502,26 +494,33 @@ impl<N: Node> World<N> {
             (self.sends, self.replies, self.notes) = (sends, replies, notes);
             return false;
         }
-        for (to, msg) in sends.drain(..) {
-            self.send(node, to, msg);
-        }
-        for (req, reply) in replies.drain(..) {
-            let at = self.now + self.client_latency();
-            self.queue.push(
-                at,
-                Event::ClientReply {
-                    node,
-                    req,
-                    reply: Box::new(reply),
-                },
-            );
-        }
-        for note in notes.drain(..) {
-            if let Some(v) = self.monitor.observe(self.now, node, &note) {
-                self.violations.push(v);
+        // Most calls only send, or only note: skip the setup of empty drains.
+        if !sends.is_empty() {
+            for (to, msg) in sends.drain(..) {
+                self.send(node, to, msg);
             }
-            if self.tracing {
-                self.trace.note(self.now, node, note);
+        }
+        if !replies.is_empty() {
+            for (req, reply) in replies.drain(..) {
+                let at = self.now + self.client_latency();
+                self.queue.push(
+                    at,
+                    Event::ClientReply {
+                        node,
+                        req,
+                        reply: Box::new(reply),
+                    },
+                );
+            }
+        }
+        if !notes.is_empty() {
+            for note in notes.drain(..) {
+                if let Some(v) = self.monitor.observe(self.now, node, &note) {
+                    self.violations.push(v);
+                }
+                if self.tracing {
+                    self.trace.note(self.now, node, note);
+                }
             }
         }
         (self.sends, self.replies, self.notes) = (sends, replies, notes);
