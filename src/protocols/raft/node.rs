@@ -466,13 +466,11 @@ impl Node for RaftNode {
     }
 
     fn on_message(&mut self, _from: NodeId, mut msg: Box<Message>, out: &mut Out) {
-        let m = std::mem::take(&mut *msg);
+        let Some(raw) = self.raw.as_mut() else { return };
+        // A stale or unexpected message is rejected by raft-rs with an error; nothing to do.
+        let _ = raw.step(std::mem::take(&mut *msg));
         if self.spare_boxes.len() < SPARE_BOXES {
             self.spare_boxes.push(msg);
-        }
-        if let Some(raw) = self.raw.as_mut() {
-            // A stale or unexpected message is rejected by raft-rs with an error; nothing to do.
-            let _ = raw.step(m);
         }
         self.after(out);
     }
