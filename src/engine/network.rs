@@ -134,6 +134,7 @@ impl Network {
     }
 
     /// None when the link loses the message.
+    #[inline]
     pub(crate) fn fate(
         &mut self,
         from: NodeId,
@@ -143,28 +144,47 @@ impl Network {
     ) -> Option<Fate> {
         let i = self.ix(from, to);
         let link = &self.links[i];
+        if link.loss == 0.0 && link.duplicate == 0.0 && link.jitter_ms == 0 {
+            // Nothing to draw: the message arrives after the fixed latency.
+            let at = now + link.latency_ms as u64;
+            return Some(Fate {
+                first: self.schedule(i, at),
+                copy: None,
+            });
+        }
+        self.random_fate(i, now, rng)
+    }
+
+    #[inline(never)]
+    fn random_fate(&mut self, i: usize, now: u64, rng: &mut Rng) -> Option<Fate> {
+        let link = self.links[i];
         if link.loss > 0.0 && rng.gen_bool(link.loss) {
             return None;
         }
         let twice = link.duplicate > 0.0 && rng.gen_bool(link.duplicate);
-        let first = self.arrival(i, now, rng);
-        let copy = twice.then(|| self.arrival(i, now, rng));
+        let mut arrival = |rng: &mut Rng| {
+            let jitter = if link.jitter_ms > 0 {
+                rng.gen_range(0..=link.jitter_ms)
+            } else {
+                0
+            };
+            self.schedule(i, now + link.latency_ms as u64 + jitter as u64)
+        };
+        let first = arrival(rng);
+        let copy = twice.then(|| arrival(rng));
         Some(Fate { first, copy })
     }
 
-    /// When a message sent now on link `i` arrives.
-    fn arrival(&mut self, i: usize, now: u64, rng: &mut Rng) -> u64 {
-        let link = &self.links[i];
-        let jitter = if link.jitter_ms > 0 {
-            rng.gen_range(0..=link.jitter_ms)
-        } else {
-            0
-        };
-        let mut at = now + link.latency_ms as u64 + jitter as u64;
+    /// The delivery time of a message on link `i` that would arrive at `at`: no earlier than
+    /// the link's last one, unless the link may reorder.
+    #[inline]
+    fn schedule(&mut self, i: usize, at: u64) -> u64 {
         let last = &mut self.last_delivery[i];
-        if !link.reorder {
-            at = at.max(*last);
-        }
+        let at = if self.links[i].reorder {
+            at
+        } else {
+            at.max(*last)
+        };
         *last = (*last).max(at);
         at
     }
@@ -223,5 +243,18 @@ mod tests {
             },
         );
         assert!(net.fate(0, 1, 0, &mut rng).unwrap().copy.is_some());
+        // A fixed-latency link draws nothing and delivers exactly one latency later.
+        let fixed = LinkConfig {
+            latency_ms: 3,
+            jitter_ms: 0,
+            ..Default::default()
+        };
+        let mut net = Network::new(2, fixed);
+        let before = rng.clone();
+        for t in [10, 11, 50] {
+            let f = net.fate(1, 0, t, &mut rng).unwrap();
+            assert_eq!((f.first, f.copy), (t + 3, None));
+        }
+        assert_eq!(rng, before);
     }
 }
