@@ -27,7 +27,7 @@ pub(crate) enum Event<M> {
     ClientReply {
         node: NodeId,
         req: u64,
-        reply: Box<KvReply>,
+        reply: KvReply,
     },
     /// A client's think time or retry back-off is over.
     ClientWake {
@@ -166,6 +166,15 @@ mod tests {
     use rand::{Rng as _, SeedableRng};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// Events are as large as their largest kind: a delivery (an envelope and a tag) must stay
+    /// the largest, since most events are deliveries (a reply travels unboxed because it fits).
+    #[test]
+    fn no_event_is_larger_than_a_delivery() {
+        use std::mem::size_of;
+        type Msg = Box<u8>;
+        assert_eq!(size_of::<Event<Msg>>(), size_of::<Envelope<Msg>>() + 8);
+    }
 
     /// Against a plain ordered map of (time, push order): pushes near and far (beyond the
     /// ring), ties, and pops interleaved, the calendar pops exactly the same sequence.

@@ -381,14 +381,14 @@ impl<N: Node> World<N> {
                             Event::ClientReply {
                                 node,
                                 req: req.id,
-                                reply: Box::new(reply),
+                                reply,
                             },
                         );
                     }
                 }
                 true
             }
-            Event::ClientReply { node, req, reply } => self.client_reply(node, req, *reply),
+            Event::ClientReply { node, req, reply } => self.client_reply(node, req, reply),
             Event::ClientWake { client, op } => self.client_wake(client, op),
             Event::ClientDeadline { client } => self.client_deadline(client),
             Event::Scheduled(action) => {
@@ -503,14 +503,7 @@ impl<N: Node> World<N> {
         if !replies.is_empty() {
             for (req, reply) in replies.drain(..) {
                 let at = self.now + self.client_latency();
-                self.queue.push(
-                    at,
-                    Event::ClientReply {
-                        node,
-                        req,
-                        reply: Box::new(reply),
-                    },
-                );
+                self.queue.push(at, Event::ClientReply { node, req, reply });
             }
         }
         if !notes.is_empty() {
