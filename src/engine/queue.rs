@@ -47,7 +47,9 @@ pub(crate) enum Event<M> {
 /// A calendar: almost every event falls due within a few hundred milliseconds, so those sit
 /// in a ring of per-millisecond slots (pushing and popping is indexing, not a tree search);
 /// the few due later wait in a tree and move into the ring as their time comes near, before
-/// anything else can be pushed to their slot, so ties keep their order.
+/// anything else can be pushed to their slot, so ties keep their order. A slot the cursor
+/// leaves hands its buffer on to the next slot that needs one, so the few buffers in use
+/// stay in the cache instead of one per slot going cold.
 pub(crate) struct Queue<M> {
     /// Slot `t % RING` holds the events due at `t`, for `cursor <= t < cursor + RING`.
     ring: Vec<VecDeque<Event<M>>>,
@@ -80,7 +82,12 @@ impl<M> Queue<M> {
     pub fn push(&mut self, at: u64, event: Event<M>) {
         debug_assert!(at >= self.cursor, "an event pushed into the past");
         if at < self.cursor + RING {
-            self.ring[(at % RING) as usize].push_back(event);
+            let slot = &mut self.ring[(at % RING) as usize];
+            if slot.capacity() == 0 {
+                // A recently emptied buffer is still in the cache.
+                *slot = self.spare.pop().unwrap_or_default();
+            }
+            slot.push_back(event);
             self.near += 1;
         } else {
             self.push_far(at, event);
@@ -115,6 +122,11 @@ impl<M> Queue<M> {
     #[inline(never)]
     fn pop_later(&mut self, t: u64) -> Option<(u64, Event<M>)> {
         let at = self.peek_time().filter(|&at| at <= t)?;
+        // The slot left behind is empty: its buffer goes to the next slot that needs one.
+        let left = std::mem::take(&mut self.ring[(self.cursor % RING) as usize]);
+        if left.capacity() > 0 {
+            self.spare.push(left);
+        }
         self.cursor = at;
         self.bring_near();
         self.pop_until(t)
