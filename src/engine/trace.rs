@@ -98,8 +98,12 @@ struct Chunked<T> {
     len: usize,
 }
 
-const CHUNK_BITS: u32 = 14;
-const CHUNK: usize = 1 << CHUNK_BITS;
+/// Values a list chunk holds: chunks stay small enough (tens of KB) for the allocator to
+/// recycle from its heap instead of mapping fresh pages for each.
+const LIST_CHUNK_BITS: u32 = 10;
+const LIST_CHUNK: usize = 1 << LIST_CHUNK_BITS;
+/// Bytes in a chunk of packed events.
+const CHUNK: usize = 1 << 14;
 
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
@@ -112,10 +116,14 @@ impl<T> Default for Chunked<T> {
 
 impl<T> Chunked<T> {
     fn push(&mut self, v: T) {
-        if self.len.is_multiple_of(CHUNK) {
+        if self.len.is_multiple_of(LIST_CHUNK) {
             // The first chunk grows as needed, so a short trace stays small (a rewind builds
             // a fresh world; the page holds one or two); later ones are allocated whole.
-            let room = if self.chunks.is_empty() { 0 } else { CHUNK };
+            let room = if self.chunks.is_empty() {
+                0
+            } else {
+                LIST_CHUNK
+            };
             self.chunks.push(Vec::with_capacity(room));
         }
         self.chunks.last_mut().expect("a chunk with room").push(v);
@@ -129,7 +137,7 @@ impl<T> Chunked<T> {
 impl<T> std::ops::Index<usize> for Chunked<T> {
     type Output = T;
     fn index(&self, i: usize) -> &T {
-        &self.chunks[i >> CHUNK_BITS][i & (CHUNK - 1)]
+        &self.chunks[i >> LIST_CHUNK_BITS][i & (LIST_CHUNK - 1)]
     }
 }
 
