@@ -118,7 +118,7 @@ impl Node for Recorded {
     fn on_tick(&mut self, out: &mut Outbox<Wire, RaftNote>) {
         self.around(Input::Tick, |n| n.on_tick(out));
     }
-    fn on_client(&mut self, req: KvRequest, out: &mut Outbox<Wire, RaftNote>) {
+    fn on_client(&mut self, req: KvRequest<'_>, out: &mut Outbox<Wire, RaftNote>) {
         self.around(Input::Client(req.id, req.op.clone()), |n| {
             n.on_client(req, out)
         });

@@ -108,11 +108,12 @@ impl std::fmt::Display for KvOp {
     }
 }
 
-/// A client request as a node receives it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct KvRequest {
+/// A client request as a node receives it. The operation is lent from the client's history:
+/// a node keeps what it needs of it (the encoded entry, a read's key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct KvRequest<'a> {
     pub id: u64,
-    pub op: KvOp,
+    pub op: &'a KvOp,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -125,7 +125,7 @@ pub trait Node: Sized {
 
     fn on_message(&mut self, from: NodeId, msg: Self::Msg, out: &mut Outbox<Self::Msg, Self::Note>);
     fn on_tick(&mut self, out: &mut Outbox<Self::Msg, Self::Note>);
-    fn on_client(&mut self, req: KvRequest, out: &mut Outbox<Self::Msg, Self::Note>);
+    fn on_client(&mut self, req: KvRequest<'_>, out: &mut Outbox<Self::Msg, Self::Note>);
     fn on_control(&mut self, cmd: Control, out: &mut Outbox<Self::Msg, Self::Note>);
     /// Lose all volatile state; only what was persisted survives.
     fn crash(&mut self);

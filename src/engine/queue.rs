@@ -1,7 +1,7 @@
 //! The event queue: ordered by virtual time, then by insertion, so ties replay identically.
 
 use super::client::ClientId;
-use super::kv::{KvReply, KvRequest};
+use super::kv::KvReply;
 use super::network::MsgId;
 use super::node::NodeId;
 use super::scenario::Action;
@@ -22,7 +22,9 @@ pub(crate) enum Event<M> {
     },
     ClientArrive {
         node: NodeId,
-        req: Box<KvRequest>,
+        /// The request id, and the operation's place in the history.
+        req: u64,
+        op: usize,
     },
     ClientReply {
         node: NodeId,

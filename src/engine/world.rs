@@ -49,7 +49,10 @@ pub struct Stats {
 /// Input that reached a paused node, handed over when it resumes.
 enum Deferred<M> {
     Msg(Envelope<M>),
-    Client(Box<KvRequest>),
+    Client {
+        req: u64,
+        op: usize,
+    },
     /// A message the user dropped while it waited: on resume it still takes its turn.
     Stale,
 }
@@ -361,14 +364,17 @@ impl<N: Node> World<N> {
                     self.now + self.scenario.sim.tick_ms,
                     Event::Tick { node, epoch },
                 );
-                self.call(node, |n, out| n.on_tick(out))
+                self.call(node, |n, _, out| n.on_tick(out))
             }
-            Event::ClientArrive { node, req } => {
+            Event::ClientArrive { node, req, op } => {
                 match self.status[node] {
                     Status::Up => {
-                        self.call(node, |n, out| n.on_client(*req, out));
+                        self.call(node, |n, history, out| {
+                            let op = &history.ops[op].op;
+                            n.on_client(KvRequest { id: req, op }, out)
+                        });
                     }
-                    Status::Paused => self.deferred[node].push(Deferred::Client(req)),
+                    Status::Paused => self.deferred[node].push(Deferred::Client { req, op }),
                     // A crashed process refuses connections: the request surely did not apply.
                     Status::Down => {
                         let reply = KvReply::Failed {
@@ -376,14 +382,7 @@ impl<N: Node> World<N> {
                             hint: None,
                         };
                         let at = self.now + self.client_latency();
-                        self.queue.push(
-                            at,
-                            Event::ClientReply {
-                                node,
-                                req: req.id,
-                                reply,
-                            },
-                        );
+                        self.queue.push(at, Event::ClientReply { node, req, reply });
                     }
                 }
                 true
@@ -422,7 +421,7 @@ impl<N: Node> World<N> {
                 if self.tracing {
                     self.trace.deliver(self.now, id, from, to);
                 }
-                self.call(to, |n, out| n.on_message(from, env.msg, out));
+                self.call(to, |n, _, out| n.on_message(from, env.msg, out));
                 true
             }
         }
@@ -472,9 +471,13 @@ impl<N: Node> World<N> {
         }
     }
 
-    /// Hand one input to a node and route everything it produced. Returns whether it produced
-    /// anything.
-    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut N, &mut Outbox<N::Msg, N::Note>)) -> bool {
+    /// Hand one input to a node (with the client history, whose operations requests lend) and
+    /// route everything it produced. Returns whether it produced anything.
+    fn call(
+        &mut self,
+        node: NodeId,
+        f: impl FnOnce(&mut N, &History, &mut Outbox<N::Msg, N::Note>),
+    ) -> bool {
         let mut out = Outbox {
             now: self.now,
             rng: &mut self.rng,
@@ -482,7 +485,7 @@ impl<N: Node> World<N> {
             replies: std::mem::take(&mut self.replies),
             notes: std::mem::take(&mut self.notes),
         };
-        f(&mut self.nodes[node], &mut out);
+        f(&mut self.nodes[node], &self.history, &mut out);
         let Outbox {
             mut sends,
             mut replies,
@@ -643,21 +646,20 @@ impl<N: Node> World<N> {
         c.attempt = Some(req);
         c.attempts += 1;
         let node = c.target;
-        let kv = self.history.ops[op].op.clone();
-        self.record(TraceKind::Invoke {
-            client,
-            op,
-            node,
-            kv: kv.clone(),
-        });
+        if self.tracing {
+            let kv = self.history.ops[op].op.clone();
+            self.trace.push(
+                self.now,
+                TraceKind::Invoke {
+                    client,
+                    op,
+                    node,
+                    kv,
+                },
+            );
+        }
         let at = self.now + self.client_latency();
-        self.queue.push(
-            at,
-            Event::ClientArrive {
-                node,
-                req: Box::new(KvRequest { id: req, op: kv }),
-            },
-        );
+        self.queue.push(at, Event::ClientArrive { node, req, op });
     }
 
     fn client_wake(&mut self, client: ClientId, op: usize) -> bool {
@@ -805,7 +807,7 @@ impl<N: Node> World<N> {
                 self.status[node] = Status::Up;
                 self.epoch[node] += 1;
                 self.stats.restarts += 1;
-                self.call(node, |n, out| n.restart(out));
+                self.call(node, |n, _, out| n.restart(out));
                 self.queue.push(
                     self.now + tick,
                     Event::Tick {
@@ -865,7 +867,7 @@ impl<N: Node> World<N> {
             Action::ReleaseMessage { id } => self.release(id),
             Action::Control { node, cmd } => {
                 if self.status[node] == Status::Up {
-                    self.call(node, |n, out| n.on_control(cmd, out));
+                    self.call(node, |n, _, out| n.on_control(cmd, out));
                 }
             }
             Action::Request { node, op } => {
@@ -915,9 +917,9 @@ impl<N: Node> World<N> {
         for d in std::mem::take(&mut self.deferred[node]) {
             match d {
                 Deferred::Msg(env) => self.queue.push(self.now, Event::Deliver(env)),
-                Deferred::Client(req) => {
-                    self.queue.push(self.now, Event::ClientArrive { node, req })
-                }
+                Deferred::Client { req, op } => self
+                    .queue
+                    .push(self.now, Event::ClientArrive { node, req, op }),
                 Deferred::Stale => self.queue.push(self.now, Event::Stale),
             }
         }

@@ -312,7 +312,7 @@ impl Node for GossipNode {
         }
     }
 
-    fn on_client(&mut self, req: KvRequest, out: &mut Out) {
+    fn on_client(&mut self, req: KvRequest<'_>, out: &mut Out) {
         // Served by this replica alone: a compare-and-set is not atomic across the cluster.
         let (reply, new) = req.op.effect(&self.get(req.op.key()));
         if let Some(v) = new {

@@ -111,13 +111,14 @@ pub struct RaftNode {
     applied: u64,
     /// Writes awaiting commit: log index -> (client request, term it was proposed in).
     pending_writes: BTreeMap<u64, (u64, u64)>,
-    /// Reads waiting for ReadIndex confirmation, by request id.
-    pending_reads: BTreeMap<u64, KvOp>,
+    /// Reads waiting for ReadIndex confirmation: the key, by request id.
+    pending_reads: BTreeMap<u64, String>,
     /// Reads not yet handed to raft-rs: it drops ReadIndex requests until the leader has
     /// committed an entry of its own term, so they wait here until then.
     unissued_reads: Vec<u64>,
-    /// Reads confirmed at a commit index, waiting for the state machine to catch up.
-    ready_reads: Vec<(u64, u64, KvOp)>,
+    /// Reads confirmed at a commit index, waiting for the state machine to catch up: (index,
+    /// request id, key).
+    ready_reads: Vec<(u64, u64, String)>,
     last_role: (u64, StateRole),
     timeout: usize,
     /// Boxes of delivered messages, each holding only an empty message, reused for outgoing
@@ -279,8 +280,8 @@ impl RaftNode {
                         .and_then(|b| b.try_into().ok())
                         .unwrap_or_default(),
                 );
-                if let Some(op) = self.pending_reads.remove(&req) {
-                    self.ready_reads.push((rs.index, req, op));
+                if let Some(key) = self.pending_reads.remove(&req) {
+                    self.ready_reads.push((rs.index, req, key));
                 }
             }
             self.serve_reads(out);
@@ -398,14 +399,14 @@ impl RaftNode {
         }
         let applied = self.applied;
         let kv = &self.kv;
-        self.ready_reads.retain(|(index, req, op)| {
+        self.ready_reads.retain(|(index, req, key)| {
             if *index > applied {
                 return true;
             }
             out.reply(
                 *req,
                 KvReply::Ok {
-                    value: Some(kv.get(op.key())),
+                    value: Some(kv.get(key)),
                 },
             );
             false
@@ -482,7 +483,7 @@ impl Node for RaftNode {
         self.after(out);
     }
 
-    fn on_client(&mut self, req: KvRequest, out: &mut Out) {
+    fn on_client(&mut self, req: KvRequest<'_>, out: &mut Out) {
         let hint = self.leader_hint();
         let Some(raw) = self.raw.as_mut() else { return };
         if raw.raft.state != StateRole::Leader {
@@ -491,7 +492,7 @@ impl Node for RaftNode {
         }
         if req.op.is_read() {
             self.unissued_reads.push(req.id);
-            self.pending_reads.insert(req.id, req.op);
+            self.pending_reads.insert(req.id, req.op.key().to_string());
         } else {
             match raw.propose(vec![], req.op.encode()) {
                 Ok(()) => {
