@@ -15,7 +15,9 @@ impl LogBuffer {
         slog::Logger::root(Capture(self.clone()).fuse(), slog::o!())
     }
     pub fn take(&self) -> Vec<String> {
-        if !self.0 .1.swap(false, Ordering::Relaxed) {
+        // A plain load first: an atomic swap on every call costs a locked instruction.
+        let flag = &self.0 .1;
+        if !flag.load(Ordering::Relaxed) || !flag.swap(false, Ordering::Relaxed) {
             return Vec::new();
         }
         std::mem::take(&mut *self.0 .0.lock().unwrap_or_else(|e| e.into_inner()))
