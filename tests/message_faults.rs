@@ -37,6 +37,12 @@ fn delivered_at(w: &World<RaftNode>, id: MsgId) -> Vec<u64> {
         .collect()
 }
 
+fn dropped(w: &World<RaftNode>, id: MsgId, why: DropReason) -> bool {
+    w.trace().iter().any(
+        |e| matches!(e.kind, TraceKind::Drop { id: d, reason, .. } if d == id && reason == why),
+    )
+}
+
 fn in_flight(w: &World<RaftNode>, id: MsgId) -> bool {
     w.inflight().iter().any(|e| e.id == id)
 }
@@ -87,10 +93,7 @@ fn a_dropped_message_is_never_delivered_and_a_duplicate_arrives_as_well() {
     w.run_until(due + 100);
     assert!(delivered_at(&w, id).is_empty());
     assert_eq!(delivered_at(&w, copy).len(), 1);
-    assert!(w.trace().iter().any(|e| matches!(
-        e.kind,
-        TraceKind::Drop { id: d, reason: DropReason::User, .. } if d == id
-    )));
+    assert!(dropped(&w, id, DropReason::User));
 }
 
 #[test]
@@ -110,10 +113,7 @@ fn a_paused_node_gets_its_messages_on_resume_and_loses_them_on_crash() {
     w.run_until(due + 10);
     w.act(Action::Crash { node: to }).unwrap();
     assert!(!in_flight(&w, id));
-    assert!(w.trace().iter().any(|e| matches!(
-        e.kind,
-        TraceKind::Drop { id: d, reason: DropReason::NodeDown, .. } if d == id
-    )));
+    assert!(dropped(&w, id, DropReason::NodeDown));
 }
 
 #[test]

@@ -503,6 +503,35 @@ impl<N> TraceIter<'_, N> {
         self.at += 1;
         self.bytes[self.at - 1]
     }
+    /// A send, in its small fixed layout or as variable-length integers.
+    fn send(&mut self, small: bool, t: u64) -> TraceKind<N> {
+        let mut msg = MsgSummary::default();
+        let (id, from, to, after);
+        if small {
+            let z = self.fixed(1);
+            id = self.id_from(z);
+            (from, to) = (self.fixed(1) as NodeId, self.fixed(1) as NodeId);
+            msg.kind = self.trace.kinds[self.fixed(1) as usize];
+            (msg.entries, msg.reject) = (self.fixed(1) as u32, self.fixed(1) != 0);
+            after = self.fixed(2);
+            (msg.term, msg.log_term) = (self.fixed(2), self.fixed(2));
+            (msg.index, msg.commit) = (self.fixed(4), self.fixed(4));
+        } else {
+            (id, from, to) = (self.id(), self.node(), self.node());
+            msg.kind = self.trace.kinds[self.get() as usize];
+            (msg.term, msg.index, msg.log_term, msg.commit) =
+                (self.get(), self.get(), self.get(), self.get());
+            (msg.entries, msg.reject) = (self.get() as u32, self.byte() != 0);
+            after = self.get();
+        }
+        TraceKind::Send {
+            id,
+            from,
+            to,
+            msg,
+            deliver_at: t.wrapping_add(after),
+        }
+    }
     /// A little-endian integer of `k` bytes.
     fn fixed(&mut self, k: usize) -> u64 {
         (0..k).fold(0, |v, i| v | u64::from(self.byte()) << (8 * i))
@@ -525,54 +554,7 @@ impl<N: Clone> Iterator for TraceIter<'_, N> {
         self.t += self.get();
         let t = self.t;
         let kind = match tag {
-            SEND => {
-                let (id, from, to) = (self.id(), self.node(), self.node());
-                let kind = self.trace.kinds[self.get() as usize];
-                let (term, index, log_term, commit) =
-                    (self.get(), self.get(), self.get(), self.get());
-                let entries = self.get() as u32;
-                let reject = self.byte() != 0;
-                TraceKind::Send {
-                    id,
-                    from,
-                    to,
-                    msg: MsgSummary {
-                        kind,
-                        term,
-                        index,
-                        log_term,
-                        commit,
-                        entries,
-                        reject,
-                    },
-                    deliver_at: t.wrapping_add(self.get()),
-                }
-            }
-            SEND_SMALL => {
-                let id = self.fixed(1);
-                let id = self.id_from(id);
-                let (from, to) = (self.fixed(1) as NodeId, self.fixed(1) as NodeId);
-                let kind = self.trace.kinds[self.fixed(1) as usize];
-                let (entries, reject) = (self.fixed(1) as u32, self.fixed(1) != 0);
-                let deliver_at = t.wrapping_add(self.fixed(2));
-                let (term, log_term) = (self.fixed(2), self.fixed(2));
-                let (index, commit) = (self.fixed(4), self.fixed(4));
-                TraceKind::Send {
-                    id,
-                    from,
-                    to,
-                    msg: MsgSummary {
-                        kind,
-                        term,
-                        index,
-                        log_term,
-                        commit,
-                        entries,
-                        reject,
-                    },
-                    deliver_at,
-                }
-            }
+            SEND | SEND_SMALL => self.send(tag == SEND_SMALL, t),
             DELIVER_SMALL => {
                 let id = self.fixed(2);
                 TraceKind::Deliver {
