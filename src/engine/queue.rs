@@ -126,9 +126,7 @@ impl<M> Queue<M> {
         let at = self.peek_time().filter(|&at| at <= t)?;
         // The slot left behind is empty: its buffer goes to the next slot that needs one.
         let left = std::mem::take(&mut self.ring[(self.cursor % RING) as usize]);
-        if left.capacity() > 0 {
-            self.spare.push(left);
-        }
+        self.recycle(left);
         self.cursor = at;
         self.bring_near();
         self.pop_until(t)
@@ -144,7 +142,14 @@ impl<M> Queue<M> {
             self.near += events.len();
             let slot = &mut self.ring[(at % RING) as usize];
             debug_assert!(slot.is_empty(), "nothing is pushed to a slot beyond reach");
-            self.spare.push(std::mem::replace(slot, events));
+            let emptied = std::mem::replace(slot, events);
+            self.recycle(emptied);
+        }
+    }
+    /// Keep an emptied buffer for the next slot that needs one (a never-used one holds nothing).
+    fn recycle(&mut self, emptied: VecDeque<Event<M>>) {
+        if emptied.capacity() > 0 {
+            self.spare.push(emptied);
         }
     }
     fn all_mut(&mut self) -> impl Iterator<Item = &mut Event<M>> {

@@ -210,19 +210,20 @@ impl<N: Node> World<N> {
     }
     /// Every message in flight (due, held, or waiting for a paused node), by id.
     pub fn inflight(&self) -> Vec<&Envelope<N::Msg>> {
-        let deferred = self.deferred.iter().flatten().filter_map(|d| match d {
-            Deferred::Msg(env) => Some(env),
-            _ => None,
-        });
-        let mut all: Vec<_> = (self.queue.messages())
-            .chain(&self.held)
-            .chain(deferred)
-            .collect();
+        let mut all: Vec<_> = self.in_flight().collect();
         all.sort_unstable_by_key(|e| e.id);
         all
     }
     pub fn message(&self, id: MsgId) -> Option<&Envelope<N::Msg>> {
-        self.inflight().into_iter().find(|e| e.id == id)
+        self.in_flight().find(|e| e.id == id)
+    }
+    /// Every message in flight, in no particular order.
+    fn in_flight(&self) -> impl Iterator<Item = &Envelope<N::Msg>> {
+        let deferred = self.deferred.iter().flatten().filter_map(|d| match d {
+            Deferred::Msg(env) => Some(env),
+            _ => None,
+        });
+        (self.queue.messages()).chain(&self.held).chain(deferred)
     }
     pub fn trace(&self) -> &Trace<N::Note> {
         &self.trace

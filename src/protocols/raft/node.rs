@@ -89,7 +89,7 @@ pub enum RaftNote {
 }
 
 /// Messages travel boxed: a raft-rs Message is 192 bytes, and the bus moves each one several
-/// times (outbox, in-flight table, delivery) before raft-rs takes it back.
+/// times (outbox, event queue, delivery) before raft-rs takes it back.
 type Out<'a, 'b> = Outbox<'a, Box<Message>, RaftNote>;
 
 /// How many emptied message boxes a node keeps for reuse.
