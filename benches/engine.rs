@@ -6,15 +6,15 @@
 use consensus_lab::check::raft_safety::RaftMonitor;
 use consensus_lab::check::{history_files, linearizability};
 use consensus_lab::engine::{
-    Control, KvOp, KvRequest, KvStore, LinkConfig, MsgSummary, Node, NodeId, NodeView, Outbox, Rng,
-    Scenario, SimConfig, World,
+    Control, Description, KvOp, KvRequest, KvStore, LinkConfig, MsgSummary, Node, NodeId,
+    NodeView, Outbox, Rng, Role, Scenario, SimConfig, World,
 };
-use consensus_lab::protocols::raft::{RaftConfig, RaftNode, RaftNote};
+use consensus_lab::protocols::raft::{handle_ready, RaftConfig, RaftNode, RaftNote, ReadyApp};
 use criterion::{black_box, criterion_group, BatchSize, Criterion, Throughput};
-use raft::eraftpb::Message;
+use raft::eraftpb::{Entry, Message};
 use raft::prelude::ConfState;
 use raft::storage::MemStorage;
-use raft::{RawNode, StateRole};
+use raft::{RawNode, ReadState, StateRole};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -101,7 +101,7 @@ impl Node for Recorded {
     type Note = RaftNote;
     type Monitor = RaftMonitor;
     type Config = RaftConfig;
-    const NAME: &'static str = "raft";
+    const DESCRIPTION: &'static Description = RaftNode::DESCRIPTION;
     fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
         let r = Recorded {
             id,
@@ -123,7 +123,7 @@ impl Node for Recorded {
             n.on_client(req, out)
         });
     }
-    fn on_control(&mut self, _: Control, _: &mut Outbox<Wire, RaftNote>) {
+    fn on_control(&mut self, _: &Control, _: &mut Outbox<Wire, RaftNote>) {
         unreachable!("the benchmark workload has no user actions")
     }
     fn crash(&mut self) {
@@ -135,7 +135,7 @@ impl Node for Recorded {
     fn view(&self) -> NodeView {
         self.inner.view()
     }
-    fn role(&self) -> (&'static str, u64) {
+    fn role(&self) -> (&'static Role, u64) {
         self.inner.role()
     }
     fn summarize(m: &Wire) -> MsgSummary {
@@ -152,7 +152,12 @@ fn record_engine_inputs() -> (Inputs, Vec<(u64, u64)>) {
     RECORDING.with(|r| r.borrow_mut().clear());
     let mut w = World::<Recorded>::new(engine_scenario()).unwrap();
     w.run_until(SIM_MS);
-    let finals = (0..5).map(|i| (w.view(i).term, w.view(i).commit)).collect();
+    let finals = (0..5)
+        .map(|i| {
+            let v = w.view(i);
+            (v.headline, v.log_state.expect("Raft has a log").commit)
+        })
+        .collect();
     (RECORDING.with(|r| r.take()), finals)
 }
 
@@ -167,35 +172,75 @@ fn without_messages(inputs: &[(NodeId, Input)]) -> Vec<(NodeId, Input)> {
         .collect()
 }
 
-/// One replica of the raft-rs-alone application: the RawNode, its disk, its key-value state
-/// machine, and the client requests it owes an answer.
+/// One replica of the raft-rs-alone application: the RawNode, its disk, and its state machine.
 struct Replica {
     raw: RawNode<MemStorage>,
     store: MemStorage,
+    app: Machine,
+}
+
+/// The key-value state machine and the client requests it owes an answer.
+#[derive(Default)]
+struct Machine {
     kv: KvStore,
     pending_writes: BTreeMap<u64, u64>,
     pending_reads: BTreeMap<u64, KvOp>,
     answered: u64,
 }
 
-/// raft-rs alone on the engine's exact work: five RawNodes on MemStorage fed the recorded
-/// inputs in order, each followed by the Ready loop any application needs: persist, apply to
-/// a KvStore, answer the client once its write is applied or its read confirmed, and hand the
-/// messages to per-link FIFO mailboxes. A delivery steps the oldest message of its link (the
-/// benchmark's links keep order: fixed latency, no loss). With `Input::Step` (the recorded
-/// messages) it checks that each stepped message is the one the engine delivered.
+/// What any application does with a Ready: the node's own Ready driver (`handle_ready`) calls
+/// this with messages for `post`, committed entries to apply and confirmed reads to answer.
+struct Post<'a, P: FnMut(Vec<Message>)> {
+    app: &'a mut Machine,
+    post: P,
+}
+
+impl<P: FnMut(Vec<Message>)> ReadyApp for Post<'_, P> {
+    fn send(&mut self, msgs: Vec<Message>) {
+        (self.post)(msgs);
+    }
+    fn apply(&mut self, entries: Vec<Entry>, _term: u64) {
+        for e in entries {
+            if let Some(op) = KvOp::decode(&e.data) {
+                let reply = self.app.kv.apply(&op);
+                if self.app.pending_writes.remove(&e.index).is_some() {
+                    black_box(reply);
+                    self.app.answered += 1;
+                }
+            }
+        }
+    }
+    fn read_confirmed(&mut self, reads: Vec<ReadState>) {
+        for rs in reads {
+            let request = u64::from_le_bytes(rs.request_ctx[..8].try_into().unwrap());
+            if let Some(op) = self.app.pending_reads.remove(&request) {
+                black_box(self.app.kv.get(op.key()));
+                self.app.answered += 1;
+            }
+        }
+    }
+}
+
+impl Replica {
+    fn ready(&mut self, post: impl FnMut(Vec<Message>)) {
+        let mut app = Post {
+            app: &mut self.app,
+            post,
+        };
+        handle_ready(&mut self.raw, &self.store, &mut app);
+    }
+}
+
+/// raft-rs alone on the engine's exact work: five RawNodes on MemStorage, configured as the
+/// engine's nodes are, fed the recorded inputs in order, each followed by the Ready loop any
+/// application needs: persist, apply to a KvStore, answer the client once its write is
+/// applied or its read confirmed, and hand the messages to per-link FIFO mailboxes. A
+/// delivery steps the oldest message of its link (the benchmark's links keep order: fixed
+/// latency, no loss). With `Input::Step` (the recorded messages) it checks that each stepped
+/// message is the one the engine delivered.
 fn replay_raw(inputs: Vec<(NodeId, Input)>) -> (u64, Vec<(u64, u64)>) {
-    // The engine's RaftNode configuration.
-    let mut nodes = five_replicas(|id| raft::Config {
-        id,
-        election_tick: 10,
-        heartbeat_tick: 2,
-        min_election_tick: 10,
-        max_election_tick: 20,
-        max_size_per_msg: 1024 * 1024,
-        max_inflight_msgs: 256,
-        ..Default::default()
-    });
+    let cfg = engine_scenario().protocol;
+    let mut nodes = five_replicas(|id| cfg.raft_config(id));
     let mut mail: Vec<VecDeque<Message>> = (0..25).map(|_| VecDeque::new()).collect();
     let mut delivered = 0u64;
     for (id, input) in inputs {
@@ -224,17 +269,21 @@ fn replay_raw(inputs: Vec<(NodeId, Input)>) -> (u64, Vec<(u64, u64)>) {
             }
             Input::Client(request, op) if r.raw.raft.state == StateRole::Leader => {
                 if op.is_read() {
-                    r.pending_reads.insert(request, op);
+                    r.app.pending_reads.insert(request, op);
                     r.raw.read_index(request.to_le_bytes().to_vec());
                 } else if r.raw.propose(vec![], op.encode()).is_ok() {
                     let index = r.raw.raft.raft_log.last_index();
-                    r.pending_writes.insert(index, request);
+                    r.app.pending_writes.insert(index, request);
                 }
             }
             Input::Client(..) => {}
             Input::Timeout(t) => r.raw.raft.set_randomized_election_timeout(t),
         }
-        run_ready(r, &mut mail);
+        r.ready(|msgs| {
+            for m in msgs {
+                mail[(m.from as usize - 1) * 5 + m.to as usize - 1].push_back(m);
+            }
+        });
     }
     let finals = nodes
         .iter()
@@ -243,65 +292,18 @@ fn replay_raw(inputs: Vec<(NodeId, Input)>) -> (u64, Vec<(u64, u64)>) {
     (delivered, finals)
 }
 
-fn run_ready(r: &mut Replica, mail: &mut [VecDeque<Message>]) {
-    let post = |mail: &mut [VecDeque<Message>], msgs: Vec<Message>| {
-        for m in msgs {
-            mail[(m.from as usize - 1) * 5 + m.to as usize - 1].push_back(m);
-        }
-    };
-    let apply = |r: &mut Replica, entries: Vec<raft::eraftpb::Entry>| {
-        for e in entries {
-            if let Some(op) = KvOp::decode(&e.data) {
-                let reply = r.kv.apply(&op);
-                if r.pending_writes.remove(&e.index).is_some() {
-                    black_box(reply);
-                    r.answered += 1;
-                }
-            }
-        }
-    };
-    while r.raw.has_ready() {
-        let mut rd = r.raw.ready();
-        post(mail, rd.take_messages());
-        apply(r, rd.take_committed_entries());
-        if !rd.entries().is_empty() {
-            r.store.wl().append(rd.entries()).unwrap();
-        }
-        if let Some(hs) = rd.hs() {
-            r.store.wl().set_hardstate(hs.clone());
-        }
-        post(mail, rd.take_persisted_messages());
-        for rs in rd.take_read_states() {
-            let request = u64::from_le_bytes(rs.request_ctx[..8].try_into().unwrap());
-            if let Some(op) = r.pending_reads.remove(&request) {
-                black_box(r.kv.get(op.key()));
-                r.answered += 1;
-            }
-        }
-        let mut light = r.raw.advance(rd);
-        if let Some(c) = light.commit_index() {
-            r.store.wl().mut_hard_state().set_commit(c);
-        }
-        post(mail, light.take_messages());
-        apply(r, light.take_committed_entries());
-        r.raw.advance_apply();
-    }
-}
-
-/// Five replicas of a 5-voter cluster on fresh disks, configured by `config` for each id.
-fn five_replicas(config: impl Fn(u64) -> raft::Config) -> Vec<Replica> {
+/// Five replicas of a 5-voter cluster on fresh disks, raft-rs configured by `config` for
+/// each node (from 0).
+fn five_replicas(config: impl Fn(NodeId) -> raft::Config) -> Vec<Replica> {
     let logger = slog::Logger::root(slog::Discard, slog::o!());
     let voters: Vec<u64> = (1..=5).collect();
-    (1..=5)
+    (0..5)
         .map(|id| {
             let store = MemStorage::new_with_conf_state(ConfState::from((voters.clone(), vec![])));
             Replica {
                 raw: RawNode::new(&config(id), store.clone(), &logger).unwrap(),
                 store,
-                kv: KvStore::default(),
-                pending_writes: BTreeMap::new(),
-                pending_reads: BTreeMap::new(),
-                answered: 0,
+                app: Machine::default(),
             }
         })
         .collect()
@@ -309,12 +311,8 @@ fn five_replicas(config: impl Fn(u64) -> raft::Config) -> Vec<Replica> {
 
 /// raft-rs alone in a tight loop with batched proposals: the reference point.
 fn run_raw(rounds: usize, batch: usize) -> u64 {
-    let mut nodes = five_replicas(|id| raft::Config {
-        id,
-        election_tick: 10,
-        heartbeat_tick: 2,
-        ..Default::default()
-    });
+    let cfg = RaftConfig::default();
+    let mut nodes = five_replicas(|id| cfg.raft_config(id));
     let mut queue: VecDeque<Message> = VecDeque::new();
     let mut delivered = 0u64;
     nodes[0].raw.campaign().unwrap();
@@ -335,34 +333,8 @@ fn run_raw(rounds: usize, batch: usize) -> u64 {
             });
         }
         loop {
-            for Replica { raw, store, kv, .. } in nodes.iter_mut() {
-                while raw.has_ready() {
-                    let mut rd = raw.ready();
-                    queue.extend(rd.take_messages());
-                    for e in rd.take_committed_entries() {
-                        if let Some(op) = KvOp::decode(&e.data) {
-                            kv.apply(&op);
-                        }
-                    }
-                    if !rd.entries().is_empty() {
-                        store.wl().append(rd.entries()).unwrap();
-                    }
-                    if let Some(hs) = rd.hs() {
-                        store.wl().set_hardstate(hs.clone());
-                    }
-                    queue.extend(rd.take_persisted_messages());
-                    let mut light = raw.advance(rd);
-                    if let Some(c) = light.commit_index() {
-                        store.wl().mut_hard_state().set_commit(c);
-                    }
-                    queue.extend(light.take_messages());
-                    for e in light.take_committed_entries() {
-                        if let Some(op) = KvOp::decode(&e.data) {
-                            kv.apply(&op);
-                        }
-                    }
-                    raw.advance_apply();
-                }
+            for r in nodes.iter_mut() {
+                r.ready(|msgs| queue.extend(msgs));
             }
             if queue.is_empty() {
                 break;

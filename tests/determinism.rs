@@ -89,7 +89,10 @@ fn replaying_recorded_user_actions_reproduces_the_run() {
     .unwrap();
     live.act(Action::Control {
         node: (leader + 1) % 5,
-        cmd: Control::Campaign,
+        cmd: Control {
+            name: "Campaign".into(),
+            peer: None,
+        },
     })
     .unwrap();
     live.run_until(6_000);

@@ -2,9 +2,31 @@
 //! election safety, log matching, leader completeness, state-machine safety, and that no
 //! acknowledged write is lost.
 
-use crate::engine::{Monitor, NodeId, Violation};
+use crate::engine::{Monitor, NodeId, Property, Violation};
 use crate::protocols::raft::RaftNote;
 use std::collections::BTreeMap;
+
+const fn property(name: &'static str, holds: &'static str, meaning: &'static str) -> Property {
+    Property {
+        name,
+        holds,
+        meaning,
+    }
+}
+
+/// The properties this monitor checks, named as its violations name them.
+pub const PROPERTIES: [Property; 5] = [
+    property("election safety", "election safety", "at most one leader per term"),
+    property("log matching", "log matching", "two logs with an entry of the same index and term are identical up to it"),
+    property("leader completeness", "leader completeness", "a leader holds every entry committed before its term"),
+    property("state-machine safety", "state-machine safety", "no two nodes apply different entries at one index"),
+    property("acknowledged write lost", "no acknowledged write lost", "a write a client was told succeeded stays committed"),
+];
+const ELECTION_SAFETY: usize = 0;
+const LOG_MATCHING: usize = 1;
+const LEADER_COMPLETENESS: usize = 2;
+const STATE_MACHINE_SAFETY: usize = 3;
+const ACK_LOST: usize = 4;
 
 /// One node's log as the monitor saw it persisted: term and a hash of the whole prefix, per index.
 #[derive(Default)]
@@ -52,10 +74,10 @@ impl RaftMonitor {
         &mut self.logs[node]
     }
 
-    fn violation(t: u64, property: &str, detail: String) -> Option<Violation> {
+    fn violation(t: u64, property: usize, detail: String) -> Option<Violation> {
         Some(Violation {
             t,
-            property: property.into(),
+            property: PROPERTIES[property].name.into(),
             detail,
         })
     }
@@ -70,7 +92,7 @@ impl RaftMonitor {
             if other != node {
                 return Self::violation(
                     t,
-                    "election safety",
+                    ELECTION_SAFETY,
                     format!("n{other} and n{node} both became leader in term {term}"),
                 );
             }
@@ -85,7 +107,7 @@ impl RaftMonitor {
             if entry_term > 0 && committed_by < term && terms.get(i) != Some(&entry_term) {
                 return Self::violation(
                     t,
-                    "leader completeness",
+                    LEADER_COMPLETENESS,
                     format!("n{node} became leader of term {term} without committed entry {index} (term {entry_term})"),
                 );
             }
@@ -116,7 +138,7 @@ impl RaftMonitor {
             {
                 return Self::violation(
                     t,
-                    "log matching",
+                    LOG_MATCHING,
                     format!("n{node} and n{other} both hold an entry of term {} at index {} but differ before it", mine.terms[i], i + 1),
                 );
             }
@@ -138,7 +160,7 @@ impl RaftMonitor {
             (0, _, _) => *entry = (term, digest, node_term),
             (t0, d0, _) if (*t0, *d0) != (term, digest) => {
                 let t0 = *t0;
-                return Self::violation(t, "state-machine safety", format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
+                return Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
             }
             (_, _, by) => *by = (*by).min(node_term),
         }
@@ -150,7 +172,7 @@ impl RaftMonitor {
         match (self.acked.get(i), self.committed.get(i)) {
             (Some(&acked), Some(&(term, _, _))) if acked != 0 && term != 0 && acked != term => Self::violation(
                 t,
-                "acknowledged write lost",
+                ACK_LOST,
                 format!("a client was told its write at index {index} (term {acked}) succeeded, but index {index} committed with term {term}"),
             ),
             _ => None,

@@ -4,6 +4,7 @@
 //! the same scenario gives the same trace on every platform.
 
 mod client;
+mod describe;
 mod kv;
 mod network;
 mod node;
@@ -16,8 +17,13 @@ mod world;
 pub use client::{ClientConfig, ClientId, History, HistoryOp, Outcome};
 pub use kv::{KvOp, KvReply, KvRequest, KvStore};
 pub use network::{LinkConfig, MsgId, Network};
+pub use describe::{
+    Consistency, Control, ControlInfo, Description, MessageKind, Property, Role, Shape, StateView,
+    Toggle,
+};
 pub use node::{
-    uniform_index, Control, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Violation,
+    uniform_index, LogEntry, LogState, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox,
+    PeerProgress, Rng, Violation, Votes,
 };
 pub use scenario::{Action, Scenario, SimConfig, TimedAction};
 pub use sim::{MessageView, Sim};

@@ -1,5 +1,6 @@
 //! The one interface every protocol implements: sans-IO, inputs in, outputs out.
 
+use super::describe::{Control, Description, MessageKind, Role};
 use super::kv::{KvReply, KvRequest};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -52,45 +53,120 @@ impl<'a, M, N> Outbox<'a, M, N> {
     }
 }
 
-/// A user's direct command to a node (besides crash/restart/pause, which the world handles).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub enum Control {
-    /// Start an election now.
-    Campaign,
-    /// Ask the current leader to hand leadership to this node.
-    TransferLeaderTo(NodeId),
-}
-
-/// A compact, fixed-size description of a message, cheap enough to record for every send.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// A compact, fixed-size description of a message, cheap enough to record for every send:
+/// its kind and four numbers whose meaning the kind gives (`MessageKind::numbers`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MsgSummary {
-    /// Protocol-specific type name, e.g. "append" or "vote-resp".
-    pub kind: &'static str,
-    pub term: u64,
-    pub index: u64,
-    pub log_term: u64,
-    pub commit: u64,
+    pub kind: &'static MessageKind,
+    pub numbers: [u64; 4],
+    /// Entries, updates or registers it carries.
     pub entries: u32,
     pub reject: bool,
 }
 
-/// What the UI shows about a node; protocol-neutral, with protocol details as labelled fields.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct NodeView {
-    /// "leader", "follower", "candidate", "precandidate", "replica"…; the world overrides it
-    /// with "down" or "paused".
-    pub role: String,
-    pub term: u64,
+impl MsgSummary {
+    pub fn new(kind: &'static MessageKind) -> Self {
+        MsgSummary {
+            kind,
+            numbers: [0; 4],
+            entries: 0,
+            reject: false,
+        }
+    }
+    /// The numbers the kind uses, with their labels.
+    pub fn labelled(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        (self.kind.numbers.iter().zip(self.numbers))
+            .filter(|(label, _)| !label.is_empty())
+            .map(|(label, v)| (*label, v))
+    }
+}
+
+/// Written as `{"kind": label, <number label>: value…, "entries", "reject"}`.
+impl Serialize for MsgSummary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kind", self.kind.label)?;
+        for (label, v) in self.labelled() {
+            m.serialize_entry(label, &v)?;
+        }
+        m.serialize_entry("entries", &self.entries)?;
+        m.serialize_entry("reject", &self.reject)?;
+        m.end()
+    }
+}
+
+/// A candidate's tally.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Votes {
+    pub granted: usize,
+    pub of: usize,
+}
+
+/// How far a leader knows a peer's log to match its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerProgress {
+    pub peer: NodeId,
+    pub matched: u64,
+    pub next: u64,
+    /// The replication state the protocol reports ("replicate", "probe"…).
+    pub state: &'static str,
+}
+
+/// Where a node's replicated log stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LogState {
     pub commit: u64,
     pub applied: u64,
-    /// (index, term, short text) of every log entry the node holds.
-    pub log: Vec<(u64, u64, String)>,
+    pub last: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogEntry {
+    pub index: u64,
+    pub term: u64,
+    pub text: String,
+}
+
+/// What the app shows about a node, as typed data: the UI draws it without knowing the protocol.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeView {
+    /// One of the protocol's roles; the world puts `Role::DOWN` or `Role::PAUSED` here for a
+    /// stopped process.
+    pub role: &'static Role,
+    /// The number drawn on the node (`Description::headline` says what it is).
+    pub headline: u64,
+    /// Labelled facts for the inspector, in order, ready to show.
+    pub facts: Vec<(&'static str, String)>,
+    pub votes: Option<Votes>,
+    pub peers: Vec<PeerProgress>,
+    /// For a protocol with a log: where it stands, and its newest entries.
+    pub log_state: Option<LogState>,
+    pub log: Vec<LogEntry>,
+    /// The key-value state the node serves.
     pub kv: Vec<(String, String)>,
-    /// Ticks left before this node would start an election, and the full timeout, if relevant.
-    pub election_timer: Option<(u32, u32)>,
-    pub details: Vec<(String, String)>,
+    /// Ticks left before this node would start an election, and the full timeout.
+    pub timer: Option<(u32, u32)>,
     /// Recent lines the protocol library logged.
-    pub recent_log_lines: Vec<String>,
+    pub library_log: Vec<String>,
+}
+
+impl NodeView {
+    /// A view with nothing but a role and a number, to fill in.
+    pub fn new(role: &'static Role, headline: u64) -> Self {
+        NodeView {
+            role,
+            headline,
+            facts: Vec::new(),
+            votes: None,
+            peers: Vec::new(),
+            log_state: None,
+            log: Vec::new(),
+            kv: Vec::new(),
+            timer: None,
+            library_log: Vec::new(),
+        }
+    }
 }
 
 /// A broken safety property, found while the run was going.
@@ -113,8 +189,8 @@ pub trait Node: Sized {
     type Note: Clone + Debug + Serialize;
     type Monitor: Monitor<Self::Note>;
     type Config: Clone + Debug + Default + PartialEq + Serialize + serde::de::DeserializeOwned;
-    /// The protocol's name in links and on the command line.
-    const NAME: &'static str;
+    /// What the app shows of the protocol, and its name in links and on the command line.
+    const DESCRIPTION: &'static Description;
 
     /// Whether a note marks a moment a reader wants to stop at ("Next" in the app).
     fn is_milestone(_note: &Self::Note) -> bool {
@@ -126,15 +202,18 @@ pub trait Node: Sized {
     fn on_message(&mut self, from: NodeId, msg: Self::Msg, out: &mut Outbox<Self::Msg, Self::Note>);
     fn on_tick(&mut self, out: &mut Outbox<Self::Msg, Self::Note>);
     fn on_client(&mut self, req: KvRequest<'_>, out: &mut Outbox<Self::Msg, Self::Note>);
-    fn on_control(&mut self, cmd: Control, out: &mut Outbox<Self::Msg, Self::Note>);
+    /// One of the commands the description offers, under its own name (an alias is resolved).
+    fn on_control(&mut self, cmd: &Control, out: &mut Outbox<Self::Msg, Self::Note>);
     /// Lose all volatile state; only what was persisted survives.
     fn crash(&mut self);
     /// Rebuild from durable state alone.
     fn restart(&mut self, out: &mut Outbox<Self::Msg, Self::Note>);
     fn view(&self) -> NodeView;
     /// Role and term alone: what `view` says, without building the whole view.
-    fn role(&self) -> (&'static str, u64);
+    fn role(&self) -> (&'static Role, u64);
     fn summarize(msg: &Self::Msg) -> MsgSummary;
-    /// Every field of a message, for the inspector.
+    /// What a message holds beyond its summary, for the inspector.
     fn describe(msg: &Self::Msg) -> Vec<(String, String)>;
+    /// Set one of the description's toggles in a configuration.
+    fn toggle(_cfg: &mut Self::Config, _key: &str, _on: bool) {}
 }

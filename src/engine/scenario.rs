@@ -3,7 +3,8 @@
 use super::client::ClientConfig;
 use super::kv::KvOp;
 use super::network::{LinkConfig, MsgId};
-use super::node::{Control, NodeId};
+use super::describe::Control;
+use super::node::NodeId;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

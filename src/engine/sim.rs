@@ -2,6 +2,7 @@
 //! `Box<dyn Sim>` and so renders Raft, gossip and causal clusters with the same components.
 
 use super::client::History;
+use super::describe::Description;
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
@@ -11,8 +12,8 @@ use super::world::{Envelope, Status, World};
 pub type MessageView = Envelope<MsgSummary>;
 
 pub trait Sim {
-    /// "raft", "gossip" or "causal".
-    fn protocol(&self) -> &'static str;
+    /// What the protocol is and how to show it.
+    fn description(&self) -> &'static Description;
     fn seed(&self) -> u64;
     fn config(&self) -> &SimConfig;
     /// The scenario as JSON, with a "protocol" field: what a share link carries.
@@ -27,7 +28,7 @@ pub trait Sim {
     fn view(&self, id: NodeId) -> NodeView;
     fn network(&self) -> &Network;
     fn messages(&self) -> Vec<MessageView>;
-    /// Every field of the message with this id, if it is still in flight.
+    /// What the message with this id holds beyond its summary, if it is still in flight.
     fn describe_message(&self, id: MsgId) -> Option<Vec<(String, String)>>;
     fn history(&self) -> &History;
     fn violations(&self) -> &[Violation];
@@ -41,8 +42,8 @@ pub trait Sim {
 }
 
 impl<N: Node + 'static> Sim for World<N> {
-    fn protocol(&self) -> &'static str {
-        N::NAME
+    fn description(&self) -> &'static Description {
+        N::DESCRIPTION
     }
     fn seed(&self) -> u64 {
         self.scenario().seed
@@ -52,7 +53,7 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn scenario_json(&self) -> String {
         let mut v = serde_json::to_value(self.scenario()).expect("scenarios serialize");
-        v["protocol"] = N::NAME.into();
+        v["protocol"] = N::DESCRIPTION.name.into();
         v.to_string()
     }
     fn rebuild(&self) -> Result<Box<dyn Sim>, String> {

@@ -7,6 +7,7 @@
 
 use super::kv::{KvOp, KvReply};
 use super::network::MsgId;
+use super::describe::MessageKind;
 use super::node::{MsgSummary, NodeId};
 use super::scenario::Action;
 use serde::{Serialize, Serializer};
@@ -170,10 +171,8 @@ pub struct Trace<N> {
     used: usize,
     notes: Chunked<N>,
     others: Chunked<TraceKind<N>>,
-    /// Message kind names, interned: a packed send refers to one by position.
-    kinds: Vec<&'static str>,
-    /// Position of the kind of the last send.
-    last_kind: usize,
+    /// The protocol's message kinds: a packed send holds its kind's code, a position here.
+    kinds: &'static [MessageKind],
     len: usize,
     /// Time of the last event and highest message id so far: later ones are packed as
     /// differences from them, which are small.
@@ -181,16 +180,16 @@ pub struct Trace<N> {
     top_id: MsgId,
 }
 
-impl<N> Default for Trace<N> {
-    fn default() -> Self {
+impl<N> Trace<N> {
+    /// An empty trace of a protocol with these message kinds.
+    pub fn new(kinds: &'static [MessageKind]) -> Self {
         Trace {
             full: Vec::new(),
             current: Box::default(),
             used: 0,
             notes: Chunked::default(),
             others: Chunked::default(),
-            kinds: Vec::new(),
-            last_kind: 0,
+            kinds,
             len: 0,
             last_t: 0,
             top_id: 0,
@@ -324,54 +323,49 @@ impl<N> Trace<N> {
         msg: &MsgSummary,
         deliver_at: u64,
     ) {
-        // Kind names are literals: comparing addresses almost always settles it, and a
-        // broadcast repeats the last kind.
-        let last = self.last_kind;
-        let kind = if std::ptr::eq(self.kinds.get(last).copied().unwrap_or(""), msg.kind) {
-            last
-        } else {
-            let known = (self.kinds.iter().position(|&k| std::ptr::eq(k, msg.kind)))
-                .or_else(|| self.kinds.iter().position(|&k| k == msg.kind));
-            known.unwrap_or_else(|| {
-                self.kinds.push(msg.kind);
-                self.kinds.len() - 1
-            })
-        };
-        self.last_kind = kind;
+        debug_assert!(
+            std::ptr::eq(&self.kinds[msg.kind.code as usize], msg.kind),
+            "a message kind from the protocol's own table"
+        );
+        let kind = msg.kind.code;
         let after = deliver_at.wrapping_sub(t);
         let id = id_delta(&mut self.top_id, id);
-        let small = (id as usize | from | to | kind | msg.entries as usize) <= 0xff
+        let [n0, n1, n2, n3] = msg.numbers;
+        let small = (id as usize | from | to | msg.entries as usize) <= 0xff
             && after <= 0xffff
-            && msg.term | msg.log_term <= 0xffff
-            && msg.index | msg.commit <= 0xffff_ffff;
+            && n0 | n1 | n2 | n3 <= 0xffff_ffff;
         let mut p = self.start(t, if small { SEND_SMALL } else { SEND });
         if small {
             let [a0, a1, ..] = (after as u16).to_le_bytes();
-            let [t0, t1, ..] = (msg.term as u16).to_le_bytes();
-            let [l0, l1, ..] = (msg.log_term as u16).to_le_bytes();
-            let [i0, i1, i2, i3, ..] = (msg.index as u32).to_le_bytes();
-            let [c0, c1, c2, c3, ..] = (msg.commit as u32).to_le_bytes();
+            let [b0, b1, b2, b3, ..] = (n0 as u32).to_le_bytes();
+            let [c0, c1, c2, c3, ..] = (n1 as u32).to_le_bytes();
+            let [d0, d1, d2, d3, ..] = (n2 as u32).to_le_bytes();
+            let [e0, e1, e2, e3, ..] = (n3 as u32).to_le_bytes();
             p.fixed([
                 id as u8,
                 from as u8,
                 to as u8,
-                kind as u8,
+                kind,
                 msg.entries as u8,
                 msg.reject as u8,
                 a0,
                 a1,
-                t0,
-                t1,
-                l0,
-                l1,
-                i0,
-                i1,
-                i2,
-                i3,
+                b0,
+                b1,
+                b2,
+                b3,
                 c0,
                 c1,
                 c2,
                 c3,
+                d0,
+                d1,
+                d2,
+                d3,
+                e0,
+                e1,
+                e2,
+                e3,
             ]);
             return;
         }
@@ -379,7 +373,7 @@ impl<N> Trace<N> {
         p.put(from as u64);
         p.put(to as u64);
         p.put(kind as u64);
-        for v in [msg.term, msg.index, msg.log_term, msg.commit] {
+        for v in msg.numbers {
             p.put(v);
         }
         p.put(msg.entries as u64);
@@ -505,22 +499,19 @@ impl<N> TraceIter<'_, N> {
     }
     /// A send, in its small fixed layout or as variable-length integers.
     fn send(&mut self, small: bool, t: u64) -> TraceKind<N> {
-        let mut msg = MsgSummary::default();
-        let (id, from, to, after);
+        let (id, from, to, after, mut msg);
         if small {
             let z = self.fixed(1);
             id = self.id_from(z);
             (from, to) = (self.fixed(1) as NodeId, self.fixed(1) as NodeId);
-            msg.kind = self.trace.kinds[self.fixed(1) as usize];
+            msg = MsgSummary::new(&self.trace.kinds[self.fixed(1) as usize]);
             (msg.entries, msg.reject) = (self.fixed(1) as u32, self.fixed(1) != 0);
             after = self.fixed(2);
-            (msg.term, msg.log_term) = (self.fixed(2), self.fixed(2));
-            (msg.index, msg.commit) = (self.fixed(4), self.fixed(4));
+            msg.numbers = [self.fixed(4), self.fixed(4), self.fixed(4), self.fixed(4)];
         } else {
             (id, from, to) = (self.id(), self.node(), self.node());
-            msg.kind = self.trace.kinds[self.get() as usize];
-            (msg.term, msg.index, msg.log_term, msg.commit) =
-                (self.get(), self.get(), self.get(), self.get());
+            msg = MsgSummary::new(&self.trace.kinds[self.get() as usize]);
+            msg.numbers = [self.get(), self.get(), self.get(), self.get()];
             (msg.entries, msg.reject) = (self.get() as u32, self.byte() != 0);
             after = self.get();
         }
@@ -616,13 +607,29 @@ impl<N: Clone + Serialize> Serialize for Trace<N> {
 mod tests {
     use super::*;
 
-    fn summary(kind: &'static str, big: u64) -> MsgSummary {
+    use crate::engine::Shape;
+
+    /// Two kinds whose numbers are all labelled, so that the JSON shows every one.
+    const KINDS: [MessageKind; 2] = [kind(0, "append"), kind(1, "vote")];
+    const APPEND: &MessageKind = &KINDS[0];
+    const VOTE: &MessageKind = &KINDS[1];
+
+    const fn kind(code: u8, label: &'static str) -> MessageKind {
+        MessageKind {
+            code,
+            label,
+            colour: "",
+            shape: Shape::Circle,
+            response: false,
+            grants: false,
+            numbers: ["a", "b", "c", "d"],
+        }
+    }
+
+    fn summary(kind: &'static MessageKind, big: u64) -> MsgSummary {
         MsgSummary {
             kind,
-            term: big,
-            index: 3,
-            log_term: u64::MAX,
-            commit: 0,
+            numbers: [big, 3, u64::MAX, 0],
             entries: u32::MAX,
             reject: true,
         }
@@ -639,7 +646,7 @@ mod tests {
                     id: 1,
                     from: 0,
                     to: 300,
-                    msg: summary("append", 7),
+                    msg: summary(APPEND, 7),
                     deliver_at: 5,
                 },
             ),
@@ -649,7 +656,7 @@ mod tests {
                     id: 2,
                     from: 300,
                     to: 0,
-                    msg: summary("vote", u64::MAX),
+                    msg: summary(VOTE, u64::MAX),
                     deliver_at: 0,
                 },
             ),
@@ -708,7 +715,7 @@ mod tests {
                     id: u64::MAX,
                     from: 1,
                     to: 2,
-                    msg: summary("append", 1),
+                    msg: summary(APPEND, 1),
                     deliver_at: u64::MAX,
                 },
             ),
@@ -721,11 +728,8 @@ mod tests {
                     from: 255,
                     to: 0,
                     msg: MsgSummary {
-                        kind: "vote",
-                        term: 0xffff,
-                        index: 0xffff_ffff,
-                        log_term: 0xfffe,
-                        commit: 0xffff_fffe,
+                        kind: VOTE,
+                        numbers: [0xffff_ffff, 0xffff_fffe, 0, 0xffff_ffff],
                         entries: 255,
                         reject: true,
                     },
@@ -739,11 +743,8 @@ mod tests {
                     from: 1,
                     to: 255,
                     msg: MsgSummary {
-                        kind: "vote",
-                        term: 0x10000,
-                        index: 0,
-                        log_term: 1,
-                        commit: 0x1_0000_0000,
+                        kind: APPEND,
+                        numbers: [1, 0, 0x1_0000_0000, 7],
                         entries: 256,
                         reject: false,
                     },
@@ -793,7 +794,7 @@ mod tests {
         .into_iter()
         .map(|(t, kind)| TraceEvent { t, kind })
         .collect();
-        let mut trace = Trace::default();
+        let mut trace = Trace::new(&KINDS);
         for e in events.clone() {
             trace.push(e.t, e.kind);
         }

@@ -4,6 +4,7 @@
 use super::client::{Client, ClientId, History, HistoryOp, Outcome};
 use super::kv::{KvOp, KvReply, KvRequest};
 use super::network::{Fate, MsgId, Network};
+use super::describe::{Description, Role};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::{Event, Queue};
 use super::scenario::{Action, Scenario, TimedAction};
@@ -102,7 +103,7 @@ impl<N: Node> World<N> {
         scenario.sim.validate()?;
         let n = scenario.sim.nodes;
         for (i, a) in scenario.actions.iter().enumerate() {
-            validate_action(&a.action, n)
+            validate_action(&a.action, n, N::DESCRIPTION)
                 .map_err(|e| format!("action {} ({:?}): {e}", i + 1, a.action))?;
         }
         let mut rng = Rng::seed_from_u64(scenario.seed);
@@ -138,7 +139,7 @@ impl<N: Node> World<N> {
             load_on: false,
             believed_leader: 0,
             tracing: true,
-            trace: Trace::default(),
+            trace: Trace::new(N::DESCRIPTION.kinds),
             monitor: N::Monitor::default(),
             violations: Vec::new(),
             stats: Stats::default(),
@@ -189,21 +190,17 @@ impl<N: Node> World<N> {
     }
     pub fn view(&self, id: NodeId) -> NodeView {
         let mut v = self.nodes[id].view();
-        match self.status[id] {
-            Status::Down => v.role = "down".into(),
-            Status::Paused => v.role = "paused".into(),
-            Status::Up => {}
+        if let Some(stopped) = stopped_role(self.status[id]) {
+            v.role = stopped;
+            // A stopped process counts down no timer.
+            v.timer = None;
         }
         v
     }
-    /// Role (with "down" and "paused" for stopped nodes) and term.
-    pub fn role(&self, id: NodeId) -> (&'static str, u64) {
-        let (role, term) = self.nodes[id].role();
-        match self.status[id] {
-            Status::Down => ("down", term),
-            Status::Paused => ("paused", term),
-            Status::Up => (role, term),
-        }
+    /// Role (`Role::DOWN` or `Role::PAUSED` for a stopped process) and headline number.
+    pub fn role(&self, id: NodeId) -> (&'static Role, u64) {
+        let (role, n) = self.nodes[id].role();
+        (stopped_role(self.status[id]).unwrap_or(role), n)
     }
     pub fn network(&self) -> &Network {
         &self.net
@@ -314,7 +311,7 @@ impl<N: Node> World<N> {
     /// Do something now, as a user. The action becomes part of the scenario; any recorded
     /// future beyond this point is discarded (acting in the past forks a new future).
     pub fn act(&mut self, action: Action) -> Result<(), String> {
-        validate_action(&action, self.nodes.len())?;
+        validate_action(&action, self.nodes.len(), N::DESCRIPTION)?;
         self.check_live_target(&action)?;
         // Fork: drop the recorded user actions after this point; time-stamped ones (a fault
         // schedule) are already queued and stay part of the scenario.
@@ -866,9 +863,13 @@ impl<N: Node> World<N> {
                 }
             }
             Action::ReleaseMessage { id } => self.release(id),
-            Action::Control { node, cmd } => {
+            Action::Control { node, mut cmd } => {
                 if self.status[node] == Status::Up {
-                    self.call(node, |n, _, out| n.on_control(cmd, out));
+                    // Validated: the protocol offers it, perhaps under an older name.
+                    if let Some(c) = N::DESCRIPTION.control(&cmd.name) {
+                        c.name.clone_into(&mut cmd.name);
+                    }
+                    self.call(node, |n, _, out| n.on_control(&cmd, out));
                 }
             }
             Action::Request { node, op } => {
@@ -944,7 +945,15 @@ impl<N: Node> World<N> {
     }
 }
 
-fn validate_action(a: &Action, n: usize) -> Result<(), String> {
+fn stopped_role(status: Status) -> Option<&'static Role> {
+    match status {
+        Status::Up => None,
+        Status::Down => Some(&Role::DOWN),
+        Status::Paused => Some(&Role::PAUSED),
+    }
+}
+
+fn validate_action(a: &Action, n: usize, protocol: &Description) -> Result<(), String> {
     let node = |i: &NodeId| {
         if *i < n {
             Ok(())
@@ -959,9 +968,11 @@ fn validate_action(a: &Action, n: usize) -> Result<(), String> {
         | Action::Resume { node: i } => node(i),
         Action::Control { node: i, cmd } => {
             node(i)?;
-            match cmd {
-                super::node::Control::TransferLeaderTo(j) => node(j),
-                super::node::Control::Campaign => Ok(()),
+            cmd.peer.iter().try_for_each(node)?;
+            match protocol.control(&cmd.name) {
+                Some(c) if c.names_node == cmd.peer.is_some() => Ok(()),
+                Some(_) => Err(format!("the command {:?} names a node in a different way", cmd.name)),
+                None => Err(format!("{} offers no command {:?}", protocol.title, cmd.name)),
             }
         }
         Action::Partition { groups } => {

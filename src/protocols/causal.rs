@@ -5,9 +5,10 @@
 //! Lost broadcasts are repaired by a periodic `sync`: a node sends its clock to a random peer,
 //! which answers with the updates it lacks.
 
-use super::gossip::NoMonitor;
+use super::gossip::{NoMonitor, REPLICA, SYNC_NOW};
 use crate::engine::{
-    uniform_index, Control, KvRequest, MsgSummary, Node, NodeId, NodeView, Outbox, Rng,
+    uniform_index, Consistency, Control, Description, KvRequest, MessageKind, MsgSummary, Node,
+    NodeId, NodeView, Outbox, Rng, Role, Shape, StateView,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,6 +73,38 @@ pub enum CausalNote {
 }
 
 type Out<'a> = Outbox<'a, CausalMsg, CausalNote>;
+
+const fn kind(code: u8, label: &'static str, colour: &'static str, number: &'static str) -> MessageKind {
+    MessageKind {
+        code,
+        label,
+        colour,
+        shape: Shape::Circle,
+        response: code == 2,
+        grants: false,
+        numbers: [number, "", "", ""],
+    }
+}
+
+static KINDS: [MessageKind; 3] = [
+    kind(0, "update", "#e58be0", "sequence"),
+    kind(1, "sync", "#b28cf0", "updates applied"),
+    kind(2, "updates", "#b28cf0", ""),
+];
+
+static DESCRIPTION: Description = Description {
+    name: "causal",
+    title: "causal broadcast",
+    consistency: Consistency::Causal,
+    headline: "clock",
+    roles: &[REPLICA],
+    kinds: &KINDS,
+    properties: &[],
+    controls: &[SYNC_NOW],
+    toggles: &[],
+    state: StateView::Store,
+    library_log: None,
+};
 
 pub struct CausalNode {
     id: NodeId,
@@ -187,7 +220,7 @@ impl Node for CausalNode {
     type Note = CausalNote;
     type Monitor = NoMonitor;
     type Config = CausalConfig;
-    const NAME: &'static str = "causal";
+    const DESCRIPTION: &'static Description = &DESCRIPTION;
 
     fn is_milestone(note: &CausalNote) -> bool {
         matches!(
@@ -256,8 +289,8 @@ impl Node for CausalNode {
         out.reply(req.id, reply);
     }
 
-    fn on_control(&mut self, cmd: Control, out: &mut Out) {
-        if cmd == Control::Campaign {
+    fn on_control(&mut self, cmd: &Control, out: &mut Out) {
+        if cmd.name == SYNC_NOW.name {
             self.until_sync = 1;
             self.on_tick(out);
         }
@@ -271,18 +304,16 @@ impl Node for CausalNode {
 
     fn view(&self) -> NodeView {
         NodeView {
-            role: "replica".into(),
-            term: self.clock.iter().sum(),
-            applied: self.log.len() as u64,
             kv: self
                 .store
                 .iter()
                 .map(|(k, (v, ..))| (k.clone(), v.clone()))
                 .collect(),
-            details: vec![
-                ("vector clock".into(), format!("{:?}", self.clock)),
+            facts: vec![
+                ("vector clock", format!("{:?}", self.clock)),
+                ("updates applied", self.log.len().to_string()),
                 (
-                    "waiting for dependencies".into(),
+                    "waiting for dependencies",
                     self.buffer
                         .iter()
                         .map(|u| format!("n{}#{} {}", u.origin, u.clock[u.origin], u.key))
@@ -290,31 +321,28 @@ impl Node for CausalNode {
                         .join(", "),
                 ),
             ],
-            ..NodeView::default()
+            ..NodeView::new(&REPLICA, self.clock.iter().sum())
         }
     }
 
-    fn role(&self) -> (&'static str, u64) {
-        ("replica", self.clock.iter().sum())
+    fn role(&self) -> (&'static Role, u64) {
+        (&REPLICA, self.clock.iter().sum())
     }
 
     fn summarize(m: &CausalMsg) -> MsgSummary {
         match m {
             CausalMsg::Update(u) => MsgSummary {
-                kind: "update",
-                index: u.clock[u.origin],
+                numbers: [u.clock[u.origin], 0, 0, 0],
                 entries: 1,
-                ..Default::default()
+                ..MsgSummary::new(&KINDS[0])
             },
             CausalMsg::Sync { clock } => MsgSummary {
-                kind: "sync",
-                index: clock.iter().sum(),
-                ..Default::default()
+                numbers: [clock.iter().sum(), 0, 0, 0],
+                ..MsgSummary::new(&KINDS[1])
             },
             CausalMsg::Updates(us) => MsgSummary {
-                kind: "updates",
                 entries: us.len() as u32,
-                ..Default::default()
+                ..MsgSummary::new(&KINDS[2])
             },
         }
     }
@@ -327,14 +355,9 @@ impl Node for CausalNode {
             )
         };
         match m {
-            CausalMsg::Update(u) => vec![("type".into(), "update".into()), update(u)],
-            CausalMsg::Sync { clock } => vec![
-                ("type".into(), "sync".into()),
-                ("clock".into(), format!("{clock:?}")),
-            ],
-            CausalMsg::Updates(us) => std::iter::once(("type".to_string(), "updates".to_string()))
-                .chain(us.iter().map(update))
-                .collect(),
+            CausalMsg::Update(u) => vec![update(u)],
+            CausalMsg::Sync { clock } => vec![("clock".into(), format!("{clock:?}"))],
+            CausalMsg::Updates(us) => us.iter().map(update).collect(),
         }
     }
 }

@@ -14,7 +14,8 @@
 //! those with a second `delta`. Each phase is a message the user can drop, delay or hold.
 
 use crate::engine::{
-    uniform_index, Control, KvRequest, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng,
+    uniform_index, Consistency, Control, ControlInfo, Description, KvRequest, MessageKind,
+    Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Role, Shape, StateView, Toggle,
     Violation,
 };
 use serde::{Deserialize, Serialize};
@@ -119,6 +120,65 @@ impl<N> Monitor<N> for NoMonitor {
 }
 
 type Out<'a> = Outbox<'a, GossipMsg, GossipNote>;
+
+/// The one role of a replica of a leaderless store (causal broadcast uses it too).
+pub(crate) const REPLICA: Role = Role {
+    name: "replica",
+    colour: "#3fa37d",
+    leads: false,
+};
+
+/// Start an exchange with a peer now (causal broadcast offers it too).
+pub(crate) const SYNC_NOW: ControlInfo = ControlInfo {
+    name: "SyncNow",
+    label: "Sync now",
+    hook: "sync",
+    tooltip: "Start an anti-entropy round now",
+    names_node: false,
+    // Links made before protocols described their own commands called it so.
+    aliases: &["Campaign"],
+};
+
+const NO_NUMBERS: [&str; 4] = ["", "", "", ""];
+
+static KINDS: [MessageKind; 2] = [
+    MessageKind {
+        code: 0,
+        label: "digest",
+        colour: "#3fa37d",
+        shape: Shape::Circle,
+        response: false,
+        grants: false,
+        numbers: NO_NUMBERS,
+    },
+    MessageKind {
+        code: 1,
+        label: "delta",
+        colour: "#7ddfb3",
+        shape: Shape::Circle,
+        response: true,
+        grants: false,
+        numbers: ["keys wanted", "", "", ""],
+    },
+];
+
+static DESCRIPTION: Description = Description {
+    name: "gossip",
+    title: "gossip",
+    consistency: Consistency::Eventual,
+    headline: "clock",
+    roles: &[REPLICA],
+    kinds: &KINDS,
+    properties: &[],
+    controls: &[SYNC_NOW],
+    toggles: &[Toggle {
+        key: "siblings",
+        label: "siblings",
+        tooltip: "Gossip: keep concurrent writes as siblings (multi-value registers) instead of last writer wins",
+    }],
+    state: StateView::Store,
+    library_log: None,
+};
 
 pub struct GossipNode {
     id: NodeId,
@@ -230,7 +290,7 @@ impl Node for GossipNode {
     type Note = GossipNote;
     type Monitor = NoMonitor;
     type Config = GossipConfig;
-    const NAME: &'static str = "gossip";
+    const DESCRIPTION: &'static Description = &DESCRIPTION;
 
     fn is_milestone(note: &GossipNote) -> bool {
         matches!(note, GossipNote::Merged { .. })
@@ -322,9 +382,8 @@ impl Node for GossipNode {
         out.reply(req.id, reply);
     }
 
-    fn on_control(&mut self, cmd: Control, out: &mut Out) {
-        // "Campaign" means "gossip now" here; there is no leader to transfer.
-        if cmd == Control::Campaign {
+    fn on_control(&mut self, cmd: &Control, out: &mut Out) {
+        if cmd.name == SYNC_NOW.name {
             self.until_round = 1;
             self.on_tick(out);
         }
@@ -336,21 +395,25 @@ impl Node for GossipNode {
 
     fn restart(&mut self, _out: &mut Out) {}
 
+    fn toggle(cfg: &mut GossipConfig, key: &str, on: bool) {
+        if key == "siblings" {
+            cfg.multi_value = on;
+        }
+    }
+
     fn view(&self) -> NodeView {
         let vv = self.version_vector();
         NodeView {
-            role: "replica".into(),
-            term: self.lamport,
             kv: self
                 .store
                 .iter()
                 .map(|(k, e)| (k.clone(), e.value()))
                 .collect(),
-            details: vec![
-                ("version vector".into(), format!("{vv:?}")),
-                ("lamport clock".into(), self.lamport.to_string()),
+            facts: vec![
+                ("version vector", format!("{vv:?}")),
+                ("lamport clock", self.lamport.to_string()),
                 (
-                    "mode".into(),
+                    "mode",
                     if self.cfg.multi_value {
                         "multi-value (siblings kept)"
                     } else {
@@ -358,9 +421,9 @@ impl Node for GossipNode {
                     }
                     .into(),
                 ),
-                ("rounds started".into(), self.rounds.to_string()),
+                ("rounds started", self.rounds.to_string()),
                 (
-                    "registers".into(),
+                    "registers",
                     self.store
                         .iter()
                         .map(|(k, e)| format!("{k}={} {:?}", e.value(), e.context))
@@ -368,49 +431,40 @@ impl Node for GossipNode {
                         .join("  "),
                 ),
             ],
-            ..NodeView::default()
+            ..NodeView::new(&REPLICA, self.lamport)
         }
     }
 
-    fn role(&self) -> (&'static str, u64) {
-        ("replica", self.lamport)
+    fn role(&self) -> (&'static Role, u64) {
+        (&REPLICA, self.lamport)
     }
 
     fn summarize(m: &GossipMsg) -> MsgSummary {
         match m {
             GossipMsg::Digest { contexts } => MsgSummary {
-                kind: "digest",
                 entries: contexts.len() as u32,
-                ..Default::default()
+                ..MsgSummary::new(&KINDS[0])
             },
             GossipMsg::Delta { entries, want } => MsgSummary {
-                kind: "delta",
                 entries: entries.len() as u32,
-                index: want.len() as u64,
-                ..Default::default()
+                numbers: [want.len() as u64, 0, 0, 0],
+                ..MsgSummary::new(&KINDS[1])
             },
         }
     }
 
     fn describe(m: &GossipMsg) -> Vec<(String, String)> {
         match m {
-            GossipMsg::Digest { contexts } => {
-                let mut f = vec![("type".to_string(), "digest".to_string())];
-                f.extend(
-                    contexts
-                        .iter()
-                        .map(|(k, c)| (format!("has {k}"), format!("seen {c:?}"))),
-                );
-                f
-            }
+            GossipMsg::Digest { contexts } => (contexts.iter())
+                .map(|(k, c)| (format!("has {k}"), format!("seen {c:?}")))
+                .collect(),
             GossipMsg::Delta { entries, want } => {
-                let mut f = vec![("type".to_string(), "delta".to_string())];
-                f.extend(entries.iter().map(|(k, e)| {
+                let mut f: Vec<_> = (entries.iter()).map(|(k, e)| {
                     (
                         format!("sends {k}"),
                         format!("{:?} seen {:?}", e.value(), e.context),
                     )
-                }));
+                }).collect();
                 if !want.is_empty() {
                     f.push(("asks for".into(), want.join(", ")));
                 }

@@ -5,7 +5,7 @@ pub mod causal;
 pub mod gossip;
 pub mod raft;
 
-use crate::engine::{Scenario, Sim, SimConfig, World};
+use crate::engine::{Description, Node, Scenario, Sim, SimConfig, World};
 use serde::{Deserialize, Serialize};
 
 /// A scenario of any protocol: what a share link or a saved session holds.
@@ -17,19 +17,55 @@ pub enum AnyScenario {
     Causal(Scenario<causal::CausalConfig>),
 }
 
+/// The protocols a link or the command line can name, in the order the app offers them.
+pub const CATALOG: [&Description; 3] = [
+    raft::RaftNode::DESCRIPTION,
+    causal::CausalNode::DESCRIPTION,
+    gossip::GossipNode::DESCRIPTION,
+];
+
 impl AnyScenario {
     /// A fresh scenario of the named protocol with its default settings.
     pub fn new(protocol: &str, seed: u64, sim: SimConfig) -> Result<Self, String> {
-        Ok(match protocol {
-            "raft" => AnyScenario::Raft(Scenario::new(seed, sim, Default::default())),
-            "gossip" => AnyScenario::Gossip(Scenario::new(seed, sim, Default::default())),
-            "causal" => AnyScenario::Causal(Scenario::new(seed, sim, Default::default())),
-            other => {
-                return Err(format!(
-                    "unknown protocol {other:?} (raft, gossip or causal)"
-                ))
-            }
+        let fresh = |d: &Description| d.name == protocol;
+        Ok(if fresh(raft::RaftNode::DESCRIPTION) {
+            AnyScenario::Raft(Scenario::new(seed, sim, Default::default()))
+        } else if fresh(gossip::GossipNode::DESCRIPTION) {
+            AnyScenario::Gossip(Scenario::new(seed, sim, Default::default()))
+        } else if fresh(causal::CausalNode::DESCRIPTION) {
+            AnyScenario::Causal(Scenario::new(seed, sim, Default::default()))
+        } else {
+            let names: Vec<_> = CATALOG.iter().map(|d| d.name).collect();
+            return Err(format!(
+                "unknown protocol {protocol:?} ({})",
+                names.join(", ")
+            ));
         })
+    }
+
+    pub fn description(&self) -> &'static Description {
+        match self {
+            AnyScenario::Raft(_) => raft::RaftNode::DESCRIPTION,
+            AnyScenario::Gossip(_) => gossip::GossipNode::DESCRIPTION,
+            AnyScenario::Causal(_) => causal::CausalNode::DESCRIPTION,
+        }
+    }
+
+    pub fn seed(&self) -> u64 {
+        match self {
+            AnyScenario::Raft(s) => s.seed,
+            AnyScenario::Gossip(s) => s.seed,
+            AnyScenario::Causal(s) => s.seed,
+        }
+    }
+
+    /// Set one of the protocol's toggles (`Description::toggles`); others' keys do nothing.
+    pub fn toggle(&mut self, key: &str, on: bool) {
+        match self {
+            AnyScenario::Raft(s) => raft::RaftNode::toggle(&mut s.protocol, key, on),
+            AnyScenario::Gossip(s) => gossip::GossipNode::toggle(&mut s.protocol, key, on),
+            AnyScenario::Causal(s) => causal::CausalNode::toggle(&mut s.protocol, key, on),
+        }
     }
 
     pub fn build(self) -> Result<Box<dyn Sim>, String> {
@@ -65,7 +101,8 @@ mod tests {
                 .unwrap();
             let json = sim.scenario_json();
             let back: AnyScenario = serde_json::from_str(&json).unwrap();
-            assert_eq!(back.build().unwrap().protocol(), protocol);
+            assert_eq!(back.description().name, protocol);
+            assert_eq!(back.build().unwrap().description().name, protocol);
         }
         assert!(AnyScenario::new("paxos", 1, SimConfig::default()).is_err());
     }

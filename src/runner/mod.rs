@@ -32,9 +32,9 @@ pub enum Protocol {
 impl Protocol {
     pub fn name(&self) -> &'static str {
         match self {
-            Protocol::Raft(_) => "raft",
-            Protocol::Gossip(_) => "gossip",
-            Protocol::Causal(_) => "causal",
+            Protocol::Raft(_) => RaftNode::DESCRIPTION.name,
+            Protocol::Gossip(_) => GossipNode::DESCRIPTION.name,
+            Protocol::Causal(_) => CausalNode::DESCRIPTION.name,
         }
     }
 }
@@ -203,7 +203,7 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
     let world = run_sliced::<RaftNode>(o, cfg, |w| {
         let now_leader = (0..o.nodes)
             .map(|i| (i, w.role(i)))
-            .filter(|(_, r)| r.0 == "leader")
+            .filter(|(_, r)| r.0.leads)
             .max_by_key(|(_, r)| r.1)
             .map(|(i, r)| (i, r.1));
         if now_leader != leader {

@@ -1,0 +1,234 @@
+//! How a protocol describes itself: its consistency model, the properties it checks, its roles,
+//! message kinds, node controls and settings, as plain data. The app draws every panel from
+//! this and from the typed node views, so a new protocol needs no UI code of its own.
+
+use super::node::NodeId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What a protocol promises its clients; it decides which history checks are failures and
+/// which are expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Consistency {
+    Linearizable,
+    Causal,
+    Eventual,
+}
+
+impl Consistency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Consistency::Linearizable => "linearizable",
+            Consistency::Causal => "causal",
+            Consistency::Eventual => "eventual",
+        }
+    }
+    /// A non-linearizable history is a failure only where linearizability is promised.
+    pub fn promises_linearizability(self) -> bool {
+        self == Consistency::Linearizable
+    }
+    /// Causal consistency holds per client session, so clients keep to one replica.
+    pub fn needs_sessions(self) -> bool {
+        self == Consistency::Causal
+    }
+}
+
+/// A safety property a protocol's monitor checks live; a `Violation` names it by `name`.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Property {
+    pub name: &'static str,
+    /// How the checks panel says that it holds.
+    pub holds: &'static str,
+    pub meaning: &'static str,
+}
+
+/// A role a node can be in. The world adds `DOWN` and `PAUSED` for stopped processes.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Role {
+    pub name: &'static str,
+    /// CSS colour of the node.
+    pub colour: &'static str,
+    /// Whether clients should talk to a node in this role (what "isolate the leader" isolates).
+    pub leads: bool,
+}
+
+impl Role {
+    pub const DOWN: Role = Role {
+        name: "down",
+        colour: "#4b535c",
+        leads: false,
+    };
+    pub const PAUSED: Role = Role {
+        name: "paused",
+        colour: "#6b7f99",
+        leads: false,
+    };
+}
+
+impl PartialEq<&str> for &Role {
+    fn eq(&self, name: &&str) -> bool {
+        self.name == *name
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    Circle,
+    Square,
+}
+
+/// One kind of message: how it is drawn and what its summary's numbers mean. A protocol keeps
+/// its kinds in one table, each at the position its `code` says (a test checks this).
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct MessageKind {
+    pub code: u8,
+    pub label: &'static str,
+    pub colour: &'static str,
+    pub shape: Shape,
+    /// An answer to another message (drawn hollow).
+    pub response: bool,
+    /// An answer that says yes unless rejected (drawn with ✓).
+    pub grants: bool,
+    /// What the summary's four numbers are, in order; "" where this kind leaves one unused.
+    pub numbers: [&'static str; 4],
+}
+
+/// A command the user can give one node (the inspector shows a button for each).
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct ControlInfo {
+    /// The command's name in scenarios and share links.
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The button's `data-action` hook.
+    pub hook: &'static str,
+    pub tooltip: &'static str,
+    /// The command names the node it is given on (as "make this node the leader" does).
+    pub names_node: bool,
+    /// Names that links made by earlier versions used for this command.
+    pub aliases: &'static [&'static str],
+}
+
+impl ControlInfo {
+    /// This command, offered on `node`.
+    pub fn on(&self, node: NodeId) -> Control {
+        Control {
+            name: self.name.to_string(),
+            peer: self.names_node.then_some(node),
+        }
+    }
+}
+
+/// A switch in the protocol's settings, offered when a run is started.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Toggle {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub tooltip: &'static str,
+}
+
+/// What a node's state looks like to a reader: a replicated log, or a key-value store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StateView {
+    Log,
+    Store,
+}
+
+/// Everything the app needs to show a protocol.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Description {
+    /// The name in links and on the command line.
+    pub name: &'static str,
+    /// The name shown to people.
+    pub title: &'static str,
+    pub consistency: Consistency,
+    /// What the number drawn on each node is ("term", "clock").
+    pub headline: &'static str,
+    pub roles: &'static [Role],
+    pub kinds: &'static [MessageKind],
+    pub properties: &'static [Property],
+    pub controls: &'static [ControlInfo],
+    pub toggles: &'static [Toggle],
+    pub state: StateView,
+    /// The heading of the lines the protocol's library logged, if it logs any.
+    pub library_log: Option<&'static str>,
+}
+
+impl Description {
+    /// The control a command names (by its name or an older alias).
+    pub fn control(&self, name: &str) -> Option<&'static ControlInfo> {
+        let controls: &'static [ControlInfo] = self.controls;
+        controls
+            .iter()
+            .find(|c| c.name == name || c.aliases.contains(&name))
+    }
+}
+
+/// A user's command to one node: one of the protocol's `controls`, and the node it names if it
+/// names one. Written in scenarios as `"Name"` or `{"Name": node}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ControlForm", into = "ControlForm")]
+pub struct Control {
+    pub name: String,
+    pub peer: Option<NodeId>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum ControlForm {
+    Plain(String),
+    Naming(BTreeMap<String, NodeId>),
+}
+
+impl TryFrom<ControlForm> for Control {
+    type Error = String;
+    fn try_from(f: ControlForm) -> Result<Self, String> {
+        match f {
+            ControlForm::Plain(name) => Ok(Control { name, peer: None }),
+            ControlForm::Naming(map) if map.len() == 1 => {
+                let (name, peer) = map.into_iter().next().expect("one entry");
+                Ok(Control {
+                    name,
+                    peer: Some(peer),
+                })
+            }
+            ControlForm::Naming(_) => Err("a command names one node at most".into()),
+        }
+    }
+}
+
+impl From<Control> for ControlForm {
+    fn from(c: Control) -> Self {
+        match c.peer {
+            None => ControlForm::Plain(c.name),
+            Some(p) => ControlForm::Naming(BTreeMap::from([(c.name, p)])),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    /// Commands read and write as the enum they replaced did, so older links keep opening.
+    #[test]
+    fn commands_keep_their_written_form() {
+        for (json, control) in [
+            (r#""Campaign""#, Control { name: "Campaign".into(), peer: None }),
+            (
+                r#"{"TransferLeaderTo":3}"#,
+                Control { name: "TransferLeaderTo".into(), peer: Some(3) },
+            ),
+        ] {
+            assert_eq!(serde_json::from_str::<Control>(json).unwrap(), control);
+            assert_eq!(serde_json::to_string(&control).unwrap(), json);
+        }
+        assert!(serde_json::from_str::<Control>(r#"{"A":1,"B":2}"#).is_err());
+        assert!(serde_json::from_str::<Control>("7").is_err());
+    }
+}

@@ -1,0 +1,109 @@
+//! What a link to the app holds, in its URL fragment:
+//! - `seed=N[&nodes=K][&protocol=P][&compare=P][&load=1]`: a fresh run (with `compare`, a
+//!   second cluster of another model runs beside the first);
+//! - `s=<scenario JSON>[&t=<scenario JSON>]`: an exact replay of a shared session (protocol,
+//!   seed, settings and every recorded action, per cluster), percent-encoded.
+//!
+//! Plain Rust, so that the links people saved can be opened and checked natively.
+
+use crate::engine::SimConfig;
+use crate::protocols::AnyScenario;
+
+/// The app's session of a protocol when a link names no more: chosen so that a first visit
+/// sees an election (or a gossip round) within seconds.
+pub fn default_scenario(protocol: &str, seed: u64) -> Result<AnyScenario, String> {
+    let mut sim = SimConfig::default();
+    sim.link.latency_ms = 30;
+    sim.link.jitter_ms = 20;
+    sim.clients.think_ms = (300, 900);
+    sim.clients.latency_ms = 10;
+    let mut s = AnyScenario::new(protocol, seed, sim)?;
+    // A store that promises causal consistency keeps each client's session on one replica.
+    s.sim_mut().clients.sticky = s.description().consistency.needs_sessions();
+    Ok(s)
+}
+
+fn decode(encoded: &str) -> Result<AnyScenario, String> {
+    let json = percent_encoding::percent_decode_str(encoded)
+        .decode_utf8()
+        .map_err(|_| "the link is not properly encoded")?;
+    serde_json::from_str(&json).map_err(|e| format!("the shared session is not valid: {e}"))
+}
+
+/// Parse a fragment (without the leading '#'): the scenarios, none for an empty fragment, or a
+/// reason it was refused.
+pub fn parse_fragment(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnyScenario>>, String> {
+    if hash.is_empty() {
+        return Ok(None);
+    }
+    let (mut seed, mut nodes, mut protocol, mut compare, mut load) =
+        (fallback_seed, 5, "raft".to_string(), None, false);
+    let mut shared = Vec::new();
+    for part in hash.split('&') {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("unrecognised link part {part:?}"))?;
+        match k {
+            "s" | "t" => shared.push(decode(v)?),
+            "seed" => {
+                seed = v
+                    .parse()
+                    .map_err(|_| format!("seed must be a whole number, got {v:?}"))?
+            }
+            "nodes" => {
+                nodes = v
+                    .parse()
+                    .map_err(|_| format!("nodes must be a whole number, got {v:?}"))?;
+                if !(3..=64).contains(&nodes) {
+                    return Err(format!("nodes must be between 3 and 64, got {nodes}"));
+                }
+            }
+            "protocol" => protocol = v.to_string(),
+            "compare" => compare = Some(v.to_string()),
+            "load" => load = v == "1" || v == "on",
+            _ => return Err(format!("unrecognised link part {k:?}")),
+        }
+    }
+    if !shared.is_empty() {
+        return Ok(Some(shared));
+    }
+    let mut scenarios = vec![default_scenario(&protocol, seed)?];
+    if let Some(other) = compare {
+        scenarios.push(default_scenario(&other, seed)?);
+    }
+    for s in &mut scenarios {
+        s.sim_mut().nodes = nodes;
+        s.sim_mut().clients.load = load;
+    }
+    Ok(Some(scenarios))
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn fresh_runs_shared_sessions_and_bad_links() {
+        assert_eq!(parse_fragment("", 1), Ok(None));
+        let two = parse_fragment("seed=4&protocol=gossip&compare=raft&nodes=7", 1)
+            .unwrap()
+            .unwrap();
+        let names: Vec<_> = two.iter().map(|s| s.description().name).collect();
+        assert_eq!(names, ["gossip", "raft"]);
+        assert!(two.iter().all(|s| s.seed() == 4));
+        let shared = format!(
+            "s={}",
+            percent_encoding::utf8_percent_encode(
+                &two[0].clone().build().unwrap().scenario_json(),
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        );
+        assert_eq!(parse_fragment(&shared, 1).unwrap().unwrap()[0], two[0]);
+        for bad in ["seed=x", "nodes=2", "protocol=paxos", "what", "zzz=1", "s=%7B"] {
+            assert!(parse_fragment(bad, 1).is_err(), "{bad} is refused");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! raft-rs's Ready contract, once: what any application of a `RawNode` over a `MemStorage`
+//! disk must do after every input, in the documented order. The node and the benchmark's
+//! raft-rs-alone replicas both drive their `RawNode`s through it.
+
+use protobuf::Message as _;
+use raft::eraftpb::{ConfChange, ConfChangeV2, Entry, EntryType, Message, Snapshot};
+use raft::storage::MemStorage;
+use raft::{RawNode, ReadState};
+
+/// What the application does with what raft-rs hands it.
+pub trait ReadyApp {
+    /// Messages to send (before or after the disk write, as raft-rs orders them).
+    fn send(&mut self, msgs: Vec<Message>);
+    /// Entries about to be written to the disk (anything after the first is truncated).
+    fn persisting(&mut self, _entries: &[Entry]) {}
+    /// A snapshot to restore the state machine from, before it is written to the disk.
+    fn restore(&mut self, _snapshot: &Snapshot) {}
+    /// Committed entries, in log order, and the node's term as it applies them (never an
+    /// empty list). Configuration changes come here too, after the driver has applied them to
+    /// raft-rs and the disk.
+    fn apply(&mut self, entries: Vec<Entry>, term: u64);
+    /// Reads confirmed by ReadIndex (never an empty list).
+    fn read_confirmed(&mut self, reads: Vec<ReadState>);
+}
+
+/// Handle every pending Ready of `raw`: send the leader's messages, restore a snapshot, apply
+/// committed entries, append entries and hard state to the disk, send the messages that must
+/// wait for it (votes, append responses), then advance and handle the light ready.
+pub fn handle_ready(raw: &mut RawNode<MemStorage>, disk: &MemStorage, app: &mut impl ReadyApp) {
+    while raw.has_ready() {
+        let mut rd = raw.ready();
+        let msgs = rd.take_messages();
+        if !msgs.is_empty() {
+            app.send(msgs);
+        }
+        if !rd.snapshot().is_empty() {
+            app.restore(rd.snapshot());
+            (disk.wl())
+                .apply_snapshot(rd.snapshot().clone())
+                .expect("apply a snapshot to the disk");
+        }
+        apply(raw, disk, rd.take_committed_entries(), app);
+        if !rd.entries().is_empty() {
+            app.persisting(rd.entries());
+            disk.wl().append(rd.entries()).expect("append to the disk");
+        }
+        if let Some(hs) = rd.hs() {
+            disk.wl().set_hardstate(hs.clone());
+        }
+        let msgs = rd.take_persisted_messages();
+        if !msgs.is_empty() {
+            app.send(msgs);
+        }
+        let reads = rd.take_read_states();
+        let mut light = raw.advance(rd);
+        if let Some(commit) = light.commit_index() {
+            disk.wl().mut_hard_state().set_commit(commit);
+        }
+        let msgs = light.take_messages();
+        if !msgs.is_empty() {
+            app.send(msgs);
+        }
+        apply(raw, disk, light.take_committed_entries(), app);
+        raw.advance_apply();
+        if !reads.is_empty() {
+            app.read_confirmed(reads);
+        }
+    }
+}
+
+fn apply(
+    raw: &mut RawNode<MemStorage>,
+    disk: &MemStorage,
+    entries: Vec<Entry>,
+    app: &mut impl ReadyApp,
+) {
+    if entries.is_empty() {
+        return;
+    }
+    for e in &entries {
+        // An empty EntryConfChangeV2 (leave joint consensus) must be applied too.
+        let cs = match e.get_entry_type() {
+            EntryType::EntryNormal => None,
+            EntryType::EntryConfChange => (ConfChange::parse_from_bytes(&e.data).ok())
+                .and_then(|cc| raw.apply_conf_change(&cc).ok()),
+            EntryType::EntryConfChangeV2 => (ConfChangeV2::parse_from_bytes(&e.data).ok())
+                .and_then(|cc| raw.apply_conf_change(&cc).ok()),
+        };
+        if let Some(cs) = cs {
+            disk.wl().set_conf_state(cs);
+        }
+    }
+    app.apply(entries, raw.raft.term);
+}

@@ -1,0 +1,305 @@
+//! What a reader sees of Raft: the protocol's description (roles, message kinds, properties,
+//! controls), a node's view, and each message's summary and fields.
+
+use super::node::{node_id, RaftNode};
+use crate::check::raft_safety::PROPERTIES;
+use crate::engine::{
+    Consistency, ControlInfo, Description, KvOp, LogEntry, LogState, MessageKind, MsgSummary,
+    NodeView, PeerProgress, Role, Shape, StateView, Toggle, Votes,
+};
+use raft::eraftpb::{EntryType, Message, MessageType};
+use raft::{StateRole, Storage};
+
+/// How many of the latest log entries a view carries.
+const VIEW_LOG_TAIL: u64 = 120;
+
+static ROLES: [Role; 4] = [
+    Role {
+        name: "leader",
+        colour: "#f2b134",
+        leads: true,
+    },
+    Role {
+        name: "follower",
+        colour: "#4a90d9",
+        leads: false,
+    },
+    Role {
+        name: "candidate",
+        colour: "#e0603a",
+        leads: false,
+    },
+    Role {
+        name: "precandidate",
+        colour: "#d98ad9",
+        leads: false,
+    },
+];
+
+pub(super) fn role(r: StateRole) -> &'static Role {
+    &ROLES[match r {
+        StateRole::Leader => 0,
+        StateRole::Follower => 1,
+        StateRole::Candidate => 2,
+        StateRole::PreCandidate => 3,
+    }]
+}
+
+/// Raft's message kinds, in the order of `KINDS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Vote,
+    VoteResp,
+    PreVote,
+    PreVoteResp,
+    Append,
+    AppendResp,
+    Heartbeat,
+    HeartbeatResp,
+    Snapshot,
+    TimeoutNow,
+    ReadIndex,
+    ReadIndexResp,
+    TransferLeader,
+    Other,
+}
+
+impl Kind {
+    fn of(t: MessageType) -> Kind {
+        use MessageType::*;
+        match t {
+            MsgRequestVote => Kind::Vote,
+            MsgRequestVoteResponse => Kind::VoteResp,
+            MsgRequestPreVote => Kind::PreVote,
+            MsgRequestPreVoteResponse => Kind::PreVoteResp,
+            MsgAppend => Kind::Append,
+            MsgAppendResponse => Kind::AppendResp,
+            MsgHeartbeat => Kind::Heartbeat,
+            MsgHeartbeatResponse => Kind::HeartbeatResp,
+            MsgSnapshot => Kind::Snapshot,
+            MsgTimeoutNow => Kind::TimeoutNow,
+            MsgReadIndex => Kind::ReadIndex,
+            MsgReadIndexResp => Kind::ReadIndexResp,
+            MsgTransferLeader => Kind::TransferLeader,
+            _ => Kind::Other,
+        }
+    }
+    fn info(self) -> &'static MessageKind {
+        &KINDS[self as usize]
+    }
+}
+
+const NUMBERS: [&str; 4] = ["term", "index", "log_term", "commit"];
+
+const fn kind(
+    code: Kind,
+    label: &'static str,
+    colour: &'static str,
+    shape: Shape,
+    response: bool,
+) -> MessageKind {
+    MessageKind {
+        code: code as u8,
+        label,
+        colour,
+        shape,
+        response,
+        grants: matches!(code, Kind::VoteResp | Kind::PreVoteResp),
+        numbers: NUMBERS,
+    }
+}
+
+const CANDIDATE: &str = "#e0603a";
+const PRECANDIDATE: &str = "#d98ad9";
+const LEADER: &str = "#f2b134";
+const HEARTBEAT: &str = "#9fb4c8";
+const RARE: &str = "#b28cf0";
+
+static KINDS: [MessageKind; 14] = {
+    use Shape::{Circle, Square};
+    [
+        kind(Kind::Vote, "vote", CANDIDATE, Square, false),
+        kind(Kind::VoteResp, "vote-resp", CANDIDATE, Square, true),
+        kind(Kind::PreVote, "prevote", PRECANDIDATE, Square, false),
+        kind(Kind::PreVoteResp, "prevote-resp", PRECANDIDATE, Square, true),
+        kind(Kind::Append, "append", LEADER, Circle, false),
+        kind(Kind::AppendResp, "append-resp", LEADER, Circle, true),
+        kind(Kind::Heartbeat, "heartbeat", HEARTBEAT, Circle, false),
+        kind(Kind::HeartbeatResp, "heartbeat-resp", HEARTBEAT, Circle, true),
+        kind(Kind::Snapshot, "snapshot", RARE, Circle, false),
+        kind(Kind::TimeoutNow, "timeout-now", RARE, Circle, false),
+        kind(Kind::ReadIndex, "read-index", RARE, Circle, false),
+        kind(Kind::ReadIndexResp, "read-index-resp", RARE, Circle, true),
+        kind(Kind::TransferLeader, "transfer-leader", RARE, Circle, false),
+        kind(Kind::Other, "other", RARE, Circle, false),
+    ]
+};
+
+pub(super) static DESCRIPTION: Description = Description {
+    name: "raft",
+    title: "Raft",
+    consistency: Consistency::Linearizable,
+    headline: "term",
+    roles: &ROLES,
+    kinds: &KINDS,
+    properties: &PROPERTIES,
+    controls: &[
+        ControlInfo {
+            name: "Campaign",
+            label: "Campaign",
+            hook: "campaign",
+            tooltip: "Start an election now",
+            names_node: false,
+            aliases: &[],
+        },
+        ControlInfo {
+            name: "TransferLeaderTo",
+            label: "Make leader",
+            hook: "transfer",
+            tooltip: "Ask the leader to transfer leadership here",
+            names_node: true,
+            aliases: &[],
+        },
+    ],
+    toggles: &[Toggle {
+        key: "pre-vote",
+        label: "pre-vote",
+        tooltip: "Raft: pre-vote and check-quorum, as etcd and TiKV run it",
+    }],
+    state: StateView::Log,
+    library_log: Some("raft-rs log lines"),
+};
+
+fn entry_text(entry_type: EntryType, data: &[u8]) -> String {
+    match entry_type {
+        EntryType::EntryNormal => {
+            KvOp::decode(data).map_or_else(|| "(no-op)".into(), |op| op.to_string())
+        }
+        _ => "(config change)".into(),
+    }
+}
+
+fn name(n: Option<usize>, none: &str) -> String {
+    n.map_or(none.into(), |n| format!("n{n}"))
+}
+
+impl RaftNode {
+    pub(super) fn build_view(&self) -> NodeView {
+        let store = self.disk.rl();
+        let hs = store.hard_state().clone();
+        drop(store);
+        let mut v = NodeView::new(&Role::DOWN, hs.term);
+        v.kv = (self.kv.data.iter())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        v.library_log = self.recent_log.iter().cloned().collect();
+        let mut state = LogState {
+            commit: hs.commit,
+            applied: self.applied,
+            last: 0,
+        };
+        // MemStorage::entries panics on an empty log: ask only when there is something.
+        if let (Ok(first), Ok(last)) = (self.disk.first_index(), self.disk.last_index()) {
+            state.last = last;
+            if last >= first {
+                // The tail is what a reader looks at; building the whole log every frame would not scale.
+                let from = first.max((last + 1).saturating_sub(VIEW_LOG_TAIL));
+                let ctx = raft::GetEntriesContext::empty(false);
+                if let Ok(entries) = self.disk.entries(from, last + 1, None, ctx) {
+                    v.log = (entries.iter())
+                        .map(|e| LogEntry {
+                            index: e.index,
+                            term: e.term,
+                            text: entry_text(e.get_entry_type(), &e.data),
+                        })
+                        .collect();
+                }
+            }
+        }
+        v.facts.push(("vote", name(node_id(hs.vote), "none")));
+        let Some(raw) = self.raw.as_ref() else {
+            v.log_state = Some(state);
+            return v;
+        };
+        let r = &raw.raft;
+        v.role = role(r.state);
+        v.headline = r.term;
+        state.commit = r.raft_log.committed;
+        state.last = r.raft_log.last_index();
+        v.log_state = Some(state);
+        v.facts.push(("leader", name(node_id(r.leader_id), "unknown")));
+        if r.state != StateRole::Leader {
+            let timeout = r.randomized_election_timeout();
+            let left = timeout.saturating_sub(r.election_elapsed);
+            v.timer = Some((left as u32, timeout as u32));
+        }
+        if matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
+            v.votes = Some(Votes {
+                granted: r.prs().votes().values().filter(|&&g| g).count(),
+                of: self.nodes,
+            });
+        }
+        if r.state == StateRole::Leader {
+            v.peers = (r.prs().iter())
+                .filter_map(|(id, p)| {
+                    let peer = node_id(*id).filter(|&n| n != self.id)?;
+                    Some(PeerProgress {
+                        peer,
+                        matched: p.matched,
+                        next: p.next_idx,
+                        state: match p.state {
+                            raft::ProgressState::Probe => "probe",
+                            raft::ProgressState::Replicate => "replicate",
+                            raft::ProgressState::Snapshot => "snapshot",
+                        },
+                    })
+                })
+                .collect();
+            v.peers.sort_by_key(|p| p.peer);
+        }
+        v
+    }
+}
+
+pub(super) fn summarize(m: &Message) -> MsgSummary {
+    MsgSummary {
+        kind: Kind::of(m.get_msg_type()).info(),
+        numbers: [m.term, m.index, m.log_term, m.commit],
+        entries: m.entries.len() as u32,
+        reject: m.reject,
+    }
+}
+
+/// raft-rs's own name for the message and what its summary leaves out.
+pub(super) fn describe(m: &Message) -> Vec<(String, String)> {
+    let mut f = vec![("raft-rs type".to_string(), format!("{:?}", m.get_msg_type()))];
+    if m.reject {
+        f.push(("reject hint".into(), m.reject_hint.to_string()));
+    }
+    for e in &m.entries {
+        let text = entry_text(e.get_entry_type(), &e.data);
+        f.push((format!("entry {}", e.index), format!("term {}: {text}", e.term)));
+    }
+    if m.snapshot.is_some() {
+        let index = m.get_snapshot().get_metadata().index;
+        f.push(("snapshot index".into(), index.to_string()));
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn every_kind_sits_at_its_code() {
+        for (i, k) in KINDS.iter().enumerate() {
+            assert_eq!(k.code as usize, i, "{}", k.label);
+        }
+        assert_eq!(Kind::of(MessageType::MsgAppend).info().label, "append");
+        assert!(Kind::of(MessageType::MsgRequestVoteResponse).info().grants);
+    }
+}
