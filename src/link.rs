@@ -7,7 +7,7 @@
 //! Plain Rust, so that the links people saved can be opened and checked natively.
 
 use crate::engine::SimConfig;
-use crate::protocols::AnyScenario;
+use crate::protocols::{AnyScenario, CATALOG};
 
 /// The app's session of a protocol when a link names no more: chosen so that a first visit
 /// sees an election (or a gossip round) within seconds.
@@ -37,7 +37,7 @@ pub fn parse_fragment(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnySc
         return Ok(None);
     }
     let (mut seed, mut nodes, mut protocol, mut compare, mut load) =
-        (fallback_seed, 5, "raft".to_string(), None, false);
+        (fallback_seed, 5, CATALOG[0].name.to_string(), None, false);
     let mut shared = Vec::new();
     for part in hash.split('&') {
         let (k, v) = part

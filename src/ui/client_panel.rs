@@ -100,14 +100,14 @@ pub fn client_panel(p: &PanelProps) -> Html {
             </div>
             <div class="actions">
                 {action_button("Put", "put", "Write key = value", send_op(Kind::Put), false)}
-                {action_button("Get", "get", "Read the key (ReadIndex: confirmed by a quorum)", send_op(Kind::Get), false)}
+                {action_button("Get", "get", "Read the key", send_op(Kind::Get), false)}
                 {action_button("CAS", "cas", "Set key to value if it currently equals 'cas from'", send_op(Kind::Cas), false)}
                 <label class="toggle"><input type="checkbox" data-action="load" checked={load}
                     onchange={p.send.reform(move |_| Msg::Act(Action::SetLoad { on: !load }))} />{"steady load"}</label>
             </div>
             <table class="ops">
-                <tr><th>{"client"}</th><th>{"operation"}</th><th>{s.lead().protocol()}</th>
-                    if let Some(p) = s.panes.get(1) { <th>{p.world.protocol()}</th> }
+                <tr><th>{"client"}</th><th>{"operation"}</th><th>{s.lead().description().title}</th>
+                    if let Some(p) = s.panes.get(1) { <th>{p.world.description().title}</th> }
                     <th>{"latency"}</th><th>{"node"}</th></tr>
                 { for rows }
             </table>

@@ -3,7 +3,7 @@
 
 use super::session::{Msg, Selection};
 use super::PanelProps;
-use crate::engine::NodeId;
+use crate::engine::{NodeId, Role, Shape};
 use yew::prelude::*;
 
 const RING: f64 = 330.0;
@@ -82,20 +82,19 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         // Each direction gets its own lane, so requests and responses do not overlap.
         let along = r + (len - 2.0 * r) * f;
         let (x, y) = (x1 + ux * along - uy * 9.0, y1 + uy * along + ux * 9.0);
-        let response = sum.kind.ends_with("-resp");
-        let mark = match (sum.kind, sum.reject) {
-            ("vote-resp" | "prevote-resp", false) => "✓",
+        let kind = sum.kind;
+        let mark = match (kind.grants, sum.reject) {
             (_, true) => "✗",
+            (true, false) => "✓",
             _ => "",
         };
-        let shape = if sum.kind.contains("vote") {
-            html! { <rect x={format!("{:.1}", x - 10.0)} y={format!("{:.1}", y - 10.0)} width="20" height="20" rx="3" /> }
-        } else {
-            html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={if sum.entries > 0 { "12" } else { "9" }} /> }
+        let shape = match kind.shape {
+            Shape::Square => html! { <rect x={format!("{:.1}", x - 10.0)} y={format!("{:.1}", y - 10.0)} width="20" height="20" rx="3" /> },
+            Shape::Circle => html! { <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={if sum.entries > 0 { "12" } else { "9" }} /> },
         };
-        let class = classes!("msg", format!("k-{}", sum.kind), response.then_some("resp"), env.held.then_some("held"), (s.selected == Selection::Message(which, env.id)).then_some("selected"));
+        let class = classes!("msg", kind.response.then_some("resp"), env.held.then_some("held"), (s.selected == Selection::Message(which, env.id)).then_some("selected"));
         html! {
-            <g key={format!("m{}", env.id)} class={class} data-msg={sum.kind} data-from={env.from.to_string()} data-to={env.to.to_string()} data-id={env.id.to_string()}
+            <g key={format!("m{}", env.id)} class={class} style={format!("color:{}", kind.colour)} data-msg={kind.label} data-from={env.from.to_string()} data-to={env.to.to_string()} data-id={env.id.to_string()}
                 onclick={select(Selection::Message(which, env.id))}>
                 {shape}
                 if !mark.is_empty() { <text class="mark" x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)}>{mark}</text> }
@@ -105,38 +104,38 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         }
     });
 
-    // Raft shows terms; the replicated stores show their logical clocks.
-    let caption = if w.protocol() == "raft" {
-        "term"
-    } else {
-        "clock"
-    };
+    let caption = w.description().headline;
     let nodes = views.iter().enumerate().map(|(i, v)| {
         let (x, y) = node_pos(i, n);
-        let timer = v.election_timer.filter(|_| !matches!(v.role.as_str(), "down" | "paused" | "leader"));
-        let votes = v.details.iter().find(|(k, _)| k == "votes").map(|(_, c)| c.clone());
-        let class = classes!("node", format!("role-{}", v.role), (s.selected == Selection::Node(which, i)).then_some("selected"));
+        let role = v.role;
+        let glyph = if role == &Role::DOWN {
+            "✕"
+        } else if role == &Role::PAUSED {
+            "❚❚"
+        } else {
+            ""
+        };
+        let class = classes!("node", (role == &Role::PAUSED).then_some("paused"), (s.selected == Selection::Node(which, i)).then_some("selected"));
         html! {
-            <g key={format!("n{i}")} class={class} data-node={i.to_string()} data-role={v.role.clone()} data-term={v.term.to_string()} onclick={select(Selection::Node(which, i))}>
-                <circle class="body" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{r:.1}")} />
-                if let Some((left, total)) = timer {
+            <g key={format!("n{i}")} class={class} data-node={i.to_string()} data-role={role.name} data-term={v.headline.to_string()} onclick={select(Selection::Node(which, i))}>
+                <circle class="body" style={format!("fill:{}", role.colour)} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{r:.1}")} />
+                if let Some((left, total)) = v.timer {
                     <path class="timer" d={arc(x, y, r + 7.0, left as f64 / total.max(1) as f64)} />
                 }
-                <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.term}</text>
+                <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.headline}</text>
                 <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{caption}</text>
-                <title>{format!("n{i} · {}", v.role)}</title>
-                if !crowded { <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{format!("n{i} · {}", v.role)}</text> }
-                if let Some(votes) = votes {
-                    <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {votes}/{n}")}</text>
+                <title>{format!("n{i} · {}", role.name)}</title>
+                if !crowded { <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{format!("n{i} · {}", role.name)}</text> }
+                if let Some(votes) = v.votes {
+                    <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {}/{}", votes.granted, votes.of)}</text>
                 }
-                if v.role == "down" { <text class="glyph" x={format!("{x:.1}")} y={format!("{:.1}", y - r * 0.25)}>{"✕"}</text> }
-                if v.role == "paused" { <text class="glyph" x={format!("{x:.1}")} y={format!("{:.1}", y - r * 0.25)}>{"❚❚"}</text> }
+                if !glyph.is_empty() { <text class="glyph" x={format!("{x:.1}")} y={format!("{:.1}", y - r * 0.25)}>{glyph}</text> }
             </g>
         }
     });
 
     html! {
-        <section class="cluster" data-pane={which.to_string()} data-protocol={w.protocol()} onclick={p.send.reform(|_| Msg::Select(Selection::None))}>
+        <section class="cluster" data-pane={which.to_string()} data-protocol={w.description().name} data-title={w.description().title} onclick={p.send.reform(|_| Msg::Select(Selection::None))}>
             <svg viewBox="-500 -470 1000 940" preserveAspectRatio="xMidYMid meet">
                 <g class="links">{ for links }</g>
                 <g class="nodes">{ for nodes }</g>

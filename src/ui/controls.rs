@@ -1,8 +1,10 @@
 //! The top bar: playback (play, step, next, speed, timeline) and starting a new run.
 
-use super::session::{default_scenario, Msg, SPEEDS};
+use super::session::{Msg, SPEEDS};
 use super::{action_button, share, PanelProps};
-use crate::protocols::AnyScenario;
+use crate::engine::Toggle;
+use crate::link::default_scenario;
+use crate::protocols::CATALOG;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -16,20 +18,27 @@ pub fn top_bar(p: &PanelProps) -> Html {
     let send = &p.send;
     let seed_ref = use_node_ref();
     let nodes_ref = use_node_ref();
-    let prevote_ref = use_node_ref();
     let protocol_ref = use_node_ref();
     let compare_ref = use_node_ref();
-    let siblings_ref = use_node_ref();
+    // Every protocol's settings switches, each once; a run takes those of its protocol.
+    let toggles = use_memo((), |_| {
+        let mut all: Vec<(&'static Toggle, NodeRef)> = Vec::new();
+        for t in CATALOG.iter().flat_map(|d| d.toggles) {
+            if !all.iter().any(|(seen, _)| seen.key == t.key) {
+                all.push((t, NodeRef::default()));
+            }
+        }
+        all
+    });
 
     let new_run = {
-        let (send, seed_ref, nodes_ref, prevote_ref, protocol_ref, compare_ref, siblings_ref) = (
+        let (send, seed_ref, nodes_ref, protocol_ref, compare_ref, toggles) = (
             send.clone(),
             seed_ref.clone(),
             nodes_ref.clone(),
-            prevote_ref.clone(),
             protocol_ref.clone(),
             compare_ref.clone(),
-            siblings_ref.clone(),
+            toggles.clone(),
         );
         Callback::from(move |_| {
             let seed = match super::field(&seed_ref).as_str() {
@@ -41,7 +50,6 @@ pub fn top_bar(p: &PanelProps) -> Html {
             };
             let nodes = super::field(&nodes_ref).parse().unwrap_or(5);
             let checked = |r: &NodeRef| r.cast::<HtmlInputElement>().is_some_and(|c| c.checked());
-            let (safer, siblings) = (checked(&prevote_ref), checked(&siblings_ref));
             let compare = super::field(&compare_ref);
             let mut protocols = vec![super::field(&protocol_ref)];
             if !compare.is_empty() {
@@ -55,13 +63,8 @@ pub fn top_bar(p: &PanelProps) -> Html {
                     Err(e) => return send.emit(Msg::Notice(Some(e))),
                 };
                 scenario.sim_mut().nodes = nodes;
-                match &mut scenario {
-                    AnyScenario::Raft(raft) => {
-                        raft.protocol.pre_vote = safer;
-                        raft.protocol.check_quorum = safer;
-                    }
-                    AnyScenario::Gossip(gossip) => gossip.protocol.multi_value = siblings,
-                    AnyScenario::Causal(_) => {}
+                for (t, r) in toggles.iter() {
+                    scenario.toggle(t.key, checked(r));
                 }
                 scenarios.push(scenario);
             }
@@ -122,22 +125,21 @@ pub fn top_bar(p: &PanelProps) -> Html {
                     { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.node_count()}>{format!("{n} nodes")}</option> }) }
                 </select>
                 <select ref={protocol_ref} data-field="protocol" title="consistency model">
-                    { for [("raft", "Raft (linearizable)"), ("causal", "causal broadcast (causal)"), ("gossip", "gossip (eventual)")].iter().map(|(v, label)| html! {
-                        <option value={*v} selected={*v == s.lead().protocol()}>{*label}</option>
+                    { for CATALOG.iter().map(|d| html! {
+                        <option value={d.name} selected={d.name == s.lead().description().name}>{format!("{} ({})", d.title, d.consistency.label())}</option>
                     }) }
                 </select>
                 <select ref={compare_ref} data-field="compare" title="run a second model beside it: same seed, same clients, same faults">
                     <option value="" selected={s.panes.len() == 1}>{"alone"}</option>
-                    { for [("raft", "beside Raft"), ("causal", "beside causal"), ("gossip", "beside gossip")].iter().map(|(v, label)| html! {
-                        <option value={*v} selected={s.panes.get(1).is_some_and(|p| p.world.protocol() == *v)}>{*label}</option>
+                    { for CATALOG.iter().map(|d| html! {
+                        <option value={d.name} selected={s.panes.get(1).is_some_and(|p| p.world.description().name == d.name)}>{format!("beside {}", d.title)}</option>
                     }) }
                 </select>
-                <label title="Raft only: pre-vote and check-quorum, as etcd and TiKV run it">
-                    <input type="checkbox" ref={prevote_ref} />{"pre-vote"}
-                </label>
-                <label title="Gossip only: keep concurrent writes as siblings (multi-value registers) instead of last writer wins">
-                    <input type="checkbox" ref={siblings_ref} data-field="siblings" />{"siblings"}
-                </label>
+                { for toggles.iter().map(|(t, r)| html! {
+                    <label title={t.tooltip}>
+                        <input type="checkbox" ref={r.clone()} data-field={t.key} />{t.label}
+                    </label>
+                }) }
                 {action_button("New run", "reset", "Start a new run with this seed (empty: a random one)", new_run, false)}
                 {action_button("Share", "share", "Put a link to this exact run in the address bar", share_click, false)}
                 {action_button("?", "help", "Help and keyboard shortcuts (?)", send.reform(|_| Msg::ToggleHelp), false)}

@@ -2,7 +2,7 @@
 
 use super::session::{Msg, Pane, Selection};
 use super::{action_button, PanelProps};
-use crate::engine::{Action, Control, Status};
+use crate::engine::{Action, Status};
 use yew::prelude::*;
 
 fn fields(rows: Vec<(String, String)>) -> Html {
@@ -39,7 +39,16 @@ pub fn inspector(p: &PanelProps) -> Html {
                 html! { <p class="hint">{format!("Message {id} is no longer in flight (delivered or dropped).")}</p> }
             }
             Some(env) => {
-                let mut rows = s.panes[pane].world.describe_message(id).unwrap_or_default();
+                let sum = env.msg;
+                let mut rows = vec![("kind".to_string(), sum.kind.label.to_string())];
+                rows.extend(sum.labelled().map(|(label, v)| (label.replace('_', " "), v.to_string())));
+                if sum.entries > 0 {
+                    rows.push(("carries".into(), sum.entries.to_string()));
+                }
+                if sum.reject {
+                    rows.push(("rejected".into(), "yes".into()));
+                }
+                rows.extend(s.panes[pane].world.describe_message(id).unwrap_or_default());
                 rows.push(("sent at".into(), format!("{} ms", env.sent_at)));
                 rows.push((
                     "due at".into(),
@@ -75,16 +84,28 @@ pub fn inspector(p: &PanelProps) -> Html {
 
 fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Html {
     let v = &s.views[i];
+    let d = s.world.description();
     let status = s.world.status(i);
-    // Terms and commit indices are Raft's; the stores show their own clocks in the details.
-    let mut rows = vec![("role".to_string(), v.role.clone())];
-    if s.world.protocol() == "raft" {
-        rows.push(("term".into(), v.term.to_string()));
-        rows.push(("commit".into(), v.commit.to_string()));
-        rows.push(("applied".into(), v.applied.to_string()));
+    let mut rows = vec![
+        ("role".to_string(), v.role.name.to_string()),
+        (d.headline.to_string(), v.headline.to_string()),
+    ];
+    if let Some(log) = v.log_state {
+        rows.push(("commit".into(), log.commit.to_string()));
+        rows.push(("applied".into(), log.applied.to_string()));
+        rows.push(("last index".into(), log.last.to_string()));
     }
-    rows.extend(v.details.iter().cloned());
-    if let Some((left, total)) = v.election_timer {
+    rows.extend(v.facts.iter().map(|(k, val)| (k.to_string(), val.clone())));
+    if let Some(votes) = v.votes {
+        rows.push(("votes".into(), format!("{} of {}", votes.granted, votes.of)));
+    }
+    for p in &v.peers {
+        rows.push((
+            format!("n{} match/next", p.peer),
+            format!("{}/{} ({})", p.matched, p.next, p.state),
+        ));
+    }
+    if let Some((left, total)) = v.timer {
         rows.push((
             "election timeout".into(),
             format!("{left} of {total} ticks left"),
@@ -100,14 +121,13 @@ fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Htm
         if kv.is_empty() { "(empty)".into() } else { kv },
     ));
     let up = status == Status::Up;
-    let raft = s.world.protocol() == "raft";
     html! {
         <>
             <h3>{format!("Node n{i}")}</h3>
             {fields(rows)}
             <div class="actions">
                 if status == Status::Down {
-                    {action_button("Restart", "restart", "Restart from what it persisted (term, vote, log)", act(Action::Restart { node: i }), false)}
+                    {action_button("Restart", "restart", "Restart from what it persisted", act(Action::Restart { node: i }), false)}
                 } else {
                     {action_button("Crash", "crash", "Kill the process: volatile state is lost, the disk survives", act(Action::Crash { node: i }), false)}
                 }
@@ -116,15 +136,12 @@ fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Htm
                 } else {
                     {action_button("Pause", "pause-node", "Freeze the process (like a long GC pause)", act(Action::Pause { node: i }), !up)}
                 }
-                if raft {
-                    {action_button("Campaign", "campaign", "Start an election now", act(Action::Control { node: i, cmd: Control::Campaign }), !up)}
-                    {action_button("Make leader", "transfer", "Ask the leader to transfer leadership here", act(Action::Control { node: i, cmd: Control::TransferLeaderTo(i) }), !up)}
-                } else {
-                    {action_button("Sync now", "campaign", "Start an anti-entropy round now", act(Action::Control { node: i, cmd: Control::Campaign }), !up)}
-                }
+                { for d.controls.iter().map(|c| action_button(c.label, c.hook, c.tooltip, act(Action::Control { node: i, cmd: c.on(i) }), !up)) }
             </div>
-            if raft { <h4>{"raft-rs log lines"}</h4> }
-            <pre class="raftlog">{ for v.recent_log_lines.iter().rev().take(14).map(|l| html! { <div>{l}</div> }) }</pre>
+            if let Some(heading) = d.library_log {
+                <h4>{heading}</h4>
+                <pre class="raftlog">{ for v.library_log.iter().rev().take(14).map(|l| html! { <div>{l}</div> }) }</pre>
+            }
         </>
     }
 }

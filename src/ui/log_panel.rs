@@ -3,7 +3,7 @@
 //! and in view; older ones scroll.
 
 use super::PanelProps;
-use crate::protocols::raft::VIEW_LOG_TAIL;
+use crate::engine::StateView;
 use yew::prelude::*;
 
 fn term_colour(term: u64) -> String {
@@ -46,7 +46,7 @@ fn kv_table(views: &[crate::engine::NodeView], pane: usize) -> Html {
                 <tr><th>{if diverged { "replicas differ" } else { "replicas agree" }}</th>{ for keys.iter().map(|k| html! { <th>{*k}</th> }) }</tr>
                 { for views.iter().enumerate().map(|(i, v)| html! {
                     <tr data-kv={i.to_string()}>
-                        <th>{format!("n{i} · {}", v.role)}</th>
+                        <th>{format!("n{i} · {}", v.role.name)}</th>
                         { for keys.iter().zip(&majority).map(|(k, m)| {
                             let x = value(v, k);
                             html! { <td class={classes!((x != *m).then_some("diverged"))} data-key={k.to_string()}>{if x.is_empty() { "—".to_string() } else { x }}</td> }
@@ -63,37 +63,41 @@ pub fn log_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
     let pane = &s.panes[p.pane];
     let views = &pane.views;
-    if pane.world.protocol() != "raft" {
+    if pane.world.description().state == StateView::Store {
         return kv_table(views, p.pane);
     }
     let last = views
         .iter()
-        .filter_map(|v| v.log.last().map(|e| e.0))
+        .filter_map(|v| v.log.last().map(|e| e.index))
         .max()
         .unwrap_or(0);
-    let first = (last + 1).saturating_sub(VIEW_LOG_TAIL).max(1);
+    // As many indices as the longest tail a node shows, ending at the newest.
+    let span = views.iter().map(|v| v.log.len() as u64).max().unwrap_or(0);
+    let first = (last + 1).saturating_sub(span).max(1);
     let labels = views.iter().enumerate().map(|(i, v)| {
-        let progress = v.details.iter().filter(|(k, _)| k.ends_with("match/next")).map(|(k, val)| format!("{} {val}", k.trim_end_matches(" match/next"))).collect::<Vec<_>>().join(" · ");
+        let progress = v.peers.iter().map(|p| format!("n{} {}/{} ({})", p.peer, p.matched, p.next, p.state)).collect::<Vec<_>>().join(" · ");
+        let state = v.log_state.unwrap_or_default();
         html! {
-            <div class={classes!("who", format!("role-{}", v.role))} title={progress}>
-                {format!("n{i}")}<small>{format!("commit {} · applied {}", v.commit, v.applied)}</small>
+            <div class="who" style={format!("color:{}", v.role.colour)} title={progress}>
+                {format!("n{i}")}<small>{format!("commit {} · applied {}", state.commit, state.applied)}</small>
             </div>
         }
     });
     let rows = views.iter().enumerate().map(|(i, v)| {
-        let mut entries = v.log.iter().filter(|e| e.0 >= first).peekable();
+        let state = v.log_state.unwrap_or_default();
+        let mut entries = v.log.iter().filter(|e| e.index >= first).peekable();
         // Every row spans the same indices, so that entries line up by index.
-        let cells = (first..=last).map(|index| match entries.next_if(|e| e.0 == index) {
-            Some((_, term, text)) => {
-                let class = classes!("entry", (index > v.commit).then_some("uncommitted"), (index == v.applied).then_some("applied"));
+        let cells = (first..=last).map(|index| match entries.next_if(|e| e.index == index) {
+            Some(e) => {
+                let class = classes!("entry", (index > state.commit).then_some("uncommitted"), (index == state.applied).then_some("applied"));
                 html! {
-                    <span key={index} class={class} style={format!("background:{}", term_colour(*term))} title={format!("#{index} term {term}: {text}")} data-index={index.to_string()} data-entry-term={term.to_string()}>{term}</span>
+                    <span key={index} class={class} style={format!("background:{}", term_colour(e.term))} title={format!("#{index} term {}: {}", e.term, e.text)} data-index={index.to_string()} data-entry-term={e.term.to_string()}>{e.term}</span>
                 }
             }
             None => html! { <span key={index} class="entry empty" /> },
         });
         html! {
-            <div class="logrow" data-log={i.to_string()} data-commit={v.commit.to_string()} data-last={v.log.last().map_or(0, |e| e.0).to_string()}>
+            <div class="logrow" data-log={i.to_string()} data-commit={state.commit.to_string()} data-last={v.log.last().map_or(0, |e| e.index).to_string()}>
                 { for cells }
             </div>
         }

@@ -128,23 +128,51 @@ fn animation_loop(send: Callback<Msg>, slot: Rc<RefCell<Option<AnimationFrame>>>
     }));
 }
 
-#[function_component(App)]
-pub fn app() -> Html {
-    let model = use_reducer(|| {
-        let (scenario, notice) = share::scenario_from_location();
-        let mut session = Session::new(scenario).unwrap_or_else(|e| {
-            let fallback = session::default_scenario("raft", 1).expect("raft is a protocol");
-            let mut s = Session::new(vec![fallback]).expect("the default scenario is valid");
-            s.notice = Some(format!(
-                "Could not open the link ({e}); started a new run instead."
-            ));
-            s
-        });
-        if session.notice.is_none() {
-            session.notice = notice;
+/// Builds the simulations a page starts with, instead of the page's link (a test plugging in
+/// a protocol of its own does).
+#[derive(Clone)]
+pub struct Start(pub Rc<dyn Fn() -> Result<Vec<Box<dyn crate::engine::Sim>>, String>>);
+
+impl PartialEq for Start {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    #[prop_or_default]
+    pub start: Option<Start>,
+}
+
+/// The session a page opens: what `start` builds, else what its link holds; a fresh run of the
+/// first protocol, with a notice, when that cannot be opened.
+fn opening_session(start: &Option<Start>) -> Session {
+    let (opened, notice) = match start {
+        Some(Start(build)) => (build().and_then(Session::of), None),
+        None => {
+            let (scenarios, notice) = share::scenario_from_location();
+            (Session::new(scenarios), notice)
         }
-        Model::new(session)
+    };
+    let mut session = opened.unwrap_or_else(|e| {
+        let first = crate::protocols::CATALOG[0].name;
+        let fallback = crate::link::default_scenario(first, 1).expect("a catalog protocol");
+        let mut s = Session::new(vec![fallback]).expect("the default scenario is valid");
+        s.notice = Some(format!(
+            "Could not open the link ({e}); started a new run instead."
+        ));
+        s
     });
+    if session.notice.is_none() {
+        session.notice = notice;
+    }
+    session
+}
+
+#[function_component(App)]
+pub fn app(props: &AppProps) -> Html {
+    let model = use_reducer(|| Model::new(opening_session(&props.start)));
     let send = {
         let model = model.clone();
         Callback::from(move |msg: Msg| model.dispatch(msg))
@@ -284,4 +312,10 @@ pub fn run() {
 /// Render the app into an element (the page's #app, or a test's own element).
 pub fn mount(root: web_sys::Element) -> yew::AppHandle<App> {
     yew::Renderer::<App>::with_root(root).render()
+}
+
+/// Render the app into an element, starting with the simulations `start` builds.
+pub fn mount_with(root: web_sys::Element, start: Start) -> yew::AppHandle<App> {
+    let props = AppProps { start: Some(start) };
+    yew::Renderer::<App>::with_root_and_props(root, props).render()
 }

@@ -13,8 +13,8 @@ pub fn network_panel(p: &PanelProps) -> Html {
         .views
         .iter()
         .enumerate()
-        .filter(|(_, v)| v.role == "leader")
-        .max_by_key(|(_, v)| v.term)
+        .filter(|(_, v)| v.role.leads)
+        .max_by_key(|(_, v)| v.headline)
         .map(|(i, _)| i);
     let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
 

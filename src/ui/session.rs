@@ -4,7 +4,7 @@
 
 use crate::check::eventual::{self, CausalViolation};
 use crate::check::linearizability::{self, Verdict};
-use crate::engine::{Action, MsgId, NodeId, NodeView, Sim, SimConfig};
+use crate::engine::{Action, Consistency, MsgId, NodeId, NodeView, Sim};
 use crate::protocols::AnyScenario;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,7 +16,7 @@ pub struct HistoryChecks {
     pub ops: usize,
     pub linearizability: Verdict,
     pub stale_reads: usize,
-    /// Checked for the causal protocol only.
+    /// Checked where causal consistency is promised.
     pub causal: Vec<CausalViolation>,
 }
 
@@ -52,29 +52,27 @@ pub struct Pane {
 }
 
 impl Pane {
-    fn new(scenario: AnyScenario) -> Result<Self, String> {
-        let world = scenario.build()?;
+    fn new(world: Box<dyn Sim>) -> Self {
         let views = (0..world.node_count()).map(|i| world.view(i)).collect();
-        Ok(Pane {
+        Pane {
             world,
             views,
             checks: None,
             checked_at: 0,
-        })
+        }
     }
 
-    /// Broken promises of the protocol at hand: Raft's safety properties and linearizability;
-    /// causal consistency for the causal store. Gossip promises neither, so its stale reads
-    /// and non-linearizable histories are expected, not problems.
+    /// Broken promises of the protocol at hand: the properties its monitor checks, and the
+    /// consistency model it promises. What it does not promise (a gossip store's stale reads
+    /// and non-linearizable histories) is expected, not a problem.
     pub fn problems(&self) -> usize {
-        let by_model = self
-            .checks
-            .as_ref()
-            .map_or(0, |c| match self.world.protocol() {
-                "raft" => usize::from(!c.linearizability.linearizable),
-                "causal" => c.causal.len(),
-                _ => 0,
-            });
+        let by_model = self.checks.as_ref().map_or(0, |c| {
+            match self.world.description().consistency {
+                Consistency::Linearizable => usize::from(!c.linearizability.linearizable),
+                Consistency::Causal => c.causal.len(),
+                Consistency::Eventual => 0,
+            }
+        });
         self.world.violations().len() + by_model
     }
 
@@ -98,7 +96,7 @@ impl Pane {
             ops: done,
             linearizability: linearizability::check(history),
             stale_reads: eventual::stale_reads(history),
-            causal: if self.world.protocol() == "causal" {
+            causal: if self.world.description().consistency == Consistency::Causal {
                 eventual::causal_violations(history)
             } else {
                 Vec::new()
@@ -151,28 +149,20 @@ pub enum Msg {
     ToggleHelp,
 }
 
-/// The default session of a protocol: chosen so that a first visit sees an election (or a
-/// gossip round) within seconds.
-pub fn default_scenario(protocol: &str, seed: u64) -> Result<AnyScenario, String> {
-    let mut sim = SimConfig::default();
-    sim.link.latency_ms = 30;
-    sim.link.jitter_ms = 20;
-    sim.clients.think_ms = (300, 900);
-    sim.clients.latency_ms = 10;
-    // Causal clients keep their session on one replica.
-    sim.clients.sticky = protocol == "causal";
-    AnyScenario::new(protocol, seed, sim)
-}
-
 impl Session {
     pub fn new(scenarios: Vec<AnyScenario>) -> Result<Self, String> {
-        if !(1..=2).contains(&scenarios.len()) {
+        let sims = (scenarios.into_iter())
+            .map(AnyScenario::build)
+            .collect::<Result<Vec<_>, _>>()?;
+        Session::of(sims)
+    }
+
+    /// A session of simulations of any protocols, built by the caller.
+    pub fn of(sims: Vec<Box<dyn Sim>>) -> Result<Self, String> {
+        if !(1..=2).contains(&sims.len()) {
             return Err("a session shows one or two clusters".into());
         }
-        let panes = scenarios
-            .into_iter()
-            .map(Pane::new)
-            .collect::<Result<Vec<_>, _>>()?;
+        let panes: Vec<Pane> = sims.into_iter().map(Pane::new).collect();
         if panes
             .iter()
             .any(|p| p.world.node_count() != panes[0].world.node_count())
