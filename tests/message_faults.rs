@@ -22,10 +22,10 @@ fn world() -> World<RaftNode> {
 
 /// The oldest message in flight, stepping until there is one: (id, from, to, deliver_at).
 fn first_in_flight(w: &mut World<RaftNode>) -> (MsgId, usize, usize, u64) {
-    while w.inflight().is_empty() {
+    while w.in_flight().is_empty() {
         assert!(w.step(), "the run goes on");
     }
-    let e = w.inflight()[0];
+    let e = w.in_flight()[0];
     (e.id, e.from, e.to, e.deliver_at)
 }
 
@@ -44,7 +44,7 @@ fn dropped(w: &World<RaftNode>, id: MsgId, why: DropReason) -> bool {
 }
 
 fn in_flight(w: &World<RaftNode>, id: MsgId) -> bool {
-    w.inflight().iter().any(|e| e.id == id)
+    w.in_flight().iter().any(|e| e.id == id)
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn a_dropped_message_is_never_delivered_and_a_duplicate_arrives_as_well() {
     let mut w = world();
     let (id, from, to, due) = first_in_flight(&mut w);
     w.act(Action::DuplicateMessage { id }).unwrap();
-    let copy = w.inflight().iter().map(|e| e.id).max().unwrap();
+    let copy = w.in_flight().iter().map(|e| e.id).max().unwrap();
     assert!(copy > id);
     let c = w.message(copy).unwrap();
     assert_eq!((c.from, c.to), (from, to));
@@ -140,4 +140,32 @@ fn a_session_of_message_faults_replays_identically() {
         serde_json::to_string(replay.trace()).unwrap()
     );
     assert_eq!(live.steps(), replay.steps());
+}
+
+/// A user's duplicate travels its link like a message sent at that moment: on a link that keeps
+/// order (FIFO, as TCP), the copy arrives after everything already on its way there, however
+/// the link's jitter falls, and no earlier than the link's latency from now.
+#[test]
+fn a_duplicate_keeps_its_links_order() {
+    let mut sim = SimConfig::default();
+    sim.link.latency_ms = 10;
+    sim.link.jitter_ms = 60;
+    let mut w = World::<RaftNode>::new(Scenario::new(5, sim, RaftConfig::default())).unwrap();
+    w.run_until(2_000);
+    let mut checked = 0;
+    while checked < 40 {
+        let (id, from, to, _) = first_in_flight(&mut w);
+        let ahead = (w.in_flight().iter())
+            .filter(|e| (e.from, e.to) == (from, to))
+            .map(|e| e.deliver_at)
+            .max()
+            .unwrap();
+        w.act(Action::DuplicateMessage { id }).unwrap();
+        let copy = w.in_flight().iter().map(|e| e.id).max().unwrap();
+        let at = w.message(copy).unwrap().deliver_at;
+        assert!(at >= ahead, "the copy of {id} arrives at {at}, before {ahead}");
+        assert!(at >= w.now() + 10);
+        checked += 1;
+        w.run_until(w.now() + 37);
+    }
 }

@@ -3,8 +3,10 @@
 //! A run is a pure function of a [`Scenario`] (configuration, seed, timed user actions):
 //! the same scenario gives the same trace on every platform.
 
+mod actions;
 mod client;
 mod describe;
+mod in_flight;
 mod kv;
 mod network;
 mod node;
@@ -12,6 +14,7 @@ mod queue;
 mod scenario;
 mod sim;
 mod trace;
+mod workload;
 mod world;
 
 pub use client::{ClientConfig, ClientId, History, HistoryOp, Outcome};
@@ -25,7 +28,8 @@ pub use node::{
     uniform_index, LogEntry, LogState, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox,
     PeerProgress, Rng, Violation, Votes,
 };
-pub use scenario::{Action, Scenario, SimConfig, TimedAction};
+pub use in_flight::Envelope;
+pub use scenario::{Action, Scenario, SimConfig, TimedAction, UserAction};
 pub use sim::{MessageView, Sim};
 pub use trace::{DropReason, Trace, TraceEvent, TraceKind};
-pub use world::{Envelope, Status, World};
+pub use world::{Status, World};

@@ -5,7 +5,7 @@ use super::kv::KvReply;
 use super::network::MsgId;
 use super::node::NodeId;
 use super::scenario::Action;
-use super::world::Envelope;
+use super::in_flight::Envelope;
 use std::collections::{BTreeMap, VecDeque};
 
 /// A message in flight travels inside its delivery event: the queue is the one place that
@@ -15,7 +15,7 @@ pub(crate) enum Event<M> {
     Deliver(Envelope<M>),
     /// What is left of a delivery the user dropped: it still takes its turn, so the run's
     /// step count (which user actions are stamped with) does not change.
-    Stale,
+    Placeholder,
     Tick {
         node: NodeId,
         epoch: u64,
@@ -31,8 +31,12 @@ pub(crate) enum Event<M> {
         req: u64,
         reply: KvReply,
     },
-    /// A client's think time or retry back-off is over.
-    ClientWake {
+    /// A load client's think time is over.
+    ClientThink {
+        client: ClientId,
+    },
+    /// A client's back-off before retrying operation `op` is over.
+    ClientRetry {
         client: ClientId,
         op: usize,
     },
@@ -171,7 +175,7 @@ impl<M> Queue<M> {
     /// Take the message out of its delivery event, leaving a stale event in its place.
     pub fn take_message(&mut self, id: MsgId) -> Option<Envelope<M>> {
         let ev = (self.all_mut()).find(|e| matches!(e, Event::Deliver(env) if env.id == id))?;
-        match std::mem::replace(ev, Event::Stale) {
+        match std::mem::replace(ev, Event::Placeholder) {
             Event::Deliver(env) => Some(env),
             _ => unreachable!("matched a delivery above"),
         }

@@ -111,27 +111,38 @@ pub enum Action {
     HealAll,
 }
 
-/// An action and when it happened. `step` (the number of events run before it) makes user
-/// actions replay at exactly the same point; actions without one fire at time `t` as events.
+/// Something a user did, stamped with the virtual time and the number of events run before
+/// it: a replay applies it at exactly that point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserAction {
+    pub t: u64,
+    pub step: u64,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// An action of a fault schedule: it fires at time `t`, as an event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimedAction {
     pub t: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub step: Option<u64>,
     #[serde(flatten)]
     pub action: Action,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ScenarioForm<C>")]
+#[serde(bound(deserialize = "C: Deserialize<'de>"))]
 pub struct Scenario<C> {
     pub seed: u64,
-    #[serde(default)]
     pub sim: SimConfig,
     /// The protocol's settings ("protocol" names the protocol itself in a share link).
     #[serde(rename = "settings")]
     pub protocol: C,
-    #[serde(default)]
-    pub actions: Vec<TimedAction>,
+    /// What the user did, in order.
+    pub actions: Vec<UserAction>,
+    /// A fault schedule, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<TimedAction>,
 }
 
 impl<C> Scenario<C> {
@@ -141,6 +152,72 @@ impl<C> Scenario<C> {
             sim,
             protocol,
             actions: Vec::new(),
+            schedule: Vec::new(),
         }
+    }
+}
+
+/// A scenario as written. Earlier versions kept a fault schedule's actions among the user's,
+/// told apart by their lack of a step: those are read into the schedule.
+#[derive(Deserialize)]
+struct ScenarioForm<C> {
+    seed: u64,
+    #[serde(default)]
+    sim: SimConfig,
+    settings: C,
+    #[serde(default)]
+    actions: Vec<WrittenAction>,
+    #[serde(default)]
+    schedule: Vec<TimedAction>,
+}
+
+#[derive(Deserialize)]
+struct WrittenAction {
+    t: u64,
+    #[serde(default)]
+    step: Option<u64>,
+    #[serde(flatten)]
+    action: Action,
+}
+
+impl<C> From<ScenarioForm<C>> for Scenario<C> {
+    fn from(f: ScenarioForm<C>) -> Self {
+        let mut s = Scenario::new(f.seed, f.sim, f.settings);
+        for WrittenAction { t, step, action } in f.actions {
+            match step {
+                Some(step) => s.actions.push(UserAction { t, step, action }),
+                None => s.schedule.push(TimedAction { t, action }),
+            }
+        }
+        s.schedule.extend(f.schedule);
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    /// User actions and a schedule are written apart; an older scenario that mixed them (the
+    /// schedule's actions without a step) reads into the same two lists.
+    #[test]
+    fn user_actions_and_the_schedule_are_kept_apart() {
+        let old = r#"{"seed":1,"settings":null,"actions":[
+            {"do":"crash","node":1,"t":5},
+            {"do":"heal","step":9,"t":7},
+            {"do":"restart","node":1,"t":20}]}"#;
+        let s: Scenario<()> = serde_json::from_str(old).unwrap();
+        assert_eq!(s.actions.len(), 1);
+        assert_eq!(s.actions[0].step, 9);
+        assert_eq!(s.schedule.iter().map(|a| a.t).collect::<Vec<_>>(), [5, 20]);
+        let again: Scenario<()> =
+            serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(again, s);
+        let plain = Scenario::new(1, SimConfig::default(), ());
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("schedule"), "an empty schedule is not written: {json}");
     }
 }

@@ -6,7 +6,8 @@ use super::describe::Description;
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
-use super::world::{Envelope, Status, World};
+use super::in_flight::Envelope;
+use super::world::{Status, World};
 
 /// A message in flight as the view draws it: its envelope, with a summary for the payload.
 pub type MessageView = Envelope<MsgSummary>;
@@ -78,7 +79,7 @@ impl<N: Node + 'static> Sim for World<N> {
         World::network(self)
     }
     fn messages(&self) -> Vec<MessageView> {
-        self.inflight()
+        self.in_flight()
             .into_iter()
             .map(|e| Envelope {
                 id: e.id,

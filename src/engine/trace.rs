@@ -52,12 +52,6 @@ pub enum TraceKind<N> {
         of: MsgId,
         deliver_at: u64,
     },
-    Hold {
-        id: MsgId,
-    },
-    Release {
-        id: MsgId,
-    },
     /// A user action or scheduled fault.
     Action {
         action: Action,
@@ -147,14 +141,12 @@ const SEND: u8 = 0;
 const DELIVER: u8 = 1;
 const DROP: u8 = 2;
 const DUPLICATE: u8 = 3;
-const HOLD: u8 = 4;
-const RELEASE: u8 = 5;
-const NOTE: u8 = 6;
-const OTHER: u8 = 7;
+const NOTE: u8 = 4;
+const OTHER: u8 = 5;
 /// The usual send and delivery, whose fields all fit fixed small widths, in a fixed layout:
 /// written with a few stores instead of a loop per field.
-const SEND_SMALL: u8 = 8;
-const DELIVER_SMALL: u8 = 9;
+const SEND_SMALL: u8 = 6;
+const DELIVER_SMALL: u8 = 7;
 const REASONS: [DropReason; 4] = [
     DropReason::Loss,
     DropReason::Partition,
@@ -431,8 +423,6 @@ impl<N> Trace<N> {
                 p.id(of);
                 p.put(deliver_at.wrapping_sub(t));
             }
-            TraceKind::Hold { id } => self.start(t, HOLD).id(id),
-            TraceKind::Release { id } => self.start(t, RELEASE).id(id),
             TraceKind::Note { node, note } => self.note(t, node, note),
             other => {
                 self.start(t, OTHER);
@@ -570,8 +560,6 @@ impl<N: Clone> Iterator for TraceIter<'_, N> {
                 of: self.id(),
                 deliver_at: t.wrapping_add(self.get()),
             },
-            HOLD => TraceKind::Hold { id: self.id() },
-            RELEASE => TraceKind::Release { id: self.id() },
             NOTE => {
                 self.notes += 1;
                 TraceKind::Note {
@@ -668,7 +656,6 @@ mod tests {
                     deliver_at: 9,
                 },
             ),
-            (3, TraceKind::Hold { id: 2 }),
             (
                 4,
                 TraceKind::Deliver {
@@ -690,7 +677,6 @@ mod tests {
                     action: Action::Heal,
                 },
             ),
-            (u64::MAX / 2, TraceKind::Release { id: 2 }),
             (
                 u64::MAX / 2,
                 TraceKind::Drop {

@@ -14,7 +14,6 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
     let mut t = start;
     let at = |t: u64, action: Action| TimedAction {
         t,
-        step: None,
         action,
     };
     let normal = LinkConfig::default();

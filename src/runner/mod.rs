@@ -69,12 +69,11 @@ pub fn scenario<C>(o: &RunOptions, protocol: C) -> Scenario<C> {
     sim.clients.sticky = matches!(o.protocol, Protocol::Causal(_));
     let mut s = Scenario::new(o.seed, sim, protocol);
     if o.faults == Faults::Random {
-        s.actions = random_faults(o.seed, o.nodes, 1_000, heal_time(o.time_ms));
+        s.schedule = random_faults(o.seed, o.nodes, 1_000, heal_time(o.time_ms));
     }
     if !matches!(o.protocol, Protocol::Raft(_)) {
-        s.actions.push(TimedAction {
+        s.schedule.push(TimedAction {
             t: heal_time(o.time_ms),
-            step: None,
             action: Action::SetLoad { on: false },
         });
     }

@@ -1,0 +1,196 @@
+//! The client workload: a steady load of clients, each with one operation at a time, and the
+//! one-off requests users make; redirects, retries with back-off, timeouts, and the history
+//! they record.
+
+use super::client::{ClientId, HistoryOp, Outcome};
+use super::kv::{KvOp, KvReply};
+use super::node::{Node, NodeId};
+use super::queue::Event;
+use super::trace::TraceKind;
+use super::world::World;
+use rand::Rng as _;
+
+impl<N: Node> World<N> {
+    pub(super) fn set_load(&mut self, on: bool) {
+        let was = self.load_on;
+        self.load_on = on;
+        if on && !was {
+            let (lo, hi) = self.scenario.sim.clients.think_ms;
+            for c in 0..self.clients.len() {
+                if self.clients[c].load && self.clients[c].current.is_none() {
+                    let at = self.now + self.rng.gen_range(lo..=hi);
+                    self.bus.push(
+                        at,
+                        Event::ClientThink { client: c },
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn start_op(&mut self, client: ClientId, op: KvOp) {
+        let idx = self.history.ops.len();
+        self.history.ops.push(HistoryOp {
+            client,
+            op,
+            invoke_t: self.now,
+            complete_t: None,
+            outcome: None,
+            cas_failed: false,
+            node: None,
+        });
+        let c = &mut self.clients[client];
+        c.current = Some(idx);
+        // One deadline timer per client, re-armed lazily: stale timers would crowd the queue.
+        if !c.deadline_armed {
+            c.deadline_armed = true;
+            self.bus.push(
+                self.now + self.scenario.sim.clients.timeout_ms,
+                Event::ClientDeadline { client },
+            );
+        }
+        self.send_attempt(client, idx);
+    }
+
+    fn send_attempt(&mut self, client: ClientId, op: usize) {
+        let req = self.next_req;
+        self.next_req += 1;
+        self.requests.insert(req, (client, op));
+        let c = &mut self.clients[client];
+        c.attempt = Some(req);
+        c.attempts += 1;
+        let node = c.target;
+        if self.tracing {
+            let kv = self.history.ops[op].op.clone();
+            self.trace.push(
+                self.now,
+                TraceKind::Invoke {
+                    client,
+                    op,
+                    node,
+                    kv,
+                },
+            );
+        }
+        let at = self.now + self.client_latency();
+        self.bus.push(at, Event::ClientArrive { node, req, op });
+    }
+
+    /// A load client's think time is over: it starts its next operation.
+    pub(super) fn client_think(&mut self, client: ClientId) -> bool {
+        let c = &self.clients[client];
+        if !self.load_on || c.current.is_some() {
+            return false;
+        }
+        let kv = c.next_op(
+            &self.scenario.sim.clients,
+            &mut self.rng,
+            &mut self.op_counter,
+        );
+        self.start_op(client, kv);
+        true
+    }
+
+    /// A client's back-off is over: it tries its operation again.
+    pub(super) fn client_retry(&mut self, client: ClientId, op: usize) -> bool {
+        let c = &self.clients[client];
+        if c.current != Some(op) || c.attempt.is_some() {
+            return false;
+        }
+        self.send_attempt(client, op);
+        true
+    }
+
+    pub(super) fn client_reply(&mut self, node: NodeId, req: u64, reply: KvReply) -> bool {
+        let Some((client, op)) = self.requests.remove(&req) else {
+            return false;
+        };
+        let c = &self.clients[client];
+        if c.current != Some(op) || c.attempt != Some(req) {
+            return false; // an answer to an attempt the client gave up on
+        }
+        self.record(TraceKind::Reply {
+            client,
+            op,
+            node,
+            reply: reply.clone(),
+        });
+        let n = self.nodes.len();
+        match reply {
+            KvReply::Ok { value } => {
+                self.believed_leader = node;
+                self.clients[client].remember(&self.history.ops[op].op, value.as_deref());
+                self.complete(client, op, Outcome::Ok { value }, false, Some(node));
+            }
+            KvReply::CasFailed => {
+                self.believed_leader = node;
+                self.complete(client, op, Outcome::Ok { value: None }, true, Some(node));
+            }
+            KvReply::NotLeader { .. } | KvReply::Failed { .. } if self.clients[client].pinned => {
+                self.complete(client, op, Outcome::Fail, false, Some(node));
+            }
+            // Definitely not applied: retry the same operation elsewhere after a back-off.
+            KvReply::NotLeader { hint } | KvReply::Failed { hint, .. } => {
+                let c = &mut self.clients[client];
+                c.attempt = None;
+                c.target = match hint {
+                    Some(h) if h < n && h != node => h,
+                    _ => (node + 1) % n,
+                };
+                let backoff = 10 * u64::from(c.attempts.min(10));
+                self.bus
+                    .push(self.now + backoff, Event::ClientRetry { client, op });
+            }
+        }
+        true
+    }
+
+    pub(super) fn client_deadline(&mut self, client: ClientId) -> bool {
+        let c = &mut self.clients[client];
+        c.deadline_armed = false;
+        let Some(op) = c.current else { return false };
+        let due = self.history.ops[op].invoke_t + self.scenario.sim.clients.timeout_ms;
+        if due > self.now {
+            c.deadline_armed = true;
+            self.bus.push(due, Event::ClientDeadline { client });
+            return false;
+        }
+        self.record(TraceKind::Timeout { client, op });
+        // With an attempt still unanswered the operation may have taken effect.
+        let outcome = if self.clients[client].attempt.is_some() {
+            Outcome::Info
+        } else {
+            Outcome::Fail
+        };
+        self.complete(client, op, outcome, false, None);
+        true
+    }
+
+    fn complete(
+        &mut self,
+        client: ClientId,
+        op: usize,
+        outcome: Outcome,
+        cas_failed: bool,
+        node: Option<NodeId>,
+    ) {
+        let h = &mut self.history.ops[op];
+        h.complete_t = Some(self.now);
+        h.outcome = Some(outcome);
+        h.cas_failed = cas_failed;
+        h.node = node;
+        let c = &mut self.clients[client];
+        c.current = None;
+        c.attempt = None;
+        c.attempts = 0;
+        if c.load && self.load_on {
+            let (lo, hi) = self.scenario.sim.clients.think_ms;
+            let at = self.now + self.rng.gen_range(lo..=hi);
+            self.bus.push(
+                at,
+                Event::ClientThink { client },
+            );
+        }
+    }
+
+}
