@@ -10,6 +10,7 @@ mod in_flight;
 mod kv;
 mod network;
 mod node;
+mod packed;
 mod queue;
 mod scenario;
 mod sim;

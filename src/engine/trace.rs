@@ -9,6 +9,7 @@ use super::kv::{KvOp, KvReply};
 use super::network::MsgId;
 use super::describe::MessageKind;
 use super::node::{MsgSummary, NodeId};
+use super::packed::{put_var, Layout, Reader, Width};
 use super::scenario::Action;
 use serde::{Serialize, Serializer};
 
@@ -136,17 +137,76 @@ impl<T> std::ops::Index<usize> for Chunked<T> {
     }
 }
 
-/// Tags of the packed events. Notes and rare events have their payload in a side list.
-const SEND: u8 = 0;
-const DELIVER: u8 = 1;
-const DROP: u8 = 2;
-const DUPLICATE: u8 = 3;
-const NOTE: u8 = 4;
-const OTHER: u8 = 5;
-/// The usual send and delivery, whose fields all fit fixed small widths, in a fixed layout:
-/// written with a few stores instead of a loop per field.
-const SEND_SMALL: u8 = 6;
-const DELIVER_SMALL: u8 = 7;
+use Width::{Bytes, Var};
+
+/// The packed records, each defined once. A send is `[id, from, to, kind, entries, reject,
+/// after, n0, n1, n2, n3]` (ids relative to the highest so far, `after` the time until it is
+/// due); the usual one, whose fields all fit small widths, in fixed widths written with a few
+/// stores. Notes and rare events keep their payload in a side list.
+const SEND: Layout<11> = Layout {
+    tag: 0,
+    fields: [Var, Var, Var, Var, Var, Bytes(1), Var, Var, Var, Var, Var],
+};
+const SEND_SMALL: Layout<11> = Layout {
+    tag: 1,
+    fields: [
+        Bytes(1),
+        Bytes(1),
+        Bytes(1),
+        Bytes(1),
+        Bytes(1),
+        Bytes(1),
+        Bytes(2),
+        Bytes(4),
+        Bytes(4),
+        Bytes(4),
+        Bytes(4),
+    ],
+};
+/// `[id, from, to]`.
+const DELIVER: Layout<3> = Layout {
+    tag: 2,
+    fields: [Var, Var, Var],
+};
+const DELIVER_SMALL: Layout<3> = Layout {
+    tag: 3,
+    fields: [Bytes(2), Bytes(1), Bytes(1)],
+};
+/// `[id, from, to, reason]`.
+const DROP: Layout<4> = Layout {
+    tag: 4,
+    fields: [Var, Var, Var, Bytes(1)],
+};
+/// `[id, of, after]`.
+const DUPLICATE: Layout<3> = Layout {
+    tag: 5,
+    fields: [Var, Var, Var],
+};
+/// `[node]`; the note itself is in the side list.
+const NOTE: Layout<1> = Layout {
+    tag: 6,
+    fields: [Var],
+};
+/// The event itself is in the side list.
+const OTHER: Layout<0> = Layout {
+    tag: 7,
+    fields: [],
+};
+
+const fn max(a: usize, b: usize) -> usize {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// The longest packed record.
+const MAX_EVENT: usize = max(
+    max(max(SEND.max_len(), SEND_SMALL.max_len()), max(DELIVER.max_len(), DELIVER_SMALL.max_len())),
+    max(max(DROP.max_len(), DUPLICATE.max_len()), max(NOTE.max_len(), OTHER.max_len())),
+);
+
 const REASONS: [DropReason; 4] = [
     DropReason::Loss,
     DropReason::Partition,
@@ -189,65 +249,25 @@ impl<N> Trace<N> {
     }
 }
 
-/// The longest packed event: a send, eleven integers of at most ten bytes each and a flag.
-const MAX_EVENT: usize = 112;
-
-/// Writes one event into a chunk that has room for it. The position is counted in a local
-/// and added to the chunk's use when the packer is dropped: counting through the reference
-/// directly cost a load and a store per byte.
-struct Packer<'a> {
-    buf: &'a mut [u8; MAX_EVENT],
-    len: usize,
-    used: &'a mut usize,
-    top_id: &'a mut MsgId,
-}
-
-impl Packer<'_> {
-    #[inline(always)]
-    fn byte(&mut self, b: u8) {
-        self.buf[self.len] = b;
-        self.len += 1;
-    }
-    /// Message ids relative to the highest so far: zigzag, so that both a new (higher) id
-    /// and an older one (a delivery) stay small.
-    #[inline(always)]
-    fn id(&mut self, id: MsgId) {
-        let d = id_delta(self.top_id, id);
-        self.put(d);
-    }
-    #[inline(always)]
-    fn fixed<const K: usize>(&mut self, bytes: [u8; K]) {
-        self.buf[self.len..self.len + K].copy_from_slice(&bytes);
-        self.len += K;
-    }
-    /// LEB128: seven bits a byte, high bit set on all but the last.
-    #[inline(always)]
-    fn put(&mut self, mut v: u64) {
-        while v >= 0x80 {
-            self.byte(v as u8 | 0x80);
-            v >>= 7;
-        }
-        self.byte(v as u8);
-    }
-}
-
-impl Drop for Packer<'_> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        *self.used += self.len;
-    }
-}
-
 fn zigzag(d: i64) -> u64 {
     ((d << 1) ^ (d >> 63)) as u64
 }
 
-/// The packed form of message id `id`, given the highest so far (which it updates).
+/// The packed form of message id `id`: zigzag of its difference from the highest so far
+/// (which it updates), so that both a new (higher) id and an older one (a delivery) stay small.
 #[inline(always)]
 fn id_delta(top_id: &mut MsgId, id: MsgId) -> u64 {
     let d = zigzag(id.wrapping_sub(*top_id) as i64);
     *top_id = (*top_id).max(id);
     d
+}
+
+/// The id a packed id stands for, given the highest so far (which it updates).
+fn id_from(top_id: &mut MsgId, z: u64) -> MsgId {
+    let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
+    let id = top_id.wrapping_add(d as u64);
+    *top_id = (*top_id).max(id);
+    id
 }
 
 impl<N> Trace<N> {
@@ -266,9 +286,9 @@ impl<N> Trace<N> {
         (from..self.notes.len()).map(|i| &self.notes[i])
     }
 
-    /// Start packing an event at time `t`; times never go backwards.
+    /// Pack one record at time `t` (times never go backwards).
     #[inline(always)]
-    fn start(&mut self, t: u64, tag: u8) -> Packer<'_> {
+    fn write<const K: usize>(&mut self, t: u64, layout: &Layout<K>, values: &[u64; K]) {
         debug_assert!(t >= self.last_t, "trace times never go backwards");
         self.len += 1;
         if self.current.len() - self.used < MAX_EVENT {
@@ -276,16 +296,13 @@ impl<N> Trace<N> {
         }
         let dt = t - self.last_t;
         self.last_t = t;
+        // Counted in a local and stored once: counting through the field cost a load and a
+        // store per byte.
         let room = &mut self.current[self.used..self.used + MAX_EVENT];
-        let mut p = Packer {
-            buf: room.try_into().expect("a chunk keeps room for one event"),
-            len: 0,
-            used: &mut self.used,
-            top_id: &mut self.top_id,
-        };
-        p.byte(tag);
-        p.put(dt);
-        p
+        room[0] = layout.tag;
+        let mut at = 1 + put_var(&mut room[1..], dt);
+        at += layout.write(&mut room[at..], values);
+        self.used += at;
     }
 
     #[inline(never)]
@@ -319,78 +336,41 @@ impl<N> Trace<N> {
             std::ptr::eq(&self.kinds[msg.kind.code as usize], msg.kind),
             "a message kind from the protocol's own table"
         );
-        let kind = msg.kind.code;
-        let after = deliver_at.wrapping_sub(t);
         let id = id_delta(&mut self.top_id, id);
         let [n0, n1, n2, n3] = msg.numbers;
-        let small = (id as usize | from | to | msg.entries as usize) <= 0xff
-            && after <= 0xffff
-            && n0 | n1 | n2 | n3 <= 0xffff_ffff;
-        let mut p = self.start(t, if small { SEND_SMALL } else { SEND });
-        if small {
-            let [a0, a1, ..] = (after as u16).to_le_bytes();
-            let [b0, b1, b2, b3, ..] = (n0 as u32).to_le_bytes();
-            let [c0, c1, c2, c3, ..] = (n1 as u32).to_le_bytes();
-            let [d0, d1, d2, d3, ..] = (n2 as u32).to_le_bytes();
-            let [e0, e1, e2, e3, ..] = (n3 as u32).to_le_bytes();
-            p.fixed([
-                id as u8,
-                from as u8,
-                to as u8,
-                kind,
-                msg.entries as u8,
-                msg.reject as u8,
-                a0,
-                a1,
-                b0,
-                b1,
-                b2,
-                b3,
-                c0,
-                c1,
-                c2,
-                c3,
-                d0,
-                d1,
-                d2,
-                d3,
-                e0,
-                e1,
-                e2,
-                e3,
-            ]);
-            return;
+        let v = [
+            id,
+            from as u64,
+            to as u64,
+            msg.kind.code as u64,
+            msg.entries as u64,
+            msg.reject as u64,
+            deliver_at.wrapping_sub(t),
+            n0,
+            n1,
+            n2,
+            n3,
+        ];
+        if SEND_SMALL.fits(&v) {
+            self.write(t, &SEND_SMALL, &v);
+        } else {
+            self.write(t, &SEND, &v);
         }
-        p.put(id);
-        p.put(from as u64);
-        p.put(to as u64);
-        p.put(kind as u64);
-        for v in msg.numbers {
-            p.put(v);
-        }
-        p.put(msg.entries as u64);
-        p.byte(msg.reject as u8);
-        p.put(after);
     }
 
     /// Record a delivery.
     pub fn deliver(&mut self, t: u64, id: MsgId, from: NodeId, to: NodeId) {
-        let id = id_delta(&mut self.top_id, id);
-        let small = from | to <= 0xff && id <= 0xffff;
-        let mut p = self.start(t, if small { DELIVER_SMALL } else { DELIVER });
-        if small {
-            let [i0, i1, ..] = (id as u16).to_le_bytes();
-            p.fixed([i0, i1, from as u8, to as u8]);
-            return;
+        let v = [id_delta(&mut self.top_id, id), from as u64, to as u64];
+        if DELIVER_SMALL.fits(&v) {
+            self.write(t, &DELIVER_SMALL, &v);
+        } else {
+            self.write(t, &DELIVER, &v);
         }
-        p.put(id);
-        p.put(from as u64);
-        p.put(to as u64);
     }
 
     /// Record a node's note.
     pub fn note(&mut self, t: u64, node: NodeId, note: N) {
-        self.start(t, NOTE).put(node as u64);
+        self.write(t, &NOTE, &[node as u64]);
         self.notes.push(note);
     }
 
@@ -411,21 +391,17 @@ impl<N> Trace<N> {
                 to,
                 reason,
             } => {
-                let mut p = self.start(t, DROP);
-                p.id(id);
-                p.put(from as u64);
-                p.put(to as u64);
-                p.byte(reason as u8);
+                let id = id_delta(&mut self.top_id, id);
+                self.write(t, &DROP, &[id, from as u64, to as u64, reason as u64]);
             }
             TraceKind::Duplicate { id, of, deliver_at } => {
-                let mut p = self.start(t, DUPLICATE);
-                p.id(id);
-                p.id(of);
-                p.put(deliver_at.wrapping_sub(t));
+                let id = id_delta(&mut self.top_id, id);
+                let of = id_delta(&mut self.top_id, of);
+                self.write(t, &DUPLICATE, &[id, of, deliver_at.wrapping_sub(t)]);
             }
             TraceKind::Note { node, note } => self.note(t, node, note),
             other => {
-                self.start(t, OTHER);
+                self.write(t, &OTHER, &[]);
                 self.others.push(other);
             }
         }
@@ -435,8 +411,10 @@ impl<N> Trace<N> {
         TraceIter {
             trace: self,
             chunk: 0,
-            bytes: self.chunk(0).unwrap_or_default(),
-            at: 0,
+            reader: Reader {
+                bytes: self.chunk(0).unwrap_or_default(),
+                at: 0,
+            },
             notes: 0,
             others: 0,
             t: 0,
@@ -448,126 +426,87 @@ impl<N> Trace<N> {
 /// Reads the trace back, event by event.
 pub struct TraceIter<'a, N> {
     trace: &'a Trace<N>,
-    /// Position: chunk, its used bytes, and the byte within it.
+    /// Position: the chunk, and the reader within it.
     chunk: usize,
-    bytes: &'a [u8],
-    at: usize,
+    reader: Reader<'a>,
     notes: usize,
     others: usize,
     t: u64,
     top_id: MsgId,
 }
 
-impl<N> TraceIter<'_, N> {
-    fn get(&mut self) -> u64 {
-        let (mut v, mut shift) = (0u64, 0);
-        loop {
-            let b = self.byte();
-            v |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return v;
-            }
-            shift += 7;
-        }
-    }
-    fn node(&mut self) -> NodeId {
-        self.get() as NodeId
-    }
-    fn id(&mut self) -> MsgId {
-        let z = self.get();
-        self.id_from(z)
-    }
-    fn id_from(&mut self, z: u64) -> MsgId {
-        let d = ((z >> 1) as i64) ^ -((z & 1) as i64);
-        let id = self.top_id.wrapping_add(d as u64);
-        self.top_id = self.top_id.max(id);
-        id
-    }
-    fn byte(&mut self) -> u8 {
-        self.at += 1;
-        self.bytes[self.at - 1]
-    }
-    /// A send, in its small fixed layout or as variable-length integers.
-    fn send(&mut self, small: bool, t: u64) -> TraceKind<N> {
-        let (id, from, to, after, mut msg);
-        if small {
-            let z = self.fixed(1);
-            id = self.id_from(z);
-            (from, to) = (self.fixed(1) as NodeId, self.fixed(1) as NodeId);
-            msg = MsgSummary::new(&self.trace.kinds[self.fixed(1) as usize]);
-            (msg.entries, msg.reject) = (self.fixed(1) as u32, self.fixed(1) != 0);
-            after = self.fixed(2);
-            msg.numbers = [self.fixed(4), self.fixed(4), self.fixed(4), self.fixed(4)];
-        } else {
-            (id, from, to) = (self.id(), self.node(), self.node());
-            msg = MsgSummary::new(&self.trace.kinds[self.get() as usize]);
-            msg.numbers = [self.get(), self.get(), self.get(), self.get()];
-            (msg.entries, msg.reject) = (self.get() as u32, self.byte() != 0);
-            after = self.get();
-        }
-        TraceKind::Send {
-            id,
-            from,
-            to,
-            msg,
-            deliver_at: t.wrapping_add(after),
-        }
-    }
-    /// A little-endian integer of `k` bytes.
-    fn fixed(&mut self, k: usize) -> u64 {
-        (0..k).fold(0, |v, i| v | u64::from(self.byte()) << (8 * i))
-    }
-}
-
 impl<N: Clone> Iterator for TraceIter<'_, N> {
     type Item = TraceEvent<N>;
 
     fn next(&mut self) -> Option<TraceEvent<N>> {
-        if self.at == self.bytes.len() {
+        if self.reader.at == self.reader.bytes.len() {
             self.chunk += 1;
-            self.at = 0;
-            self.bytes = self.trace.chunk(self.chunk)?;
-            if self.bytes.is_empty() {
+            self.reader = Reader {
+                bytes: self.trace.chunk(self.chunk)?,
+                at: 0,
+            };
+            if self.reader.bytes.is_empty() {
                 return None;
             }
         }
-        let tag = self.byte();
-        self.t += self.get();
+        let r = &mut self.reader;
+        let tag = r.byte();
+        self.t += r.var();
         let t = self.t;
+        let top = &mut self.top_id;
         let kind = match tag {
-            SEND | SEND_SMALL => self.send(tag == SEND_SMALL, t),
-            DELIVER_SMALL => {
-                let id = self.fixed(2);
-                TraceKind::Deliver {
-                    id: self.id_from(id),
-                    from: self.fixed(1) as NodeId,
-                    to: self.fixed(1) as NodeId,
+            _ if tag == SEND.tag || tag == SEND_SMALL.tag => {
+                let layout = if tag == SEND.tag { &SEND } else { &SEND_SMALL };
+                let [id, from, to, kind, entries, reject, after, n0, n1, n2, n3] = layout.read(r);
+                TraceKind::Send {
+                    id: id_from(top, id),
+                    from: from as NodeId,
+                    to: to as NodeId,
+                    msg: MsgSummary {
+                        kind: &self.trace.kinds[kind as usize],
+                        numbers: [n0, n1, n2, n3],
+                        entries: entries as u32,
+                        reject: reject != 0,
+                    },
+                    deliver_at: t.wrapping_add(after),
                 }
             }
-            DELIVER => TraceKind::Deliver {
-                id: self.id(),
-                from: self.node(),
-                to: self.node(),
-            },
-            DROP => TraceKind::Drop {
-                id: self.id(),
-                from: self.node(),
-                to: self.node(),
-                reason: REASONS[self.byte() as usize],
-            },
-            DUPLICATE => TraceKind::Duplicate {
-                id: self.id(),
-                of: self.id(),
-                deliver_at: t.wrapping_add(self.get()),
-            },
-            NOTE => {
+            _ if tag == DELIVER.tag || tag == DELIVER_SMALL.tag => {
+                let layout = if tag == DELIVER.tag { &DELIVER } else { &DELIVER_SMALL };
+                let [id, from, to] = layout.read(r);
+                TraceKind::Deliver {
+                    id: id_from(top, id),
+                    from: from as NodeId,
+                    to: to as NodeId,
+                }
+            }
+            _ if tag == DROP.tag => {
+                let [id, from, to, reason] = DROP.read(r);
+                TraceKind::Drop {
+                    id: id_from(top, id),
+                    from: from as NodeId,
+                    to: to as NodeId,
+                    reason: REASONS[reason as usize],
+                }
+            }
+            _ if tag == DUPLICATE.tag => {
+                let [id, of, after] = DUPLICATE.read(r);
+                TraceKind::Duplicate {
+                    id: id_from(top, id),
+                    of: id_from(top, of),
+                    deliver_at: t.wrapping_add(after),
+                }
+            }
+            _ if tag == NOTE.tag => {
+                let [node] = NOTE.read(r);
                 self.notes += 1;
                 TraceKind::Note {
-                    node: self.node(),
+                    node: node as NodeId,
                     note: self.trace.notes[self.notes - 1].clone(),
                 }
             }
             _ => {
+                debug_assert_eq!(tag, OTHER.tag);
                 self.others += 1;
                 self.trace.others[self.others - 1].clone()
             }
