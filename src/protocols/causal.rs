@@ -74,22 +74,30 @@ pub enum CausalNote {
 
 type Out<'a> = Outbox<'a, CausalMsg, CausalNote>;
 
-const fn kind(code: u8, label: &'static str, colour: &'static str, number: &'static str) -> MessageKind {
+/// Causal broadcast's message kinds, in the order of `KINDS`.
+#[derive(Clone, Copy)]
+enum Kind {
+    Update,
+    Sync,
+    Updates,
+}
+
+const fn kind(code: Kind, label: &'static str, colour: &'static str, number: &'static str) -> MessageKind {
     MessageKind {
-        code,
+        code: code as u8,
         label,
         colour,
         shape: Shape::Circle,
-        response: code == 2,
+        response: matches!(code, Kind::Updates),
         grants: false,
         numbers: [number, "", "", ""],
     }
 }
 
 static KINDS: [MessageKind; 3] = [
-    kind(0, "update", "#e58be0", "sequence"),
-    kind(1, "sync", "#b28cf0", "updates applied"),
-    kind(2, "updates", "#b28cf0", ""),
+    kind(Kind::Update, "update", "#e58be0", "sequence"),
+    kind(Kind::Sync, "sync", "#b28cf0", "updates applied"),
+    kind(Kind::Updates, "updates", "#b28cf0", ""),
 ];
 
 static DESCRIPTION: Description = Description {
@@ -334,15 +342,15 @@ impl Node for CausalNode {
             CausalMsg::Update(u) => MsgSummary {
                 numbers: [u.clock[u.origin], 0, 0, 0],
                 entries: 1,
-                ..MsgSummary::new(&KINDS[0])
+                ..MsgSummary::new(&KINDS[Kind::Update as usize])
             },
             CausalMsg::Sync { clock } => MsgSummary {
                 numbers: [clock.iter().sum(), 0, 0, 0],
-                ..MsgSummary::new(&KINDS[1])
+                ..MsgSummary::new(&KINDS[Kind::Sync as usize])
             },
             CausalMsg::Updates(us) => MsgSummary {
                 entries: us.len() as u32,
-                ..MsgSummary::new(&KINDS[2])
+                ..MsgSummary::new(&KINDS[Kind::Updates as usize])
             },
         }
     }

@@ -139,11 +139,18 @@ pub(crate) const SYNC_NOW: ControlInfo = ControlInfo {
     aliases: &["Campaign"],
 };
 
+/// Gossip's message kinds, in the order of `KINDS`.
+#[derive(Clone, Copy)]
+enum Kind {
+    Digest,
+    Delta,
+}
+
 const NO_NUMBERS: [&str; 4] = ["", "", "", ""];
 
 static KINDS: [MessageKind; 2] = [
     MessageKind {
-        code: 0,
+        code: Kind::Digest as u8,
         label: "digest",
         colour: "#3fa37d",
         shape: Shape::Circle,
@@ -152,7 +159,7 @@ static KINDS: [MessageKind; 2] = [
         numbers: NO_NUMBERS,
     },
     MessageKind {
-        code: 1,
+        code: Kind::Delta as u8,
         label: "delta",
         colour: "#7ddfb3",
         shape: Shape::Circle,
@@ -443,12 +450,12 @@ impl Node for GossipNode {
         match m {
             GossipMsg::Digest { contexts } => MsgSummary {
                 entries: contexts.len() as u32,
-                ..MsgSummary::new(&KINDS[0])
+                ..MsgSummary::new(&KINDS[Kind::Digest as usize])
             },
             GossipMsg::Delta { entries, want } => MsgSummary {
                 entries: entries.len() as u32,
                 numbers: [want.len() as u64, 0, 0, 0],
-                ..MsgSummary::new(&KINDS[1])
+                ..MsgSummary::new(&KINDS[Kind::Delta as usize])
             },
         }
     }

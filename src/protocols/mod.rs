@@ -106,4 +106,25 @@ mod tests {
         }
         assert!(AnyScenario::new("paxos", 1, SimConfig::default()).is_err());
     }
+
+    /// A summary names its kind by code, a position in the protocol's table: every kind of
+    /// every protocol sits at its code, and names of roles, kinds and commands are unique.
+    #[test]
+    fn descriptions_are_consistent() {
+        for d in CATALOG {
+            for (i, k) in d.kinds.iter().enumerate() {
+                assert_eq!(k.code as usize, i, "{}: {}", d.name, k.label);
+            }
+            let unique = |names: Vec<&str>| {
+                let mut sorted = names.clone();
+                sorted.sort_unstable();
+                sorted.dedup();
+                sorted.len() == names.len()
+            };
+            assert!(unique(d.kinds.iter().map(|k| k.label).collect()), "{}", d.name);
+            assert!(unique(d.roles.iter().map(|r| r.name).collect()), "{}", d.name);
+            assert!(unique(d.controls.iter().map(|c| c.name).collect()), "{}", d.name);
+            assert!(d.roles.iter().all(|r| r.name != "down" && r.name != "paused"));
+        }
+    }
 }

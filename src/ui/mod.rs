@@ -277,7 +277,7 @@ pub fn app(props: &AppProps) -> Html {
                 { for (0..panes).map(|i| html! { <log_panel::LogPanel ..pane(i) /> }) }
             </div>
             if s.help {
-                <help::Help send={props.send.clone()} />
+                <help::Help send={props.send.clone()} protocols={s.panes.iter().map(|p| p.world.description()).collect::<Vec<_>>()} />
             }
         </div>
     }
