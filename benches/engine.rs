@@ -6,8 +6,8 @@
 use consensus_lab::check::raft_safety::RaftMonitor;
 use consensus_lab::check::{history_files, linearizability};
 use consensus_lab::engine::{
-    Control, Description, KvOp, KvRequest, KvStore, LinkConfig, MsgSummary, Node, NodeId,
-    NodeView, Outbox, Rng, Role, Scenario, SimConfig, World,
+    Control, Description, KvOp, KvRequest, KvStore, LinkConfig, MsgSummary, Node, NodeId, NodeView,
+    Outbox, Rng, Role, Scenario, SimConfig, World,
 };
 use consensus_lab::protocols::raft::{handle_ready, RaftConfig, RaftNode, RaftNote, ReadyApp};
 use criterion::{black_box, criterion_group, BatchSize, Criterion, Throughput};

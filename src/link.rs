@@ -102,7 +102,14 @@ mod tests {
             )
         );
         assert_eq!(parse_fragment(&shared, 1).unwrap().unwrap()[0], two[0]);
-        for bad in ["seed=x", "nodes=2", "protocol=paxos", "what", "zzz=1", "s=%7B"] {
+        for bad in [
+            "seed=x",
+            "nodes=2",
+            "protocol=paxos",
+            "what",
+            "zzz=1",
+            "s=%7B",
+        ] {
             assert!(parse_fragment(bad, 1).is_err(), "{bad} is refused");
         }
     }

@@ -163,7 +163,10 @@ fn a_duplicate_keeps_its_links_order() {
         w.act(Action::DuplicateMessage { id }).unwrap();
         let copy = w.in_flight().iter().map(|e| e.id).max().unwrap();
         let at = w.message(copy).unwrap().deliver_at;
-        assert!(at >= ahead, "the copy of {id} arrives at {at}, before {ahead}");
+        assert!(
+            at >= ahead,
+            "the copy of {id} arrives at {at}, before {ahead}"
+        );
         assert!(at >= w.now() + 10);
         checked += 1;
         w.run_until(w.now() + 37);

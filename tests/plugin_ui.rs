@@ -116,7 +116,7 @@ impl Node for Counter {
     }
     fn on_tick(&mut self, out: &mut Outbox<Bump, u64>) {
         self.ticks += 1;
-        if self.ticks % 4 == 0 {
+        if self.ticks.is_multiple_of(4) {
             self.set(self.count + 1, out);
             out.send((self.id + 1) % self.nodes, Bump(self.count));
         }
@@ -154,7 +154,9 @@ impl Node for Counter {
 }
 
 fn all(selector: &str) -> Vec<web_sys::Element> {
-    let list = gloo::utils::document().query_selector_all(selector).unwrap();
+    let list = gloo::utils::document()
+        .query_selector_all(selector)
+        .unwrap();
     (0..list.length())
         .filter_map(|i| list.item(i)?.dyn_into().ok())
         .collect()
@@ -200,12 +202,20 @@ async fn a_protocol_the_app_has_never_seen_gets_every_panel() {
     click(&one("[data-action=\"pause\"]"));
     settle().await;
 
-    assert_eq!(one("[data-pane=\"0\"][data-protocol]").get_attribute("data-protocol").as_deref(), Some("counter"));
+    assert_eq!(
+        one("[data-pane=\"0\"][data-protocol]")
+            .get_attribute("data-protocol")
+            .as_deref(),
+        Some("counter")
+    );
     let nodes = all("[data-node]");
     assert_eq!(nodes.len(), 4);
     for n in &nodes {
         assert_eq!(n.get_attribute("data-role").as_deref(), Some("counting"));
-        assert!(n.text_content().unwrap().contains("count"), "the headline is labelled");
+        assert!(
+            n.text_content().unwrap().contains("count"),
+            "the headline is labelled"
+        );
     }
     assert!(text("[data-check]").contains("✓ counts only grow"));
     assert!(text("[data-check]").contains("ring counter"));
@@ -219,10 +229,18 @@ async fn a_protocol_the_app_has_never_seen_gets_every_panel() {
         settle().await;
     }
     let bump = one("[data-msg=\"bump\"]");
-    click(&bump.query_selector("circle").unwrap().expect("a bump is drawn as a circle"));
+    click(
+        &bump
+            .query_selector("circle")
+            .unwrap()
+            .expect("a bump is drawn as a circle"),
+    );
     settle().await;
     let inspector = text("[data-panel=\"inspector\"]");
-    assert!(inspector.contains("kindbump") && inspector.contains("count1"), "{inspector}");
+    assert!(
+        inspector.contains("kindbump") && inspector.contains("count1"),
+        "{inspector}"
+    );
 
     // The state table shows every replica's key-value state.
     let rows = all("[data-panel=\"state\"] [data-kv]");
@@ -230,15 +248,32 @@ async fn a_protocol_the_app_has_never_seen_gets_every_panel() {
     assert!(!all("[data-panel=\"state\"] [data-key=\"count\"]").is_empty());
 
     // A node's own controls appear in the inspector; this one breaks the checked property.
-    let grown = nodes.iter().position(|n| n.get_attribute("data-term").as_deref() != Some("0"));
+    let grown = nodes
+        .iter()
+        .position(|n| n.get_attribute("data-term").as_deref() != Some("0"));
     let node = grown.expect("a node has counted");
     click(&one(&format!("[data-node=\"{node}\"] circle.body")));
     settle().await;
     let inspector = text("[data-panel=\"inspector\"]");
-    assert!(inspector.contains("ticks") && inspector.contains("count"), "{inspector}");
+    assert!(
+        inspector.contains("ticks") && inspector.contains("count"),
+        "{inspector}"
+    );
     click(&one("[data-action=\"forget\"]"));
     settle().await;
-    assert_eq!(one("[data-check]").get_attribute("data-check").as_deref(), Some("violation"));
-    assert!(text("[data-check]").contains("✗ counts only grow"), "{}", text("[data-check]"));
-    assert_eq!(one(&format!("[data-node=\"{node}\"]")).get_attribute("data-term").as_deref(), Some("0"));
+    assert_eq!(
+        one("[data-check]").get_attribute("data-check").as_deref(),
+        Some("violation")
+    );
+    assert!(
+        text("[data-check]").contains("✗ counts only grow"),
+        "{}",
+        text("[data-check]")
+    );
+    assert_eq!(
+        one(&format!("[data-node=\"{node}\"]"))
+            .get_attribute("data-term")
+            .as_deref(),
+        Some("0")
+    );
 }

@@ -42,7 +42,11 @@ fn every_saved_link_opens_to_the_recorded_state() {
         for p in &mut panes {
             p.run_until(at);
         }
-        assert_eq!(panes[0].now(), expect["time"].as_u64().unwrap(), "{name}: time");
+        assert_eq!(
+            panes[0].now(),
+            expect["time"].as_u64().unwrap(),
+            "{name}: time"
+        );
 
         let nodes = expect["nodes"].as_array().unwrap();
         let count: usize = panes.iter().map(|p| p.node_count()).sum();

@@ -16,11 +16,31 @@ const fn property(name: &'static str, holds: &'static str, meaning: &'static str
 
 /// The properties this monitor checks, named as its violations name them.
 pub const PROPERTIES: [Property; 5] = [
-    property("election safety", "election safety", "at most one leader per term"),
-    property("log matching", "log matching", "two logs with an entry of the same index and term are identical up to it"),
-    property("leader completeness", "leader completeness", "a leader holds every entry committed before its term"),
-    property("state-machine safety", "state-machine safety", "no two nodes apply different entries at one index"),
-    property("acknowledged write lost", "no acknowledged write lost", "a write a client was told succeeded stays committed"),
+    property(
+        "election safety",
+        "election safety",
+        "at most one leader per term",
+    ),
+    property(
+        "log matching",
+        "log matching",
+        "two logs with an entry of the same index and term are identical up to it",
+    ),
+    property(
+        "leader completeness",
+        "leader completeness",
+        "a leader holds every entry committed before its term",
+    ),
+    property(
+        "state-machine safety",
+        "state-machine safety",
+        "no two nodes apply different entries at one index",
+    ),
+    property(
+        "acknowledged write lost",
+        "no acknowledged write lost",
+        "a write a client was told succeeded stays committed",
+    ),
 ];
 const ELECTION_SAFETY: usize = 0;
 const LOG_MATCHING: usize = 1;

@@ -1,6 +1,7 @@
 //! What users and fault schedules do to a running cluster: checked, recorded in the scenario
 //! (a user's actions) and carried out.
 
+use super::client::Client;
 use super::describe::Description;
 use super::network::MsgId;
 use super::node::{Node, NodeId};
@@ -8,7 +9,6 @@ use super::queue::Event;
 use super::scenario::{Action, UserAction};
 use super::trace::{DropReason, TraceKind};
 use super::world::{Status, World};
-use super::client::Client;
 
 impl<N: Node> World<N> {
     /// Do something now, as a user. The action becomes part of the scenario; any recorded
@@ -196,8 +196,14 @@ pub(super) fn validate(a: &Action, n: usize, protocol: &Description) -> Result<(
             cmd.peer.iter().try_for_each(node)?;
             match protocol.control(&cmd.name) {
                 Some(c) if c.names_node == cmd.peer.is_some() => Ok(()),
-                Some(_) => Err(format!("the command {:?} names a node in a different way", cmd.name)),
-                None => Err(format!("{} offers no command {:?}", protocol.title, cmd.name)),
+                Some(_) => Err(format!(
+                    "the command {:?} names a node in a different way",
+                    cmd.name
+                )),
+                None => Err(format!(
+                    "{} offers no command {:?}",
+                    protocol.title, cmd.name
+                )),
             }
         }
         Action::Partition { groups } => {

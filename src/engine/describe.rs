@@ -219,10 +219,19 @@ mod tests {
     #[test]
     fn commands_keep_their_written_form() {
         for (json, control) in [
-            (r#""Campaign""#, Control { name: "Campaign".into(), peer: None }),
+            (
+                r#""Campaign""#,
+                Control {
+                    name: "Campaign".into(),
+                    peer: None,
+                },
+            ),
             (
                 r#"{"TransferLeaderTo":3}"#,
-                Control { name: "TransferLeaderTo".into(), peer: Some(3) },
+                Control {
+                    name: "TransferLeaderTo".into(),
+                    peer: Some(3),
+                },
             ),
         ] {
             assert_eq!(serde_json::from_str::<Control>(json).unwrap(), control);

@@ -24,7 +24,10 @@ pub struct Envelope<M> {
 /// Input that reached a paused node, handed over when it resumes.
 enum Waiting<M> {
     Msg(Envelope<M>),
-    Client { req: u64, op: usize },
+    Client {
+        req: u64,
+        op: usize,
+    },
     /// A message the user dropped while it waited.
     Placeholder,
 }
@@ -135,7 +138,10 @@ impl<M> InFlight<M> {
     }
     /// Keep a message from being delivered until released. Returns whether it was on its way.
     pub fn hold(&mut self, id: MsgId) -> bool {
-        self.iter_mut().find(|e| e.id == id).map(|e| e.held = true).is_some()
+        self.iter_mut()
+            .find(|e| e.id == id)
+            .map(|e| e.held = true)
+            .is_some()
     }
     /// Let a held message go on: one whose time has come is due now; one still queued keeps its
     /// place. Returns whether a held message had this id.
@@ -152,6 +158,10 @@ impl<M> InFlight<M> {
     }
     /// The ids of every held message, in order.
     pub fn held_ids(&self) -> Vec<MsgId> {
-        self.sorted().into_iter().filter(|e| e.held).map(|e| e.id).collect()
+        self.sorted()
+            .into_iter()
+            .filter(|e| e.held)
+            .map(|e| e.id)
+            .collect()
     }
 }

@@ -19,17 +19,17 @@ mod workload;
 mod world;
 
 pub use client::{ClientConfig, ClientId, History, HistoryOp, Outcome};
-pub use kv::{KvOp, KvReply, KvRequest, KvStore};
-pub use network::{LinkConfig, MsgId, Network};
 pub use describe::{
     Consistency, Control, ControlInfo, Description, MessageKind, Property, Role, Shape, StateView,
     Toggle,
 };
+pub use in_flight::Envelope;
+pub use kv::{KvOp, KvReply, KvRequest, KvStore};
+pub use network::{LinkConfig, MsgId, Network};
 pub use node::{
     uniform_index, LogEntry, LogState, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox,
     PeerProgress, Rng, Violation, Votes,
 };
-pub use in_flight::Envelope;
 pub use scenario::{Action, Scenario, SimConfig, TimedAction, UserAction};
 pub use sim::{MessageView, Sim};
 pub use trace::{DropReason, Trace, TraceEvent, TraceKind};

@@ -48,11 +48,11 @@ impl<const N: usize> Layout<N> {
     pub fn write(&self, out: &mut [u8], values: &[u64; N]) -> usize {
         debug_assert!(self.fits(values));
         let mut at = 0;
-        for i in 0..N {
-            match self.fields[i] {
-                Width::Var => at += put_var(&mut out[at..], values[i]),
+        for (&v, width) in values.iter().zip(self.fields) {
+            match width {
+                Width::Var => at += put_var(&mut out[at..], v),
                 Width::Bytes(w) => {
-                    out[at..at + w].copy_from_slice(&values[i].to_le_bytes()[..w]);
+                    out[at..at + w].copy_from_slice(&v.to_le_bytes()[..w]);
                     at += w;
                 }
             }
@@ -130,12 +130,19 @@ mod tests {
     #[test]
     fn every_layout_reads_back_what_it_wrote() {
         assert_eq!(MIXED.max_len(), 1 + 10 + 1 + 10 + 4 + 10);
-        for v in [[0, 0, 0, 0], [255, u64::MAX, 0xffff_ffff, 127], [1, 128, 7, 1 << 63]] {
+        for v in [
+            [0, 0, 0, 0],
+            [255, u64::MAX, 0xffff_ffff, 127],
+            [1, 128, 7, 1 << 63],
+        ] {
             assert!(MIXED.fits(&v));
             let mut buf = [0u8; 64];
             let n = MIXED.write(&mut buf, &v);
             assert!(n <= MIXED.max_len() - 11);
-            let mut r = Reader { bytes: &buf[..n], at: 0 };
+            let mut r = Reader {
+                bytes: &buf[..n],
+                at: 0,
+            };
             assert_eq!(MIXED.read(&mut r), v);
             assert_eq!(r.at, n);
         }

@@ -1,11 +1,11 @@
 //! The event queue: ordered by virtual time, then by insertion, so ties replay identically.
 
 use super::client::ClientId;
+use super::in_flight::Envelope;
 use super::kv::KvReply;
 use super::network::MsgId;
 use super::node::NodeId;
 use super::scenario::Action;
-use super::in_flight::Envelope;
 use std::collections::{BTreeMap, VecDeque};
 
 /// A message in flight travels inside its delivery event: the queue is the one place that

@@ -1,9 +1,9 @@
 //! A session as data: configuration + seed + timed actions. Replaying it gives the same run.
 
 use super::client::ClientConfig;
+use super::describe::Control;
 use super::kv::KvOp;
 use super::network::{LinkConfig, MsgId};
-use super::describe::Control;
 use super::node::NodeId;
 use serde::{Deserialize, Serialize};
 
@@ -218,6 +218,9 @@ mod tests {
         assert_eq!(again, s);
         let plain = Scenario::new(1, SimConfig::default(), ());
         let json = serde_json::to_string(&plain).unwrap();
-        assert!(!json.contains("schedule"), "an empty schedule is not written: {json}");
+        assert!(
+            !json.contains("schedule"),
+            "an empty schedule is not written: {json}"
+        );
     }
 }

@@ -3,10 +3,10 @@
 
 use super::client::History;
 use super::describe::Description;
+use super::in_flight::Envelope;
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
-use super::in_flight::Envelope;
 use super::world::{Status, World};
 
 /// A message in flight as the view draws it: its envelope, with a summary for the payload.

@@ -1,13 +1,13 @@
 //! The trace: every send, delivery, drop, fault and node report, stamped with virtual time.
 //!
 //! A busy run records hundreds of thousands of events, most of them sends and deliveries, so
-//! the trace packs those as variable-length integers (about 23 bytes a delivered message
-//! instead of two 104-byte enum values) and keeps only notes and rare events as values.
-//! Reading it gives back the same `TraceEvent`s that were recorded.
+//! the trace packs those in the layouts below (about 32 bytes a delivered message instead of
+//! two 104-byte enum values) and keeps only notes and rare events as values. Reading it gives
+//! back the same `TraceEvent`s that were recorded.
 
+use super::describe::MessageKind;
 use super::kv::{KvOp, KvReply};
 use super::network::MsgId;
-use super::describe::MessageKind;
 use super::node::{MsgSummary, NodeId};
 use super::packed::{put_var, Layout, Reader, Width};
 use super::scenario::Action;
@@ -188,10 +188,7 @@ const NOTE: Layout<1> = Layout {
     fields: [Var],
 };
 /// The event itself is in the side list.
-const OTHER: Layout<0> = Layout {
-    tag: 7,
-    fields: [],
-};
+const OTHER: Layout<0> = Layout { tag: 7, fields: [] };
 
 const fn max(a: usize, b: usize) -> usize {
     if a > b {
@@ -203,8 +200,14 @@ const fn max(a: usize, b: usize) -> usize {
 
 /// The longest packed record.
 const MAX_EVENT: usize = max(
-    max(max(SEND.max_len(), SEND_SMALL.max_len()), max(DELIVER.max_len(), DELIVER_SMALL.max_len())),
-    max(max(DROP.max_len(), DUPLICATE.max_len()), max(NOTE.max_len(), OTHER.max_len())),
+    max(
+        max(SEND.max_len(), SEND_SMALL.max_len()),
+        max(DELIVER.max_len(), DELIVER_SMALL.max_len()),
+    ),
+    max(
+        max(DROP.max_len(), DUPLICATE.max_len()),
+        max(NOTE.max_len(), OTHER.max_len()),
+    ),
 );
 
 const REASONS: [DropReason; 4] = [
@@ -472,7 +475,11 @@ impl<N: Clone> Iterator for TraceIter<'_, N> {
                 }
             }
             _ if tag == DELIVER.tag || tag == DELIVER_SMALL.tag => {
-                let layout = if tag == DELIVER.tag { &DELIVER } else { &DELIVER_SMALL };
+                let layout = if tag == DELIVER.tag {
+                    &DELIVER
+                } else {
+                    &DELIVER_SMALL
+                };
                 let [id, from, to] = layout.read(r);
                 TraceKind::Deliver {
                     id: id_from(top, id),

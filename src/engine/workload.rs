@@ -19,10 +19,7 @@ impl<N: Node> World<N> {
             for c in 0..self.clients.len() {
                 if self.clients[c].load && self.clients[c].current.is_none() {
                     let at = self.now + self.rng.gen_range(lo..=hi);
-                    self.bus.push(
-                        at,
-                        Event::ClientThink { client: c },
-                    );
+                    self.bus.push(at, Event::ClientThink { client: c });
                 }
             }
         }
@@ -186,11 +183,7 @@ impl<N: Node> World<N> {
         if c.load && self.load_on {
             let (lo, hi) = self.scenario.sim.clients.think_ms;
             let at = self.now + self.rng.gen_range(lo..=hi);
-            self.bus.push(
-                at,
-                Event::ClientThink { client },
-            );
+            self.bus.push(at, Event::ClientThink { client });
         }
     }
-
 }

@@ -78,7 +78,10 @@ impl<N: Node> World<N> {
         scenario.sim.validate()?;
         let n = scenario.sim.nodes;
         let user = scenario.actions.iter().map(|a| &a.action);
-        for (i, a) in user.chain(scenario.schedule.iter().map(|a| &a.action)).enumerate() {
+        for (i, a) in user
+            .chain(scenario.schedule.iter().map(|a| &a.action))
+            .enumerate()
+        {
             super::actions::validate(a, n, N::DESCRIPTION)
                 .map_err(|e| format!("action {} ({a:?}): {e}", i + 1))?;
         }

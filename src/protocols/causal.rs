@@ -82,7 +82,12 @@ enum Kind {
     Updates,
 }
 
-const fn kind(code: Kind, label: &'static str, colour: &'static str, number: &'static str) -> MessageKind {
+const fn kind(
+    code: Kind,
+    label: &'static str,
+    colour: &'static str,
+    number: &'static str,
+) -> MessageKind {
     MessageKind {
         code: code as u8,
         label,

@@ -14,9 +14,8 @@
 //! those with a second `delta`. Each phase is a message the user can drop, delay or hold.
 
 use crate::engine::{
-    uniform_index, Consistency, Control, ControlInfo, Description, KvRequest, MessageKind,
-    Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Role, Shape, StateView, Toggle,
-    Violation,
+    uniform_index, Consistency, Control, ControlInfo, Description, KvRequest, MessageKind, Monitor,
+    MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Role, Shape, StateView, Toggle, Violation,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -466,12 +465,14 @@ impl Node for GossipNode {
                 .map(|(k, c)| (format!("has {k}"), format!("seen {c:?}")))
                 .collect(),
             GossipMsg::Delta { entries, want } => {
-                let mut f: Vec<_> = (entries.iter()).map(|(k, e)| {
-                    (
-                        format!("sends {k}"),
-                        format!("{:?} seen {:?}", e.value(), e.context),
-                    )
-                }).collect();
+                let mut f: Vec<_> = (entries.iter())
+                    .map(|(k, e)| {
+                        (
+                            format!("sends {k}"),
+                            format!("{:?} seen {:?}", e.value(), e.context),
+                        )
+                    })
+                    .collect();
                 if !want.is_empty() {
                     f.push(("asks for".into(), want.join(", ")));
                 }

@@ -107,6 +107,34 @@ mod tests {
         assert!(AnyScenario::new("paxos", 1, SimConfig::default()).is_err());
     }
 
+    /// Links made before protocols named their own commands asked a gossip or causal replica
+    /// to "Campaign" for a sync: such a link still opens and still syncs at once.
+    #[test]
+    fn an_older_command_name_still_works() {
+        for protocol in ["gossip", "causal"] {
+            let json = format!(
+                r#"{{"protocol":"{protocol}","seed":2,"settings":{{}},"actions":[{{"do":"control","node":3,"cmd":"Campaign","step":0,"t":0}}]}}"#
+            );
+            let scenario: AnyScenario = serde_json::from_str(&json).unwrap();
+            let mut sim = scenario.build().unwrap();
+            sim.step();
+            let from_3: Vec<_> = sim.messages().into_iter().filter(|m| m.from == 3).collect();
+            assert_eq!(
+                from_3.len(),
+                1,
+                "{protocol}: n3 syncs with one peer at once"
+            );
+            assert_eq!(from_3[0].sent_at, 0);
+        }
+        let bad = r#"{"protocol":"gossip","seed":2,"settings":{},"actions":[{"do":"control","node":3,"cmd":"Elect","step":0,"t":0}]}"#;
+        let scenario: AnyScenario = serde_json::from_str(bad).unwrap();
+        let err = scenario
+            .build()
+            .err()
+            .expect("an unknown command is refused");
+        assert!(err.contains("offers no command"), "{err}");
+    }
+
     /// A summary names its kind by code, a position in the protocol's table: every kind of
     /// every protocol sits at its code, and names of roles, kinds and commands are unique.
     #[test]
@@ -121,10 +149,25 @@ mod tests {
                 sorted.dedup();
                 sorted.len() == names.len()
             };
-            assert!(unique(d.kinds.iter().map(|k| k.label).collect()), "{}", d.name);
-            assert!(unique(d.roles.iter().map(|r| r.name).collect()), "{}", d.name);
-            assert!(unique(d.controls.iter().map(|c| c.name).collect()), "{}", d.name);
-            assert!(d.roles.iter().all(|r| r.name != "down" && r.name != "paused"));
+            assert!(
+                unique(d.kinds.iter().map(|k| k.label).collect()),
+                "{}",
+                d.name
+            );
+            assert!(
+                unique(d.roles.iter().map(|r| r.name).collect()),
+                "{}",
+                d.name
+            );
+            assert!(
+                unique(d.controls.iter().map(|c| c.name).collect()),
+                "{}",
+                d.name
+            );
+            assert!(d
+                .roles
+                .iter()
+                .all(|r| r.name != "down" && r.name != "paused"));
         }
     }
 }

@@ -12,10 +12,7 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
     let mut rng = Rng::seed_from_u64(seed ^ 0x5eed_fa17_5eed_fa17);
     let mut out = Vec::new();
     let mut t = start;
-    let at = |t: u64, action: Action| TimedAction {
-        t,
-        action,
-    };
+    let at = |t: u64, action: Action| TimedAction { t, action };
     let normal = LinkConfig::default();
     loop {
         t += rng.gen_range(300..2_500);

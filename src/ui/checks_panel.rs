@@ -35,7 +35,10 @@ pub fn checks_panel(p: &PanelProps) -> Html {
             let (class, what) = if promises.promises_linearizability() {
                 ("bad", "✗ NOT linearizable")
             } else {
-                ("expected", "✗ not linearizable — expected: this store does not promise it")
+                (
+                    "expected",
+                    "✗ not linearizable — expected: this store does not promise it",
+                )
             };
             html! { <li class={class}>{format!("{what}: key {}: cannot place {stuck}", f.key)}</li> }
         }

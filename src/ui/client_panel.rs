@@ -77,7 +77,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
         let (text, class) = outcome(op);
         let latency = op.complete_t.map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
         // The same request made by hand in both clusters: same client, operation and time.
-        let other = twin.and_then(|t| t.iter().rev().take(200).find(|o| o.client == op.client && o.invoke_t == op.invoke_t && o.op == op.op)).map(|o| outcome(o));
+        let other = twin.and_then(|t| t.iter().rev().take(200).find(|o| o.client == op.client && o.invoke_t == op.invoke_t && o.op == op.op)).map(&outcome);
         html! {
             <tr key={i} class={class} data-op={i.to_string()} data-outcome={class} data-outcome-beside={other.as_ref().map(|o| o.1)}>
                 <td>{format!("c{}", op.client)}</td><td>{op.op.to_string()}</td><td>{text}</td>

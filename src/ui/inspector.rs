@@ -41,7 +41,10 @@ pub fn inspector(p: &PanelProps) -> Html {
             Some(env) => {
                 let sum = env.msg;
                 let mut rows = vec![("kind".to_string(), sum.kind.label.to_string())];
-                rows.extend(sum.labelled().map(|(label, v)| (label.replace('_', " "), v.to_string())));
+                rows.extend(
+                    sum.labelled()
+                        .map(|(label, v)| (label.replace('_', " "), v.to_string())),
+                );
                 if sum.entries > 0 {
                     rows.push(("carries".into(), sum.entries.to_string()));
                 }

@@ -131,7 +131,10 @@ fn animation_loop(send: Callback<Msg>, slot: Rc<RefCell<Option<AnimationFrame>>>
 /// Builds the simulations a page starts with, instead of the page's link (a test plugging in
 /// a protocol of its own does).
 #[derive(Clone)]
-pub struct Start(pub Rc<dyn Fn() -> Result<Vec<Box<dyn crate::engine::Sim>>, String>>);
+pub struct Start(pub Rc<dyn Fn() -> Result<Sims, String>>);
+
+/// The simulations of a session, one per pane.
+pub type Sims = Vec<Box<dyn crate::engine::Sim>>;
 
 impl PartialEq for Start {
     fn eq(&self, other: &Self) -> bool {

@@ -66,13 +66,14 @@ impl Pane {
     /// consistency model it promises. What it does not promise (a gossip store's stale reads
     /// and non-linearizable histories) is expected, not a problem.
     pub fn problems(&self) -> usize {
-        let by_model = self.checks.as_ref().map_or(0, |c| {
-            match self.world.description().consistency {
-                Consistency::Linearizable => usize::from(!c.linearizability.linearizable),
-                Consistency::Causal => c.causal.len(),
-                Consistency::Eventual => 0,
-            }
-        });
+        let by_model =
+            self.checks
+                .as_ref()
+                .map_or(0, |c| match self.world.description().consistency {
+                    Consistency::Linearizable => usize::from(!c.linearizability.linearizable),
+                    Consistency::Causal => c.causal.len(),
+                    Consistency::Eventual => 0,
+                });
         self.world.violations().len() + by_model
     }
 

@@ -166,8 +166,12 @@ pub(crate) fn digest(data: &[u8]) -> u64 {
 
 impl RaftNode {
     fn start(&mut self, out: &mut Out) {
-        let raw = RawNode::new(&self.cfg.raft_config(self.id), self.disk.clone(), &self.logs.logger())
-            .expect("a valid raft config");
+        let raw = RawNode::new(
+            &self.cfg.raft_config(self.id),
+            self.disk.clone(),
+            &self.logs.logger(),
+        )
+        .expect("a valid raft config");
         self.raw = Some(raw);
         self.last_role = (0, StateRole::Follower);
         self.new_timeout(out);

@@ -121,11 +121,23 @@ static KINDS: [MessageKind; 14] = {
         kind(Kind::Vote, "vote", CANDIDATE, Square, false),
         kind(Kind::VoteResp, "vote-resp", CANDIDATE, Square, true),
         kind(Kind::PreVote, "prevote", PRECANDIDATE, Square, false),
-        kind(Kind::PreVoteResp, "prevote-resp", PRECANDIDATE, Square, true),
+        kind(
+            Kind::PreVoteResp,
+            "prevote-resp",
+            PRECANDIDATE,
+            Square,
+            true,
+        ),
         kind(Kind::Append, "append", LEADER, Circle, false),
         kind(Kind::AppendResp, "append-resp", LEADER, Circle, true),
         kind(Kind::Heartbeat, "heartbeat", HEARTBEAT, Circle, false),
-        kind(Kind::HeartbeatResp, "heartbeat-resp", HEARTBEAT, Circle, true),
+        kind(
+            Kind::HeartbeatResp,
+            "heartbeat-resp",
+            HEARTBEAT,
+            Circle,
+            true,
+        ),
         kind(Kind::Snapshot, "snapshot", RARE, Circle, false),
         kind(Kind::TimeoutNow, "timeout-now", RARE, Circle, false),
         kind(Kind::ReadIndex, "read-index", RARE, Circle, false),
@@ -227,7 +239,8 @@ impl RaftNode {
         state.commit = r.raft_log.committed;
         state.last = r.raft_log.last_index();
         v.log_state = Some(state);
-        v.facts.push(("leader", name(node_id(r.leader_id), "unknown")));
+        v.facts
+            .push(("leader", name(node_id(r.leader_id), "unknown")));
         if r.state != StateRole::Leader {
             let timeout = r.randomized_election_timeout();
             let left = timeout.saturating_sub(r.election_elapsed);
@@ -272,13 +285,19 @@ pub(super) fn summarize(m: &Message) -> MsgSummary {
 
 /// raft-rs's own name for the message and what its summary leaves out.
 pub(super) fn describe(m: &Message) -> Vec<(String, String)> {
-    let mut f = vec![("raft-rs type".to_string(), format!("{:?}", m.get_msg_type()))];
+    let mut f = vec![(
+        "raft-rs type".to_string(),
+        format!("{:?}", m.get_msg_type()),
+    )];
     if m.reject {
         f.push(("reject hint".into(), m.reject_hint.to_string()));
     }
     for e in &m.entries {
         let text = entry_text(e.get_entry_type(), &e.data);
-        f.push((format!("entry {}", e.index), format!("term {}: {text}", e.term)));
+        f.push((
+            format!("entry {}", e.index),
+            format!("term {}: {text}", e.term),
+        ));
     }
     if m.snapshot.is_some() {
         let index = m.get_snapshot().get_metadata().index;
