@@ -1,7 +1,7 @@
 //! A protocol defined here, and nowhere in the app, plugged into the engine and rendered by the
 //! app in headless Chromium: its nodes, roles and headline, its messages, its node controls,
-//! its checked property (holding, then broken by a control) and its state table all appear,
-//! drawn from its description alone.
+//! its checked property (holding, then broken by a control), its state table and the help's
+//! legend all appear, drawn from its description alone.
 #![cfg(target_arch = "wasm32")]
 
 use consensus_lab::engine::{
@@ -275,5 +275,14 @@ async fn a_protocol_the_app_has_never_seen_gets_every_panel() {
             .get_attribute("data-term")
             .as_deref(),
         Some("0")
+    );
+
+    // The help's legend is drawn from the description too.
+    click(&one("[data-action=\"help\"]"));
+    settle().await;
+    let legend = text("[data-legend=\"counter\"]");
+    assert!(
+        legend.contains("ring counter") && legend.contains("counting") && legend.contains("bump"),
+        "{legend}"
     );
 }
