@@ -44,21 +44,29 @@ impl<const N: usize> Layout<N> {
     }
 
     /// Write the fields into `out` (which has room for `max_len`); returns the bytes written.
+    /// Spelled out field by field, not as a loop: the layout is a constant, so each field
+    /// becomes a store of a known width even where the build optimises for size (the page and
+    /// `lab`), which does not unroll loops.
     #[inline(always)]
     pub fn write(&self, out: &mut [u8], values: &[u64; N]) -> usize {
         debug_assert!(self.fits(values));
+        let _ = Self::AT_MOST_12_FIELDS;
         let mut at = 0;
-        for (&v, width) in values.iter().zip(self.fields) {
-            match width {
-                Width::Var => at += put_var(&mut out[at..], v),
-                Width::Bytes(w) => {
-                    out[at..at + w].copy_from_slice(&v.to_le_bytes()[..w]);
-                    at += w;
+        macro_rules! fields {
+            ($($i:literal)*) => {$(
+                if $i < N {
+                    at += match self.fields[$i] {
+                        Width::Var => put_var(&mut out[at..], values[$i]),
+                        Width::Bytes(w) => put_fixed(&mut out[at..], values[$i], w),
+                    };
                 }
-            }
+            )*};
         }
+        fields!(0 1 2 3 4 5 6 7 8 9 10 11);
         at
     }
+
+    const AT_MOST_12_FIELDS: () = assert!(N <= 12, "`write` spells out 12 fields");
 
     /// Read the fields back.
     #[inline]
@@ -72,6 +80,19 @@ impl<const N: usize> Layout<N> {
         }
         values
     }
+}
+
+/// Write `v` in `w` bytes; returns `w`. The usual widths are stores of a known size rather
+/// than a copy of a length known only at run time (release builds optimise for size).
+#[inline(always)]
+fn put_fixed(out: &mut [u8], v: u64, w: usize) -> usize {
+    match w {
+        1 => out[0] = v as u8,
+        2 => out[..2].copy_from_slice(&(v as u16).to_le_bytes()),
+        4 => out[..4].copy_from_slice(&(v as u32).to_le_bytes()),
+        _ => out[..w].copy_from_slice(&v.to_le_bytes()[..w]),
+    }
+    w
 }
 
 /// Write `v` as LEB128; returns the bytes written.
