@@ -50,7 +50,7 @@ impl<const N: usize> Layout<N> {
     #[inline(always)]
     pub fn write(&self, out: &mut [u8], values: &[u64; N]) -> usize {
         debug_assert!(self.fits(values));
-        let _ = Self::AT_MOST_12_FIELDS;
+        let () = Self::AT_MOST_12_FIELDS;
         let mut at = 0;
         macro_rules! fields {
             ($($i:literal)*) => {$(
