@@ -132,3 +132,45 @@ fn lab_check_history_exits_0_1_and_2() {
         );
     }
 }
+
+/// Generated histories written as EDN and read back keep their verdicts; a history too hard
+/// for the time given makes `lab check-history --timeout` say unknown and exit 3.
+#[test]
+fn generated_histories_round_trip_and_a_hard_one_times_out() {
+    use consensus_lab::check::random_history::{random_history, Shape};
+    let dir = std::env::temp_dir();
+    for violation in [false, true] {
+        let shape = Shape {
+            clients: 50,
+            keys: 10,
+            ops: 2_000,
+            violation,
+        };
+        let h = random_history(4, shape);
+        let text = history_files::write_edn_kv(&h).unwrap();
+        let back = history_files::parse_edn_kv(&text).unwrap();
+        assert_eq!(back.ops.len(), h.ops.len());
+        let (a, b) = (linearizability::check(&h), linearizability::check(&back));
+        assert_eq!((a.linearizable, b.linearizable), (!violation, !violation));
+    }
+    let hard = random_history(
+        1,
+        Shape {
+            clients: 100,
+            keys: 10,
+            ops: 5_000,
+            violation: true,
+        },
+    );
+    let file = dir.join(format!("lab-hard-{}.edn", std::process::id()));
+    std::fs::write(&file, history_files::write_edn_kv(&hard).unwrap()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["check-history", "--model", "kv", "--timeout", "300ms"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).ok();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("unknown: gave up after"), "{text}");
+}

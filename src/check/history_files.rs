@@ -118,6 +118,44 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
     Ok(b.finish())
 }
 
+/// A multi-key history as EDN maps, one event a line, in the order `parse_edn_kv` reads: each
+/// operation's invocation at its call time, its outcome at its return (invocations first at
+/// equal times, so that operations touching in time stay concurrent). Compare-and-sets have no
+/// form here and are refused.
+pub fn write_edn_kv(h: &History) -> Result<String, String> {
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut events = Vec::new();
+    for (i, op) in h.ops.iter().enumerate() {
+        let (f, value) = match &op.op {
+            KvOp::Get { .. } => (":get", None),
+            KvOp::Put { value, .. } => (":put", Some(value.as_str())),
+            KvOp::Append { value, .. } => (":append", Some(value.as_str())),
+            KvOp::Cas { .. } => {
+                return Err(format!(
+                    "operation {i}: a compare-and-set has no EDN form here"
+                ))
+            }
+        };
+        let head = format!("{{:process {}, :type", op.client);
+        let key = format!(":f {f}, :key {}", quote(op.op.key()));
+        let with = |v: Option<&str>| v.map_or(String::new(), |v| format!(", :value {}", quote(v)));
+        events.push((
+            (op.invoke_t, 0, i),
+            format!("{head} :invoke, {key}{}}}", with(value)),
+        ));
+        let (ty, shown) = match &op.outcome {
+            Some(Outcome::Ok { value: Some(v) }) => (":ok", Some(v.as_str())),
+            Some(Outcome::Ok { value: None }) => (":ok", value),
+            Some(Outcome::Fail) => (":fail", value),
+            Some(Outcome::Info) | None => (":info", value),
+        };
+        let at = op.complete_t.unwrap_or(u64::MAX);
+        events.push(((at, 1, i), format!("{head} {ty}, {key}{}}}", with(shown))));
+    }
+    events.sort();
+    Ok(events.into_iter().map(|(_, line)| line + "\n").collect())
+}
+
 /// A flat EDN map of keywords to scalars; strings are unescaped, nil becomes "".
 fn parse_edn_map(line: &str) -> Result<BTreeMap<String, String>, String> {
     let s = line.trim();

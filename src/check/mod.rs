@@ -4,3 +4,4 @@ pub mod eventual;
 pub mod history_files;
 pub mod linearizability;
 pub mod raft_safety;
+pub mod random_history;

@@ -231,6 +231,17 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
             ),
         });
     }
+    if let Some(u) = &verdict.unknown {
+        // Not a proof either way, but a run whose history cannot be decided is worth a look.
+        problems.push(Violation {
+            t: o.time_ms,
+            property: "linearizability".into(),
+            detail: format!(
+                "unknown: gave up after {} configurations (key {} undecided)",
+                u.configurations, u.key
+            ),
+        });
+    }
     if o.faults == Faults::Random {
         if let Err(detail) = liveness(
             world.history(),

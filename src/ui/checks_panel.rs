@@ -19,12 +19,24 @@ pub fn checks_panel(p: &PanelProps) -> Html {
     let checks = pane.checks.as_ref();
     let ops = checks.map_or(0, |c| c.ops);
     let lin = match checks.map(|c| &c.linearizability) {
-        None => html! { <li class="ok">{"linearizable: no operations yet"}</li> },
-        Some(v) if v.linearizable => {
-            html! { <li class="ok">{format!("✓ linearizable ({ops} operations)")}</li> }
+        None => {
+            html! { <li class="ok" data-linearizable="none">{"linearizable: no operations yet"}</li> }
         }
-        Some(v) => {
-            let f = v.failure.as_ref().expect("explained");
+        Some(None) => {
+            html! { <li class="pending" data-linearizable="checking">{format!("… checking linearizability ({ops} operations)")}</li> }
+        }
+        Some(Some(v)) if v.linearizable => {
+            html! { <li class="ok" data-linearizable="yes">{format!("✓ linearizable ({ops} operations)")}</li> }
+        }
+        Some(Some(v)) if v.failure.is_none() => {
+            let (key, n) = v
+                .unknown
+                .as_ref()
+                .map_or((String::new(), 0), |u| (u.key.clone(), u.configurations));
+            html! { <li class="expected" data-linearizable="unknown">{format!("? linearizability unknown: gave up after {n} configurations (key {key} undecided)")}</li> }
+        }
+        Some(Some(v)) => {
+            let f = v.failure.as_ref().expect("a failure, or unknown above");
             let stuck = f
                 .stuck
                 .iter()
@@ -40,7 +52,7 @@ pub fn checks_panel(p: &PanelProps) -> Html {
                     "✗ not linearizable — expected: this store does not promise it",
                 )
             };
-            html! { <li class={class}>{format!("{what}: key {}: cannot place {stuck}", f.key)}</li> }
+            html! { <li class={class} data-linearizable="no">{format!("{what}: key {}: cannot place {stuck}", f.key)}</li> }
         }
     };
     let stale = checks.map_or(0, |c| c.stale_reads);

@@ -180,18 +180,19 @@ pub fn app(props: &AppProps) -> Html {
         let model = model.clone();
         Callback::from(move |msg: Msg| model.dispatch(msg))
     };
-    let (playing, seed) = {
+    let (animate, seed) = {
         let s = model.session.borrow();
-        (s.playing, s.seed())
+        (s.playing || s.checking(), s.seed())
     };
     SEED.with(|c| c.set(seed));
 
-    // Runs only while playing; a hidden tab gets no animation frames, so it does no work.
+    // Runs only while playing or checking; a hidden tab gets no animation frames, so it does
+    // no work.
     {
         let send = send.clone();
-        use_effect_with(playing, move |&playing| {
+        use_effect_with(animate, move |&animate| {
             let slot = Rc::new(RefCell::new(None));
-            if playing {
+            if animate {
                 animation_loop(send, slot.clone());
             }
             move || drop(slot.borrow_mut().take())

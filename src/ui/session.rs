@@ -3,7 +3,7 @@
 //! through `Session::update`; components only read.
 
 use crate::check::eventual::{self, CausalViolation};
-use crate::check::linearizability::{self, Verdict};
+use crate::check::linearizability::{Checker, Verdict};
 use crate::engine::{Action, Consistency, MsgId, NodeId, NodeView, Sim};
 use crate::protocols::AnyScenario;
 use std::cell::RefCell;
@@ -14,7 +14,8 @@ use yew::Reducible;
 pub struct HistoryChecks {
     /// How many completed operations were checked.
     pub ops: usize,
-    pub linearizability: Verdict,
+    /// None while the search is still running (it runs a slice per update: see `CHECK_SLICE`).
+    pub linearizability: Option<Verdict>,
     pub stale_reads: usize,
     /// Checked where causal consistency is promised.
     pub causal: Vec<CausalViolation>,
@@ -49,7 +50,16 @@ pub struct Pane {
     pub views: Vec<NodeView>,
     pub checks: Option<HistoryChecks>,
     checked_at: u64,
+    /// The linearizability search under way, if it has not decided yet.
+    checker: Option<Checker>,
 }
+
+/// Steps of the linearizability search per update (an animation frame while it runs): a few
+/// milliseconds at most, so that a hard history never blocks a frame.
+const CHECK_SLICE: u64 = 10_000;
+
+/// What the search may remember in the page (a few tens of MB); past that it answers unknown.
+const CHECK_MEMO: usize = 1 << 20;
 
 impl Pane {
     fn new(world: Box<dyn Sim>) -> Self {
@@ -59,6 +69,7 @@ impl Pane {
             views,
             checks: None,
             checked_at: 0,
+            checker: None,
         }
     }
 
@@ -70,7 +81,11 @@ impl Pane {
             self.checks
                 .as_ref()
                 .map_or(0, |c| match self.world.description().consistency {
-                    Consistency::Linearizable => usize::from(!c.linearizability.linearizable),
+                    Consistency::Linearizable => usize::from(
+                        c.linearizability
+                            .as_ref()
+                            .is_some_and(|v| v.failure.is_some()),
+                    ),
                     Consistency::Causal => c.causal.len(),
                     Consistency::Eventual => 0,
                 });
@@ -89,20 +104,39 @@ impl Pane {
             Some(c) => c.ops == done || (playing && now < self.checked_at + 250),
             None => false,
         };
-        if fresh {
-            return;
+        if !fresh {
+            self.checked_at = now;
+            self.checker = Some(Checker::new(history).with_memo_limit(CHECK_MEMO));
+            self.checks = Some(HistoryChecks {
+                ops: done,
+                linearizability: None,
+                stale_reads: eventual::stale_reads(history),
+                causal: if self.world.description().consistency == Consistency::Causal {
+                    eventual::causal_violations(history)
+                } else {
+                    Vec::new()
+                },
+            });
         }
-        self.checked_at = now;
-        self.checks = Some(HistoryChecks {
-            ops: done,
-            linearizability: linearizability::check(history),
-            stale_reads: eventual::stale_reads(history),
-            causal: if self.world.description().consistency == Consistency::Causal {
-                eventual::causal_violations(history)
-            } else {
-                Vec::new()
-            },
-        });
+        self.advance_check();
+    }
+
+    /// Whether the linearizability search is still running.
+    pub fn checking(&self) -> bool {
+        self.checker.is_some()
+    }
+
+    /// Run one slice of the linearizability search under way.
+    fn advance_check(&mut self) {
+        let Some(checker) = self.checker.as_mut() else {
+            return;
+        };
+        if let Some(v) = checker.run(CHECK_SLICE) {
+            self.checker = None;
+            if let Some(c) = self.checks.as_mut() {
+                c.linearizability = Some(v);
+            }
+        }
     }
 }
 
@@ -220,7 +254,10 @@ impl Session {
         match msg {
             Msg::Frame(wall) => {
                 if !self.playing {
+                    // Frames come while paused only for a check that is still running.
                     self.last_frame = None;
+                    self.panes.iter_mut().for_each(Pane::advance_check);
+                    self.pause_on_new_problems();
                     return;
                 }
                 // A long gap (tab hidden, debugger) must not turn into a jump in virtual time.
@@ -296,10 +333,20 @@ impl Session {
         self.horizon = self.horizon.max(self.now());
         let playing = self.playing;
         self.panes.iter_mut().for_each(|p| p.refresh(playing));
+        self.pause_on_new_problems();
+    }
+
+    /// A problem the user has not seen yet pauses the run.
+    fn pause_on_new_problems(&mut self) {
         if self.problems() > self.seen_problems {
             self.seen_problems = self.problems();
             self.playing = false;
         }
+    }
+
+    /// Whether a pane's linearizability search is still running (it needs frames to go on).
+    pub fn checking(&self) -> bool {
+        self.panes.iter().any(Pane::checking)
     }
 
     /// Show the run at time t: replay the scenarios (seed + recorded actions) from scratch.
@@ -315,6 +362,7 @@ impl Session {
                     }
                 }
                 p.checks = None;
+                p.checker = None;
             }
             p.world.run_until(t);
         }
