@@ -69,6 +69,7 @@ case "${1:-}" in
   bench)
     install_all
     cargo bench --bench engine
+    cargo bench --bench checker
     trunk build --release
     node tests/e2e/measure.mjs ;;
   *) echo "usage: ./dev.sh serve | test | bench | install" >&2; exit 2 ;;

@@ -163,9 +163,10 @@ pub struct Checker {
     memo_limit: usize,
 }
 
-/// How many configurations a search remembers at most (each about 40 bytes in its table, so
-/// the checker stays under about 400 MB whatever the history); past that it answers unknown.
-pub const MEMO_LIMIT: usize = 1 << 23;
+/// How many configurations a search remembers at most; past that it answers unknown. Each takes
+/// 33 bytes of its table, which doubles as it grows: at this limit the checker stays under
+/// about 420 MB whatever the history (`cargo bench --bench checker` measures the peak).
+pub const MEMO_LIMIT: usize = 1 << 22;
 
 /// Steps one key runs before the next takes its turn: the first key to fail ends the search,
 /// so a hard key that would pass does not hide an easy one that fails.

@@ -44,11 +44,34 @@ pub fn measure_start(kind: &'static str) {
     }
 }
 
+fn now_ms() -> Option<f64> {
+    gloo::utils::window().performance().map(|p| p.now())
+}
+
 fn measure_end() {
     let Some((kind, start)) = MEASURING.with(|m| m.take()) else {
         return;
     };
-    let (Some(log), Some(perf)) = (perf_log(), gloo::utils::window().performance()) else {
+    if let Some(now) = now_ms() {
+        record(kind, now - start);
+    }
+}
+
+/// Run `f`, and append its script time to `__labPerf[kind]` when the probes are on.
+pub fn timed<T>(kind: &'static str, f: impl FnOnce() -> T) -> T {
+    if perf_log().is_none() {
+        return f();
+    }
+    let start = now_ms();
+    let out = f();
+    if let (Some(start), Some(end)) = (start, now_ms()) {
+        record(kind, end - start);
+    }
+    out
+}
+
+fn record(kind: &'static str, ms: f64) {
+    let Some(log) = perf_log() else {
         return;
     };
     let list = js_sys::Reflect::get(&log, &kind.into())
@@ -59,7 +82,7 @@ fn measure_end() {
             let _ = js_sys::Reflect::set(&log, &kind.into(), &a);
             a
         });
-    list.push(&(perf.now() - start).into());
+    list.push(&ms.into());
 }
 
 /// Props every panel takes: the shared model and a way to send messages to it.

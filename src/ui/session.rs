@@ -131,7 +131,7 @@ impl Pane {
         let Some(checker) = self.checker.as_mut() else {
             return;
         };
-        if let Some(v) = checker.run(CHECK_SLICE) {
+        if let Some(v) = super::timed("check", || checker.run(CHECK_SLICE)) {
             self.checker = None;
             if let Some(c) = self.checks.as_mut() {
                 c.linearizability = Some(v);
