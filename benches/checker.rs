@@ -129,7 +129,7 @@ fn main() {
             (took, row)
         })
         .collect();
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     println!("| history | operations | time | peak memory | verdict | Porcupine |");
     println!("|---|---|---|---|---|---|");
     for (_, row) in &rows {
