@@ -2,6 +2,7 @@
 //! load generator's are): stale reads, and causal consistency as clients observed it.
 
 use crate::engine::{History, HistoryOp, KvOp, Outcome};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// A write that took effect or may have (timed out): its key and value.
@@ -29,33 +30,47 @@ fn read_value(op: &HistoryOp) -> Option<(&str, &str)> {
 /// completed before the read began, and the value read was written by a write that completed
 /// before that one began (or was the initial empty value).
 pub fn stale_reads(h: &History) -> usize {
-    let mut writes: BTreeMap<&str, Vec<&HistoryOp>> = BTreeMap::new();
+    // Only acknowledged writes have a known completion time (a timed-out one may still take
+    // effect later).
+    let acked_by = |op: &HistoryOp| {
+        op.complete_t
+            .filter(|_| matches!(op.outcome, Some(Outcome::Ok { .. })))
+    };
+    // Per key: the first write of each value, and the acknowledged writes by completion time
+    // with the latest start among those completed so far: O(n log n), where comparing every
+    // read with every write grew with the square of a long session's history.
+    let mut source: FxHashMap<(&str, &str), &HistoryOp> = FxHashMap::default();
+    let mut acked: BTreeMap<&str, Vec<(u64, u64)>> = BTreeMap::new();
     for op in &h.ops {
-        if let Some((k, _)) = written(op) {
-            writes.entry(k).or_default().push(op);
+        if let Some((k, v)) = written(op) {
+            source.entry((k, v)).or_insert(op);
+            if let Some(c) = acked_by(op) {
+                acked.entry(k).or_default().push((c, op.invoke_t));
+            }
+        }
+    }
+    for list in acked.values_mut() {
+        list.sort_unstable();
+        let mut latest = 0;
+        for (_, invoke) in list.iter_mut() {
+            latest = latest.max(*invoke);
+            *invoke = latest;
         }
     }
     h.ops
         .iter()
         .filter_map(|r| read_value(r).map(|(k, v)| (r, k, v)))
         .filter(|(r, k, v)| {
-            let ws = writes.get(k).map_or(&[][..], |w| w.as_slice());
-            let source = ws
-                .iter()
-                .find(|w| written(w).is_some_and(|(_, wv)| wv == *v));
-            // Only acknowledged writes have a known completion time (a timed-out one may
-            // still take effect later).
-            let acked_by = |op: &HistoryOp| {
-                op.complete_t
-                    .filter(|_| matches!(op.outcome, Some(Outcome::Ok { .. })))
+            // Some write to the key completed before the read began; the latest start of one.
+            let list = acked.get(k).map_or(&[][..], |l| l.as_slice());
+            let before = list.partition_point(|&(c, _)| c < r.invoke_t);
+            let Some(&(_, latest_start)) = before.checked_sub(1).map(|i| &list[i]) else {
+                return false;
             };
-            ws.iter().any(|w| {
-                acked_by(w).is_some_and(|c| c < r.invoke_t)
-                    && match source {
-                        None => v.is_empty(),
-                        Some(s) => acked_by(s).is_some_and(|sc| sc < w.invoke_t),
-                    }
-            })
+            match source.get(&(*k, *v)) {
+                None => v.is_empty(),
+                Some(s) => acked_by(s).is_some_and(|sc| sc < latest_start),
+            }
         })
         .count()
 }

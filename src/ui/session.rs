@@ -96,10 +96,15 @@ impl Pane {
         self.views = (0..self.world.node_count())
             .map(|i| self.world.view(i))
             .collect();
+        super::timed("check", || self.check(playing));
+    }
+
+    /// Start the history checks anew if the history has grown (at most every 250 ms of virtual
+    /// time while playing, not every frame), and run a slice of the search under way.
+    fn check(&mut self, playing: bool) {
         let history = self.world.history();
         let done = history.ops.iter().filter(|o| o.outcome.is_some()).count();
         let now = self.world.now();
-        // While playing, re-check at most every 250 ms of virtual time, not every frame.
         let fresh = match &self.checks {
             Some(c) => c.ops == done || (playing && now < self.checked_at + 250),
             None => false,
@@ -131,7 +136,7 @@ impl Pane {
         let Some(checker) = self.checker.as_mut() else {
             return;
         };
-        if let Some(v) = super::timed("check", || checker.run(CHECK_SLICE)) {
+        if let Some(v) = checker.run(CHECK_SLICE) {
             self.checker = None;
             if let Some(c) = self.checks.as_mut() {
                 c.linearizability = Some(v);
@@ -256,7 +261,9 @@ impl Session {
                 if !self.playing {
                     // Frames come while paused only for a check that is still running.
                     self.last_frame = None;
-                    self.panes.iter_mut().for_each(Pane::advance_check);
+                    super::timed("check", || {
+                        self.panes.iter_mut().for_each(Pane::advance_check)
+                    });
                     self.pause_on_new_problems();
                     return;
                 }
