@@ -95,25 +95,7 @@ fn main() {
         }
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/histories");
-    for sub in ["jepsen-etcd", "kv"] {
-        let mut files: Vec<_> = std::fs::read_dir(dir.join(sub))
-            .expect("../shared/histories")
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        for p in files {
-            let text = std::fs::read_to_string(&p).unwrap();
-            let h = match sub {
-                "kv" => history_files::parse_edn_kv(&text),
-                _ if p.extension().is_some_and(|x| x == "log") => {
-                    history_files::parse_jepsen_register(&text)
-                }
-                _ => continue,
-            };
-            let name = p.file_name().unwrap().to_string_lossy().to_string();
-            cases.push((name, h.unwrap()));
-        }
-    }
+    cases.extend(history_files::read_corpus(&dir).expect("../shared/histories"));
     let mut rows: Vec<(Duration, String)> = cases
         .iter()
         .map(|(name, h)| {

@@ -399,24 +399,7 @@ fn bench(c: &mut Criterion) {
     });
 
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/histories");
-    let mut shared = Vec::new();
-    for sub in ["jepsen-etcd", "kv"] {
-        for e in std::fs::read_dir(dir.join(sub)).expect("../shared/histories") {
-            let p = e.unwrap().path();
-            let text = std::fs::read_to_string(&p).unwrap();
-            let h = match sub {
-                "kv" => history_files::parse_edn_kv(&text),
-                _ if p.extension().is_some_and(|x| x == "log") => {
-                    history_files::parse_jepsen_register(&text)
-                }
-                _ => continue,
-            };
-            shared.push((
-                p.file_name().unwrap().to_string_lossy().to_string(),
-                h.unwrap(),
-            ));
-        }
-    }
+    let shared = history_files::read_corpus(&dir).expect("../shared/histories");
     g.bench_function(format!("all {} shared histories", shared.len()), |b| {
         b.iter(|| {
             shared

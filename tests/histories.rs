@@ -174,3 +174,11 @@ fn generated_histories_round_trip_and_a_hard_one_times_out() {
     assert_eq!(out.status.code(), Some(3), "{text}");
     assert!(text.contains("unknown: gave up after"), "{text}");
 }
+
+/// The benchmarks read the whole corpus through one function: every shared history, parsed.
+#[test]
+fn the_corpus_reads_whole() {
+    let all = history_files::read_corpus(&histories()).unwrap();
+    assert_eq!(all.len(), 54, "50 etcd registers and 4 multi-key histories");
+    assert!(all.iter().all(|(_, h)| !h.ops.is_empty()));
+}

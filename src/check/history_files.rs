@@ -118,6 +118,41 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
     Ok(b.finish())
 }
 
+/// Every history in a directory laid out as ../shared/histories is: `jepsen-etcd/*.log`
+/// (single registers) and `kv/*` (multi-key EDN), by file name, sorted.
+pub fn read_corpus(dir: &std::path::Path) -> Result<Vec<(String, History)>, String> {
+    let mut out = Vec::new();
+    for (sub, parse) in [
+        (
+            "jepsen-etcd",
+            parse_jepsen_register as fn(&str) -> Result<History, String>,
+        ),
+        ("kv", parse_edn_kv),
+    ] {
+        let entries = std::fs::read_dir(dir.join(sub))
+            .map_err(|e| format!("cannot read {}: {e}", dir.join(sub).display()))?;
+        let mut files: Vec<_> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+        files.sort();
+        for p in files {
+            if sub == "jepsen-etcd" && p.extension().is_none_or(|x| x != "log") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            out.push((
+                name.clone(),
+                parse(&text).map_err(|e| format!("{name}: {e}"))?,
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// A multi-key history as EDN maps, one event a line, in the order `parse_edn_kv` reads: each
 /// operation's invocation at its call time, its outcome at its return (invocations first at
 /// equal times, so that operations touching in time stay concurrent). Compare-and-sets have no
