@@ -144,17 +144,15 @@ impl<M> InFlight<M> {
             .is_some()
     }
     /// Let a held message go on: one whose time has come is due now; one still queued keeps its
-    /// place. Returns whether a held message had this id.
-    pub fn release(&mut self, id: MsgId, now: u64) -> bool {
+    /// place.
+    pub fn release(&mut self, id: MsgId, now: u64) {
         if let Some(i) = self.held.iter().position(|e| e.id == id) {
             let mut env = self.held.remove(i);
             env.held = false;
             self.queue.push(now, Event::Deliver(env));
-            return true;
+        } else if let Some(e) = self.iter_mut().find(|e| e.id == id && e.held) {
+            e.held = false;
         }
-        (self.iter_mut().find(|e| e.id == id && e.held))
-            .map(|e| e.held = false)
-            .is_some()
     }
     /// The ids of every held message, in order.
     pub fn held_ids(&self) -> Vec<MsgId> {

@@ -99,13 +99,17 @@ impl Pane {
         super::timed("check", || self.check(playing));
     }
 
-    /// Start the history checks anew if the history has grown (at most every 250 ms of virtual
-    /// time while playing, not every frame), and run a slice of the search under way.
+    /// Start the history checks anew if the history has grown and no search is under way (at
+    /// most every 250 ms of virtual time while playing, not every frame), and run a slice of
+    /// the search under way.
     fn check(&mut self, playing: bool) {
         let history = self.world.history();
         let done = history.ops.iter().filter(|o| o.outcome.is_some()).count();
         let now = self.world.now();
+        // A search under way finishes on the history it started with before a new one starts
+        // (restarting it as the history grows would leave a hard one checking for ever).
         let fresh = match &self.checks {
+            Some(_) if self.checker.is_some() => true,
             Some(c) => c.ops == done || (playing && now < self.checked_at + 250),
             None => false,
         };
