@@ -3,5 +3,6 @@
 pub mod eventual;
 pub mod history_files;
 pub mod linearizability;
+mod open_set;
 pub mod raft_safety;
 pub mod random_history;
