@@ -2,9 +2,9 @@
 //! seed, clients and faults; the playback position; the selection. Every user action goes
 //! through `Session::update`; components only read.
 
-use crate::check::eventual::{self, CausalViolation};
+use crate::check::eventual::{self, CausalViolation, StaleReads};
 use crate::check::linearizability::{Checker, Verdict};
-use crate::engine::{Action, Consistency, MsgId, NodeId, NodeView, Sim};
+use crate::engine::{Action, Consistency, History, MsgId, NodeId, NodeView, Sim};
 use crate::protocols::AnyScenario;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -50,8 +50,13 @@ pub struct Pane {
     pub views: Vec<NodeView>,
     pub checks: Option<HistoryChecks>,
     checked_at: u64,
-    /// The linearizability search under way, if it has not decided yet.
-    checker: Option<Checker>,
+    observed: usize,
+    /// The history checks, following the history as it grows: each check costs what changed
+    /// since the last, not the whole history.
+    checker: Checker,
+    stale: StaleReads,
+    /// The linearizability search has not caught up with what it was last given.
+    searching: bool,
 }
 
 /// Steps of the linearizability search per update (an animation frame while it runs): a few
@@ -64,13 +69,27 @@ const CHECK_MEMO: usize = 1 << 20;
 impl Pane {
     fn new(world: Box<dyn Sim>) -> Self {
         let views = (0..world.node_count()).map(|i| world.view(i)).collect();
-        Pane {
+        let mut pane = Pane {
             world,
             views,
             checks: None,
             checked_at: 0,
-            checker: None,
-        }
+            observed: 0,
+            checker: Checker::new(&History::default()),
+            stale: StaleReads::default(),
+            searching: false,
+        };
+        pane.forget_checks();
+        pane
+    }
+
+    /// Start the history checks over (the run was rebuilt).
+    fn forget_checks(&mut self) {
+        self.checks = None;
+        self.observed = 0;
+        self.checker = Checker::new(&History::default()).with_memo_limit(CHECK_MEMO);
+        self.stale = StaleReads::default();
+        self.searching = false;
     }
 
     /// Broken promises of the protocol at hand: the properties its monitor checks, and the
@@ -99,27 +118,24 @@ impl Pane {
         super::timed("check", || self.check(playing));
     }
 
-    /// Start the history checks anew if the history has grown and no search is under way (at
-    /// most every 250 ms of virtual time while playing, not every frame), and run a slice of
-    /// the search under way.
+    /// Hand the checks what the history gained (at most every 250 ms of virtual time while
+    /// playing, not every frame), and run a slice of the search.
     fn check(&mut self, playing: bool) {
         let history = self.world.history();
-        let done = history.ops.iter().filter(|o| o.outcome.is_some()).count();
         let now = self.world.now();
-        // A search under way finishes on the history it started with before a new one starts
-        // (restarting it as the history grows would leave a hard one checking for ever).
-        let fresh = match &self.checks {
-            Some(_) if self.checker.is_some() => true,
-            Some(c) => c.ops == done || (playing && now < self.checked_at + 250),
-            None => false,
-        };
-        if !fresh {
+        let due = self.checks.is_none()
+            || history.ops.len() != self.observed
+            || (now != self.checked_at && (!playing || now >= self.checked_at + 250));
+        if due {
             self.checked_at = now;
-            self.checker = Some(Checker::new(history).with_memo_limit(CHECK_MEMO));
+            self.observed = history.ops.len();
+            self.checker.observe(history);
+            self.stale.observe(history);
+            self.searching = true;
             self.checks = Some(HistoryChecks {
-                ops: done,
+                ops: self.stale.settled(),
                 linearizability: None,
-                stale_reads: eventual::stale_reads(history),
+                stale_reads: self.stale.count(),
                 causal: if self.world.description().consistency == Consistency::Causal {
                     eventual::causal_violations(history)
                 } else {
@@ -132,16 +148,16 @@ impl Pane {
 
     /// Whether the linearizability search is still running.
     pub fn checking(&self) -> bool {
-        self.checker.is_some()
+        self.searching
     }
 
-    /// Run one slice of the linearizability search under way.
+    /// Run one slice of the linearizability search, if it has not caught up.
     fn advance_check(&mut self) {
-        let Some(checker) = self.checker.as_mut() else {
+        if !self.searching {
             return;
-        };
-        if let Some(v) = checker.run(CHECK_SLICE) {
-            self.checker = None;
+        }
+        if let Some(v) = self.checker.run(CHECK_SLICE) {
+            self.searching = false;
             if let Some(c) = self.checks.as_mut() {
                 c.linearizability = Some(v);
             }
@@ -372,8 +388,7 @@ impl Session {
                         return;
                     }
                 }
-                p.checks = None;
-                p.checker = None;
+                p.forget_checks();
             }
             p.world.run_until(t);
         }
