@@ -1,12 +1,14 @@
 // Speed of the page in headless Chromium, measured with the Performance API (a measurement,
 // not a test): first render after navigation; script time per animation frame with 9 nodes
 // under steady client load at 1x; time to rewind across 10 minutes of simulated time.
-// Run after `trunk build --release`: node tests/e2e/measure.mjs  (or ./dev.sh bench)
+// Run after `trunk build --release`: node tests/e2e/measure.mjs  (or ./dev.sh bench);
+// MEASURE=checks (or first,frames,rewind) runs only those parts.
 import { serveDist, launch } from './harness.mjs';
 
 const server = await serveDist();
 const browser = await launch();
 const results = {};
+const wanted = (part) => !process.env.MEASURE || process.env.MEASURE.split(',').includes(part);
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
 
 async function fresh(hash) {
@@ -24,12 +26,12 @@ async function fresh(hash) {
 
 // 1. First render: from navigation start to the first node on screen (median of 5 loads).
 const firsts = [];
-for (let i = 0; i < 5; i++) {
+for (let i = 0; wanted('first') && i < 5; i++) {
   const page = await fresh('seed=1');
   firsts.push(await page.evaluate(() => window.__firstRender));
   await page.close();
 }
-results.first_render_ms = +pct(firsts, 0.5).toFixed(1);
+if (firsts.length) results.first_render_ms = +pct(firsts, 0.5).toFixed(1);
 
 // Script time per frame over 10 s of wall time at 1x, after a 2 s warm-up.
 async function frameTimes(hash) {
@@ -44,12 +46,14 @@ async function frameTimes(hash) {
 }
 
 // 2. Frames: 9 Raft nodes under steady load; 64 gossip replicas under steady load.
-results.raft9_frame_ms = await frameTimes('seed=1&nodes=9&load=1');
-results.gossip64_frame_ms = await frameTimes('seed=1&nodes=64&protocol=gossip&load=1');
+if (wanted('frames')) {
+  results.raft9_frame_ms = await frameTimes('seed=1&nodes=9&load=1');
+  results.gossip64_frame_ms = await frameTimes('seed=1&nodes=64&protocol=gossip&load=1');
+}
 
 // 3. Rewind: fast-forward 10 minutes of a 5-node run under load, then seek back 1 s
 //    (which replays the whole 10 minutes from the seed).
-{
+if (wanted('rewind')) {
   const page = await fresh('seed=1&load=1');
   await page.selectOption('[data-action="speed"]', '100');
   await page.waitForFunction(() => Number(document.querySelector('[data-time]').dataset.time) >= 600000, null, { timeout: 120000, polling: 500 });
@@ -69,19 +73,22 @@ results.gossip64_frame_ms = await frameTimes('seed=1&nodes=64&protocol=gossip&lo
   await page.close();
 }
 
-{
-  // A node that acknowledges writes before they commit, under 40 clients' steady load, played
-  // at 10x through 5 simulated minutes: the longest slice of the linearizability search in
-  // any update, and whether the violation it finds is reported.
+// 4. The live checks under 40 clients' steady load at 10x through 5 simulated minutes, with a
+//    node that acknowledges writes before they commit (the violation must be reported) and with
+//    a correct cluster (the check keeps up with a history that only grows): the longest update
+//    the checks took, the longest frame, and the check's cost per update in the first and the
+//    last simulated minute.
+async function liveCheck(settings) {
   const scenario = {
-    protocol: 'raft', seed: 2, actions: [],
-    settings: { bug: 'ack-before-commit' },
+    protocol: 'raft', seed: 2, actions: [], settings,
     sim: { nodes: 5, clients: { count: 40, keys: 5, load: true, think_ms: [50, 200], latency_ms: 5 } },
   };
   const page = await fresh(`s=${encodeURIComponent(JSON.stringify(scenario))}`);
   await page.selectOption('[data-action="speed"]', '10');
-  await page.evaluate(() => { window.__labPerf.check = []; });
+  await page.evaluate(() => { window.__labPerf.check = []; window.__labPerf.frame = []; });
   let reported = null;
+  // Simulated time against the number of check updates so far, to split them by minute.
+  const at = [];
   while (Number(await page.getAttribute('[data-time]', 'data-time')) < 300000) {
     // A reported violation pauses the run: note when, and play on to the five minutes.
     if (await page.$('[data-action="play"]')) {
@@ -90,13 +97,27 @@ results.gossip64_frame_ms = await frameTimes('seed=1&nodes=64&protocol=gossip&lo
       }
       await page.click('[data-action="play"]');
     }
+    at.push([Number(await page.getAttribute('[data-time]', 'data-time')), await page.evaluate(() => window.__labPerf.check.length)]);
     await page.waitForTimeout(500);
   }
-  const slices = await page.evaluate(() => window.__labPerf.check);
-  results.broken_node_check_slices = slices.length;
-  results.broken_node_check_slice_max_ms = +Math.max(...slices).toFixed(2);
-  results.broken_node_violation_reported_at_ms = reported;
+  const { check, frame } = await page.evaluate(() => window.__labPerf);
+  const ops = Number(await page.$eval('[data-linearizable]', (el) => (el.textContent.match(/\((\d+) operations\)/) || [])[1] || 'NaN'));
+  const verdict = await page.$eval('[data-linearizable]', (el) => el.dataset.linearizable);
   await page.close();
+  // Check updates made during the first and the last simulated minute.
+  const index = (t) => (at.find(([time]) => time >= t) || at[at.length - 1])[1];
+  const mean = (xs) => xs.length ? +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(3) : null;
+  return {
+    verdict, operations: ops, violation_reported_at_ms: reported,
+    check_updates: check.length, check_max_ms: +Math.max(...check).toFixed(2),
+    check_mean_ms_first_minute: mean(check.slice(0, index(60000))),
+    check_mean_ms_last_minute: mean(check.slice(index(240000))),
+    frames: frame.length, frame_p99_ms: +pct(frame, 0.99).toFixed(2), frame_max_ms: +Math.max(...frame).toFixed(2),
+  };
+}
+if (wanted('checks')) {
+  results.broken_node = await liveCheck({ bug: 'ack-before-commit' });
+  results.healthy_40_clients = await liveCheck({});
 }
 
 await browser.close();
