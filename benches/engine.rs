@@ -102,6 +102,9 @@ impl Node for Recorded {
     type Monitor = RaftMonitor;
     type Config = RaftConfig;
     const DESCRIPTION: &'static Description = RaftNode::DESCRIPTION;
+    fn validate(cfg: &RaftConfig) -> Result<(), String> {
+        RaftNode::validate(cfg)
+    }
     fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
         let r = Recorded {
             id,

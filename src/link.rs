@@ -6,6 +6,7 @@
 //!
 //! Plain Rust, so that the links people saved can be opened and checked natively.
 
+use crate::engine::limits::{clip, within, MAX_SCENARIO_BYTES, NODES};
 use crate::engine::SimConfig;
 use crate::protocols::{AnyScenario, CATALOG};
 
@@ -27,7 +28,22 @@ fn decode(encoded: &str) -> Result<AnyScenario, String> {
     let json = percent_encoding::percent_decode_str(encoded)
         .decode_utf8()
         .map_err(|_| "the link is not properly encoded")?;
-    serde_json::from_str(&json).map_err(|e| format!("the shared session is not valid: {e}"))
+    read_scenario(&json).map_err(|e| format!("the shared session {e}"))
+}
+
+/// A scenario written as JSON (a share link's, or a scenario file), checked as `World::new`
+/// checks it so that it is refused here, with its reason, rather than later.
+pub fn read_scenario(json: &str) -> Result<AnyScenario, String> {
+    if json.len() > MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "is {} bytes long; at most {MAX_SCENARIO_BYTES} are read",
+            json.len()
+        ));
+    }
+    let scenario: AnyScenario =
+        serde_json::from_str(json).map_err(|e| format!("is not valid: {}", clip(&e.to_string(), 200)))?;
+    scenario.validate().map_err(|e| format!("cannot be run: {e}"))?;
+    Ok(scenario)
 }
 
 /// Parse a fragment (without the leading '#'): the scenarios, none for an empty fragment, or a
@@ -36,32 +52,37 @@ pub fn parse_fragment(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnySc
     if hash.is_empty() {
         return Ok(None);
     }
+    if hash.len() > 3 * MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "the link is {} characters long; at most {} are read",
+            hash.len(),
+            3 * MAX_SCENARIO_BYTES
+        ));
+    }
     let (mut seed, mut nodes, mut protocol, mut compare, mut load) =
         (fallback_seed, 5, CATALOG[0].name.to_string(), None, false);
     let mut shared = Vec::new();
     for part in hash.split('&') {
         let (k, v) = part
             .split_once('=')
-            .ok_or_else(|| format!("unrecognised link part {part:?}"))?;
+            .ok_or_else(|| format!("unrecognised link part {:?}", clip(part, 40)))?;
         match k {
             "s" | "t" => shared.push(decode(v)?),
             "seed" => {
                 seed = v
                     .parse()
-                    .map_err(|_| format!("seed must be a whole number, got {v:?}"))?
+                    .map_err(|_| format!("seed must be a whole number, got {:?}", clip(v, 40)))?
             }
             "nodes" => {
                 nodes = v
                     .parse()
-                    .map_err(|_| format!("nodes must be a whole number, got {v:?}"))?;
-                if !(3..=64).contains(&nodes) {
-                    return Err(format!("nodes must be between 3 and 64, got {nodes}"));
-                }
+                    .map_err(|_| format!("nodes must be a whole number, got {:?}", clip(v, 40)))?;
+                within("nodes", nodes, NODES.0, NODES.1)?;
             }
             "protocol" => protocol = v.to_string(),
             "compare" => compare = Some(v.to_string()),
             "load" => load = v == "1" || v == "on",
-            _ => return Err(format!("unrecognised link part {k:?}")),
+            _ => return Err(format!("unrecognised link part {:?}", clip(k, 40))),
         }
     }
     if !shared.is_empty() {

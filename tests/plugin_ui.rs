@@ -100,6 +100,10 @@ impl Node for Counter {
     type Config = ();
     const DESCRIPTION: &'static Description = &DESCRIPTION;
 
+    fn validate(_: &()) -> Result<(), String> {
+        Ok(())
+    }
+
     fn new(id: NodeId, nodes: usize, _: &(), _: &mut Rng) -> Self {
         Counter {
             id,

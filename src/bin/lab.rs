@@ -17,9 +17,25 @@ raft: --pre-vote --check-quorum --read safe|lease --bug forget-vote|ack-before-c
 gossip: --fanout K --multi-value    causal: --bug no-dependency-wait
 Times take a unit: 500ms, 30s, 2m.";
 
+/// The longest argument read (a path or a value): messages quote arguments whole.
+const MAX_ARG_BYTES: usize = 4096;
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match dispatch(&args) {
+    // Refused whole rather than echoed: an argument too long to quote, or not text.
+    let args: Result<Vec<String>, String> = std::env::args_os()
+        .skip(1)
+        .enumerate()
+        .map(|(i, a)| match a.into_string() {
+            Ok(a) if a.len() <= MAX_ARG_BYTES => Ok(a),
+            Ok(a) => Err(format!(
+                "argument {} is {} bytes long; at most {MAX_ARG_BYTES} are read",
+                i + 1,
+                a.len()
+            )),
+            Err(_) => Err(format!("argument {} is not valid UTF-8", i + 1)),
+        })
+        .collect();
+    match args.and_then(|args| dispatch(&args)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("lab: {e}\n\n{USAGE}");
@@ -89,8 +105,8 @@ fn parse_duration(s: &str) -> Result<u64, String> {
     };
     let v: u64 = num.parse().map_err(|_| err())?;
     match v.checked_mul(mult) {
-        Some(ms) if ms > 0 && ms <= 24 * 3_600_000 => Ok(ms),
-        _ => Err(format!("duration {s:?} must be between 1ms and 24h")),
+        Some(ms) if ms > 0 => Ok(ms),
+        _ => Err(format!("duration {s:?} must be at least 1ms")),
     }
 }
 
@@ -107,9 +123,6 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         .map(|v| parse_num("--nodes", v))
         .transpose()?
         .unwrap_or(5);
-    if !(1..=64).contains(&nodes) {
-        return Err(format!("--nodes must be between 1 and 64, got {nodes}"));
-    }
     let time_ms = a
         .value("--time")?
         .map(parse_duration)
@@ -197,16 +210,36 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         p => return Err(format!("unknown protocol {p:?} (raft|gossip|causal)")),
     };
     let trace = a.value("--trace")?.map(String::from);
-    Ok((
-        RunOptions {
-            nodes,
-            seed: 0,
-            time_ms,
-            faults,
-            protocol,
-        },
-        trace,
-    ))
+    let o = RunOptions {
+        nodes,
+        seed: 0,
+        time_ms,
+        faults,
+        protocol,
+    };
+    o.validate()?;
+    if trace.is_some() {
+        runner::trace_fits(&o)?;
+    }
+    Ok((o, trace))
+}
+
+/// The largest history file read: its operations, the checker's memo and the linearization
+/// found all fit in a few hundred MB.
+const MAX_HISTORY_BYTES: u64 = 64 << 20;
+
+fn read_history(file: &str) -> Result<String, String> {
+    let size = std::fs::metadata(file)
+        .map_err(|e| format!("cannot read {file}: {e}"))?
+        .len();
+    if size > MAX_HISTORY_BYTES {
+        return Err(format!(
+            "{file} is {} MB; histories of at most {} MB are read",
+            size >> 20,
+            MAX_HISTORY_BYTES >> 20
+        ));
+    }
+    std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))
 }
 
 /// The command that replays one seed exactly.
@@ -299,8 +332,14 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
             if lo > hi {
                 return Err(format!("--seeds {lo}..{hi} is empty"));
             }
+            if hi - lo >= MAX_SEEDS {
+                return Err(format!(
+                    "--seeds {lo}..{hi} names {} seeds; explore at most {MAX_SEEDS} at a time",
+                    u128::from(hi - lo) + 1
+                ));
+            }
             a.finish()?;
-            explore(&o, lo, hi, wall)
+            explore(&o, lo, hi - lo + 1, wall)
         }
         "check-history" => {
             let model = a
@@ -309,8 +348,7 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
             let timeout = a.value("--timeout")?.map(parse_duration).transpose()?;
             let file = a.positional().ok_or("a history FILE is required")?;
             a.finish()?;
-            let text =
-                std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?;
+            let text = read_history(file)?;
             let history = match model {
                 "register" => history_files::parse_jepsen_register(&text),
                 "kv" => history_files::parse_edn_kv(&text),
@@ -364,21 +402,26 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
     }
 }
 
-/// Every seed in lo..=hi, split across the cores; stops at the first violating seed.
-fn explore(o: &RunOptions, lo: u64, hi: u64, wall: Instant) -> Result<ExitCode, String> {
+/// The most seeds one `explore` runs (a few hours on two cores at the default time).
+const MAX_SEEDS: u64 = 1_000_000;
+
+/// The `count` seeds from `lo`, split across the cores; stops at the first violating seed.
+fn explore(o: &RunOptions, lo: u64, count: u64, wall: Instant) -> Result<ExitCode, String> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min((hi - lo + 1) as usize);
-    let next = std::sync::atomic::AtomicU64::new(lo);
+        .min(count as usize);
+    // Counts seeds run, not seed values, so that a range ending at u64::MAX cannot wrap.
+    let next = std::sync::atomic::AtomicU64::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let results = std::sync::Mutex::new((Summary::default(), Vec::<(u64, String)>::new()));
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| loop {
-                let seed = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if seed > hi || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= count || stop.load(std::sync::atomic::Ordering::Relaxed) {
                     break;
                 }
+                let seed = lo + i;
                 let o = RunOptions { seed, ..o.clone() };
                 let r = runner::run(&o, false).expect("options were validated");
                 let mut res = results.lock().expect("no thread panics holding it");
@@ -400,6 +443,9 @@ fn explore(o: &RunOptions, lo: u64, hi: u64, wall: Instant) -> Result<ExitCode, 
         }
     });
     let (summary, mut failures) = results.into_inner().expect("threads joined");
+    if summary.schedules == 0 {
+        return Err("no schedule was run".into());
+    }
     failures.sort();
     for (_, f) in &failures {
         println!("violation: {f}");

@@ -1,6 +1,7 @@
 //! Reading client histories recorded outside the simulator: Jepsen's etcd log format (a single
 //! register) and EDN maps (a multi-key store). Errors name the line.
 
+use crate::engine::limits::clip;
 use crate::engine::{History, HistoryOp, KvOp, Outcome};
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ pub fn parse_jepsen_register(text: &str) -> Result<History, String> {
             continue;
         };
         let tokens: Vec<&str> = rest.split_whitespace().collect();
-        let err = |what: &str| format!("line {line_no}: {what}: {line:?}");
+        let err = |what: &str| format!("line {line_no}: {what}: {:?}", clip(line, 120));
         let [process, ty, f, value @ ..] = tokens.as_slice() else {
             return Err(err("expected `P :type :f value`"));
         };
@@ -85,10 +86,11 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let map = parse_edn_map(line).map_err(|e| format!("line {line_no}: {e}: {line:?}"))?;
+        let map = parse_edn_map(line)
+            .map_err(|e| format!("line {line_no}: {e}: {:?}", clip(line, 120)))?;
         let get = |k: &str| {
             map.get(k)
-                .ok_or_else(|| format!("line {line_no}: missing {k}: {line:?}"))
+                .ok_or_else(|| format!("line {line_no}: missing {k}: {:?}", clip(line, 120)))
         };
         let process: u64 = get(":process")?
             .parse()
@@ -102,7 +104,7 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
                     ":get" => KvOp::Get { key },
                     ":put" => KvOp::Put { key, value },
                     ":append" => KvOp::Append { key, value },
-                    other => return Err(format!("line {line_no}: unknown :f {other}")),
+                    other => return Err(format!("line {line_no}: unknown :f {}", clip(other, 40))),
                 };
                 b.invoke(process, op, line_no)?;
             }
@@ -112,7 +114,7 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
             }
             ":fail" => b.complete(process, Outcome::Fail, false, line_no)?,
             ":info" => b.complete(process, Outcome::Info, false, line_no)?,
-            other => return Err(format!("line {line_no}: unknown :type {other}")),
+            other => return Err(format!("line {line_no}: unknown :type {}", clip(other, 40))),
         }
     }
     Ok(b.finish())

@@ -3,6 +3,7 @@
 
 use super::client::Client;
 use super::describe::Description;
+use super::limits::{short, MAX_ACTIONS, MAX_KEY_BYTES, MAX_VALUE_BYTES};
 use super::network::MsgId;
 use super::node::{Node, NodeId};
 use super::queue::Event;
@@ -16,6 +17,11 @@ impl<N: Node> World<N> {
     /// the fault schedule, queued from the start, stays.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
         validate(&action, self.nodes.len(), N::DESCRIPTION)?;
+        if self.next_action + self.scenario.schedule.len() >= MAX_ACTIONS {
+            return Err(format!(
+                "a run records at most {MAX_ACTIONS} actions, so that its link still opens, and this one has reached that"
+            ));
+        }
         if let Some(id) = message_of(&action) {
             if self.bus.get(id).is_none() {
                 return Err(format!("message {id} is no longer in flight"));
@@ -232,10 +238,11 @@ pub(super) fn validate(a: &Action, n: usize, protocol: &Description) -> Result<(
         Action::Request { node: target, op } => {
             target.iter().try_for_each(node)?;
             if op.key().is_empty() {
-                Err("the key must not be empty".into())
-            } else {
-                Ok(())
+                return Err("the key must not be empty".into());
             }
+            short("a key", op.key(), MAX_KEY_BYTES)?;
+            op.values()
+                .try_for_each(|v| short("a value", v, MAX_VALUE_BYTES))
         }
         Action::Heal
         | Action::HealAll

@@ -1,6 +1,7 @@
 //! Simulated clients and the history they record, Jepsen-style: invoke, then ok / fail / info.
 
 use super::kv::KvOp;
+use super::limits::{within, MAX_DELAY_MS};
 use super::node::{NodeId, Rng};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -47,25 +48,14 @@ impl Default for ClientConfig {
 
 impl ClientConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if self.count > 64 {
-            return Err(format!("at most 64 load clients, got {}", self.count));
-        }
-        if self.keys == 0 || self.keys > 1000 {
-            return Err(format!(
-                "keys must be between 1 and 1000, got {}",
-                self.keys
-            ));
-        }
-        if self.think_ms.0 > self.think_ms.1 {
-            return Err("think_ms: min is above max".into());
-        }
-        if self.timeout_ms == 0 {
-            return Err("timeout_ms must be positive".into());
-        }
-        if self.read_pct + self.cas_pct > 100 {
-            return Err("read_pct + cas_pct must be at most 100".into());
-        }
-        Ok(())
+        within("count", self.count, 0, 64)?;
+        within("keys", self.keys, 1, 1000)?;
+        within("think_ms (max)", self.think_ms.1, 0, MAX_DELAY_MS)?;
+        within("think_ms (min)", self.think_ms.0, 0, self.think_ms.1)?;
+        within("timeout_ms", self.timeout_ms, 1, MAX_DELAY_MS)?;
+        within("latency_ms", self.latency_ms, 0, 60_000)?;
+        within("read_pct", self.read_pct, 0, 100)?;
+        within("cas_pct (read_pct + cas_pct is at most 100)", self.cas_pct, 0, 100 - self.read_pct)
     }
 }
 

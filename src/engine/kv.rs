@@ -51,6 +51,15 @@ impl KvOp {
             KvOp::Append { value, .. } => (ok, Some(format!("{current}{value}"))),
         }
     }
+    /// The values it carries (what it writes, or compares and sets).
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        let (a, b) = match self {
+            KvOp::Get { .. } => (None, None),
+            KvOp::Put { value, .. } | KvOp::Append { value, .. } => (Some(value), None),
+            KvOp::Cas { from, to, .. } => (Some(from), Some(to)),
+        };
+        a.into_iter().chain(b).map(String::as_str)
+    }
     pub fn is_read(&self) -> bool {
         matches!(self, KvOp::Get { .. })
     }

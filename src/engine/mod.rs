@@ -8,6 +8,7 @@ mod client;
 mod describe;
 mod in_flight;
 mod kv;
+pub mod limits;
 mod network;
 mod node;
 mod packed;

@@ -1,6 +1,7 @@
 //! The simulated network: per-link latency, loss, duplication and ordering, and which
 //! directed links are cut (partitions are sets of cuts).
 
+use super::limits::within;
 use super::node::{NodeId, Rng};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -35,19 +36,10 @@ impl Default for LinkConfig {
 
 impl LinkConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if !(0.0..=1.0).contains(&self.loss) {
-            return Err(format!("loss must be between 0 and 1, got {}", self.loss));
-        }
-        if !(0.0..=1.0).contains(&self.duplicate) {
-            return Err(format!(
-                "duplicate must be between 0 and 1, got {}",
-                self.duplicate
-            ));
-        }
-        if self.latency_ms > 60_000 || self.jitter_ms > 60_000 {
-            return Err("latency and jitter must be at most 60000 ms".into());
-        }
-        Ok(())
+        within("loss", self.loss, 0.0, 1.0)?;
+        within("duplicate", self.duplicate, 0.0, 1.0)?;
+        within("latency_ms", self.latency_ms, 0, 60_000)?;
+        within("jitter_ms", self.jitter_ms, 0, 60_000)
     }
 }
 

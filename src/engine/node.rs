@@ -197,6 +197,10 @@ pub trait Node: Sized {
         false
     }
 
+    /// Refuse settings the protocol cannot run with, naming the setting. `new` is only ever
+    /// handed settings that passed.
+    fn validate(cfg: &Self::Config) -> Result<(), String>;
+
     fn new(id: NodeId, nodes: usize, cfg: &Self::Config, rng: &mut Rng) -> Self;
 
     fn on_message(&mut self, from: NodeId, msg: Self::Msg, out: &mut Outbox<Self::Msg, Self::Note>);

@@ -3,6 +3,7 @@
 use super::client::ClientConfig;
 use super::describe::Control;
 use super::kv::KvOp;
+use super::limits::{within, NODES};
 use super::network::{LinkConfig, MsgId};
 use super::node::NodeId;
 use serde::{Deserialize, Serialize};
@@ -30,18 +31,8 @@ impl Default for SimConfig {
 
 impl SimConfig {
     pub fn validate(&self) -> Result<(), String> {
-        if !(1..=64).contains(&self.nodes) {
-            return Err(format!(
-                "nodes must be between 1 and 64, got {}",
-                self.nodes
-            ));
-        }
-        if !(1..=10_000).contains(&self.tick_ms) {
-            return Err(format!(
-                "tick_ms must be between 1 and 10000, got {}",
-                self.tick_ms
-            ));
-        }
+        within("nodes", self.nodes, NODES.0, NODES.1)?;
+        within("tick_ms", self.tick_ms, 1, 10_000)?;
         self.link.validate()?;
         self.clients.validate()
     }

@@ -7,6 +7,7 @@ use super::client::{Client, ClientId, History};
 use super::describe::Role;
 use super::in_flight::{Envelope, InFlight};
 use super::kv::{KvReply, KvRequest};
+use super::limits::{clip, within, MAX_ACTIONS, MAX_TIME_MS};
 use super::network::{Fate, MsgId, Network};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::Event;
@@ -75,16 +76,8 @@ impl<N: Node> World<N> {
     /// Build the world at time 0. The fault schedule is queued now; user actions are applied
     /// when the run reaches the step they are stamped with.
     pub fn new(scenario: Scenario<N::Config>) -> Result<Self, String> {
-        scenario.sim.validate()?;
+        Self::validate(&scenario)?;
         let n = scenario.sim.nodes;
-        let user = scenario.actions.iter().map(|a| &a.action);
-        for (i, a) in user
-            .chain(scenario.schedule.iter().map(|a| &a.action))
-            .enumerate()
-        {
-            super::actions::validate(a, n, N::DESCRIPTION)
-                .map_err(|e| format!("action {} ({a:?}): {e}", i + 1))?;
-        }
         let mut rng = Rng::seed_from_u64(scenario.seed);
         let nodes = (0..n)
             .map(|i| N::new(i, n, &scenario.protocol, &mut rng))
@@ -207,6 +200,27 @@ impl<N: Node> World<N> {
     pub fn set_tracing(&mut self, on: bool) {
         self.tracing = on;
     }
+    /// Whether this protocol can run a scenario: every setting in range, every action one
+    /// that can be carried out, no more of them than `MAX_ACTIONS`, no time past `MAX_TIME_MS`.
+    pub fn validate(scenario: &Scenario<N::Config>) -> Result<(), String> {
+        scenario.sim.validate()?;
+        N::validate(&scenario.protocol)?;
+        let count = scenario.actions.len() + scenario.schedule.len();
+        if count > MAX_ACTIONS {
+            return Err(format!(
+                "a scenario holds at most {MAX_ACTIONS} actions, this one {count}"
+            ));
+        }
+        let user = scenario.actions.iter().map(|a| (a.t, &a.action));
+        let schedule = scenario.schedule.iter().map(|a| (a.t, &a.action));
+        for (i, (t, a)) in user.chain(schedule).enumerate() {
+            within("an action's time (ms)", t, 0, MAX_TIME_MS)
+                .and_then(|()| super::actions::validate(a, scenario.sim.nodes, N::DESCRIPTION))
+                .map_err(|e| format!("action {} ({}): {e}", i + 1, clip(&format!("{a:?}"), 80)))?;
+        }
+        Ok(())
+    }
+
     // ---- running ----
 
     /// Run one queued event (or the next user action). Returns whether it did anything

@@ -6,6 +6,7 @@
 //! which answers with the updates it lacks.
 
 use super::gossip::{NoMonitor, REPLICA, SYNC_NOW};
+use crate::engine::limits::within;
 use crate::engine::{
     uniform_index, Consistency, Control, Description, KvRequest, MessageKind, MsgSummary, Node,
     NodeId, NodeView, Outbox, Rng, Role, Shape, StateView,
@@ -242,8 +243,12 @@ impl Node for CausalNode {
         )
     }
 
+    fn validate(cfg: &CausalConfig) -> Result<(), String> {
+        within("sync_ticks", cfg.sync_ticks, 1, 1000)
+    }
+
     fn new(id: NodeId, nodes: usize, cfg: &CausalConfig, rng: &mut Rng) -> Self {
-        let every = cfg.sync_ticks.max(1);
+        let every = cfg.sync_ticks;
         let until_sync = uniform_index(rng, 1, every as usize + 1) as u32;
         CausalNode {
             id,
@@ -282,7 +287,7 @@ impl Node for CausalNode {
         if self.until_sync > 0 || self.nodes < 2 {
             return;
         }
-        self.until_sync = self.cfg.sync_ticks.max(1);
+        self.until_sync = self.cfg.sync_ticks;
         let p = (self.id + uniform_index(out.rng, 1, self.nodes)) % self.nodes;
         out.send(
             p,

@@ -13,6 +13,7 @@
 //! digest does not, and asks for the keys where the digest knows more; the first node answers
 //! those with a second `delta`. Each phase is a message the user can drop, delay or hold.
 
+use crate::engine::limits::within;
 use crate::engine::{
     uniform_index, Consistency, Control, ControlInfo, Description, KvRequest, MessageKind, Monitor,
     MsgSummary, Node, NodeId, NodeView, Outbox, Rng, Role, Shape, StateView, Toggle, Violation,
@@ -302,8 +303,13 @@ impl Node for GossipNode {
         matches!(note, GossipNote::Merged { .. })
     }
 
+    fn validate(cfg: &GossipConfig) -> Result<(), String> {
+        within("interval_ticks", cfg.interval_ticks, 1, 1000)?;
+        within("fanout", cfg.fanout, 1, 63)
+    }
+
     fn new(id: NodeId, nodes: usize, cfg: &GossipConfig, rng: &mut Rng) -> Self {
-        let interval = cfg.interval_ticks.max(1);
+        let interval = cfg.interval_ticks;
         // Spread the first rounds so that nodes do not gossip in lockstep.
         let until_round = uniform_index(rng, 1, interval as usize + 1) as u32;
         GossipNode {
@@ -364,10 +370,10 @@ impl Node for GossipNode {
         if self.until_round > 0 || self.nodes < 2 {
             return;
         }
-        self.until_round = self.cfg.interval_ticks.max(1);
+        self.until_round = self.cfg.interval_ticks;
         self.rounds += 1;
         let mut peers: Vec<NodeId> = (0..self.nodes).filter(|&p| p != self.id).collect();
-        for _ in 0..self.cfg.fanout.clamp(1, peers.len()) {
+        for _ in 0..self.cfg.fanout.min(peers.len()) {
             let p = peers.swap_remove(uniform_index(out.rng, 0, peers.len()));
             out.send(
                 p,
@@ -396,7 +402,7 @@ impl Node for GossipNode {
     }
 
     fn crash(&mut self) {
-        self.until_round = self.cfg.interval_ticks.max(1);
+        self.until_round = self.cfg.interval_ticks;
     }
 
     fn restart(&mut self, _out: &mut Out) {}

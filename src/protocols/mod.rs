@@ -37,7 +37,8 @@ impl AnyScenario {
         } else {
             let names: Vec<_> = CATALOG.iter().map(|d| d.name).collect();
             return Err(format!(
-                "unknown protocol {protocol:?} ({})",
+                "unknown protocol {:?} ({})",
+                crate::engine::limits::clip(protocol, 40),
                 names.join(", ")
             ));
         })
@@ -65,6 +66,15 @@ impl AnyScenario {
             AnyScenario::Raft(s) => raft::RaftNode::toggle(&mut s.protocol, key, on),
             AnyScenario::Gossip(s) => gossip::GossipNode::toggle(&mut s.protocol, key, on),
             AnyScenario::Causal(s) => causal::CausalNode::toggle(&mut s.protocol, key, on),
+        }
+    }
+
+    /// What `build` would refuse, without building.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            AnyScenario::Raft(s) => World::<raft::RaftNode>::validate(s),
+            AnyScenario::Gossip(s) => World::<gossip::GossipNode>::validate(s),
+            AnyScenario::Causal(s) => World::<causal::CausalNode>::validate(s),
         }
     }
 

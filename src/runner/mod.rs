@@ -8,6 +8,7 @@ mod faults;
 pub use faults::random_faults;
 
 use crate::check::{eventual, linearizability};
+use crate::engine::limits::{within, NODES};
 use crate::engine::{
     Action, History, Node, Outcome, Scenario, SimConfig, TimedAction, Violation, World,
 };
@@ -46,6 +47,58 @@ pub struct RunOptions {
     pub time_ms: u64,
     pub faults: Faults,
     pub protocol: Protocol,
+}
+
+/// The most work one run may take, in node-minutes of simulated time: every node keeps its
+/// whole log, about 0.2 MB per node-minute under the steady load (64 nodes for 30 minutes held
+/// 417 MB).
+pub const MAX_NODE_MINUTES: u64 = 2_000;
+/// The same with the trace kept: about 3.5 MB per node-minute, in memory and then in the file
+/// (9 Raft nodes for 10 minutes: 336 MB, a 262 MB file).
+pub const MAX_TRACED_NODE_MINUTES: u64 = 100;
+
+fn node_minutes(o: &RunOptions) -> u64 {
+    (o.nodes as u64).saturating_mul(o.time_ms.div_ceil(60_000))
+}
+
+/// Whether the trace of this run fits in memory, written out.
+pub fn trace_fits(o: &RunOptions) -> Result<(), String> {
+    if node_minutes(o) > MAX_TRACED_NODE_MINUTES {
+        return Err(format!(
+            "a traced run may take at most {MAX_TRACED_NODE_MINUTES} node-minutes (about 3.5 MB of trace each); {} nodes for {} min is {}",
+            o.nodes,
+            o.time_ms.div_ceil(60_000),
+            node_minutes(o)
+        ));
+    }
+    Ok(())
+}
+
+/// The shortest run with random faults: its quiet last third must leave time for an election
+/// and for a client's timeout after the heal, or liveness cannot be judged.
+pub const MIN_FAULTY_RUN_MS: u64 = 18_000;
+
+impl RunOptions {
+    /// Whether this run can be made and judged (what `run` refuses).
+    pub fn validate(&self) -> Result<(), String> {
+        within("nodes", self.nodes, NODES.0, NODES.1)?;
+        if self.time_ms == 0 || node_minutes(self) > MAX_NODE_MINUTES {
+            return Err(format!(
+                "a run may take at most {MAX_NODE_MINUTES} node-minutes (about 0.2 MB each); {} nodes for {} min is {}",
+                self.nodes,
+                self.time_ms.div_ceil(60_000),
+                node_minutes(self)
+            ));
+        }
+        if self.faults == Faults::Random && self.time_ms < MIN_FAULTY_RUN_MS {
+            return Err(format!(
+                "a run with random faults needs at least {} s, so that liveness can be judged once they heal (the last third, up to 10 s, is quiet); got {} ms",
+                MIN_FAULTY_RUN_MS / 1000,
+                self.time_ms
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// When the random faults end (all healed): leaves the last third (at most 10 s) quiet, so
@@ -138,6 +191,10 @@ pub struct RunReport {
 }
 
 pub fn run(o: &RunOptions, keep_trace: bool) -> Result<RunReport, String> {
+    o.validate()?;
+    if keep_trace {
+        trace_fits(o)?;
+    }
     match &o.protocol {
         Protocol::Raft(c) => run_raft(o, c.clone(), keep_trace),
         Protocol::Gossip(c) => run_store::<GossipNode>(o, c.clone(), keep_trace),
@@ -149,9 +206,12 @@ pub fn run(o: &RunOptions, keep_trace: bool) -> Result<RunReport, String> {
 fn run_sliced<N: Node>(
     o: &RunOptions,
     cfg: N::Config,
+    keep_trace: bool,
     mut watch: impl FnMut(&World<N>),
 ) -> Result<World<N>, String> {
     let mut world = World::<N>::new(scenario(o, cfg))?;
+    // The trace grows with every message: keep it only when it is asked for.
+    world.set_tracing(keep_trace);
     world.run_until(heal_time(o.time_ms));
     while world.now() < o.time_ms {
         watch(&world);
@@ -199,7 +259,7 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
     // Since when the same node leads (after the heal).
     let mut leader: Option<(usize, u64)> = None;
     let mut leader_since = None;
-    let world = run_sliced::<RaftNode>(o, cfg, |w| {
+    let world = run_sliced::<RaftNode>(o, cfg, keep_trace, |w| {
         let now_leader = (0..o.nodes)
             .map(|i| (i, w.role(i)))
             .filter(|(_, r)| r.0.leads)
@@ -272,7 +332,7 @@ fn run_store<N: Node>(
 ) -> Result<RunReport, String> {
     let healed = heal_time(o.time_ms);
     let mut agreed_since: Option<u64> = None;
-    let world = run_sliced::<N>(o, cfg, |w| {
+    let world = run_sliced::<N>(o, cfg, keep_trace, |w| {
         let first = w.view(0).kv;
         let same = (1..o.nodes).all(|i| w.view(i).kv == first);
         match (same, agreed_since) {
@@ -377,8 +437,8 @@ fn liveness(
         Some(t) if t + timeout < end => t,
         _ => {
             return Err(format!(
-                "no stable leader within {} ms after the faults healed at {healed_at} ms",
-                end - timeout - healed_at
+                "no leader stable from before {} ms (the faults healed at {healed_at} ms)",
+                end.saturating_sub(timeout)
             ))
         }
     };

@@ -31,20 +31,11 @@ pub fn client_panel(p: &PanelProps) -> Html {
             from_ref.clone(),
             target_ref.clone(),
         );
+        // The engine checks the key and values (`engine::limits`) and says what is wrong.
         Callback::from(move |_: MouseEvent| {
             let read = super::field;
             let key = read(&key_ref);
             let value = read(&value_ref);
-            if key.is_empty() || key.len() > 64 {
-                return send.emit(Msg::Notice(Some(
-                    "Give a key of 1 to 64 characters.".into(),
-                )));
-            }
-            if kind != Kind::Get && value.len() > 256 {
-                return send.emit(Msg::Notice(Some(
-                    "Values are at most 256 characters.".into(),
-                )));
-            }
             let op = match kind {
                 Kind::Put => KvOp::Put { key, value },
                 Kind::Get => KvOp::Get { key },

@@ -174,26 +174,20 @@ pub struct AppProps {
 /// The session a page opens: what `start` builds, else what its link holds; a fresh run of the
 /// first protocol, with a notice, when that cannot be opened.
 fn opening_session(start: &Option<Start>) -> Session {
-    let (opened, notice) = match start {
-        Some(Start(build)) => (build().and_then(Session::of), None),
-        None => {
-            let (scenarios, notice) = share::scenario_from_location();
-            (Session::new(scenarios), notice)
-        }
+    let opened = match start {
+        Some(Start(build)) => build().and_then(Session::of),
+        None => share::scenario_from_location()
+            .and_then(|s| Session::new(s.unwrap_or_else(share::fresh_run))),
     };
-    let mut session = opened.unwrap_or_else(|e| {
-        let first = crate::protocols::CATALOG[0].name;
-        let fallback = crate::link::default_scenario(first, 1).expect("a catalog protocol");
-        let mut s = Session::new(vec![fallback]).expect("the default scenario is valid");
-        s.notice = Some(format!(
-            "Could not open the link ({e}); started a new run instead."
-        ));
+    opened.unwrap_or_else(|e| {
+        let mut s = Session::new(share::fresh_run()).expect("the default scenario is valid");
+        s.notice = Some(could_not_open(&e, "started a new run instead"));
         s
-    });
-    if session.notice.is_none() {
-        session.notice = notice;
-    }
-    session
+    })
+}
+
+fn could_not_open(why: &str, then: &str) -> String {
+    format!("Could not open the link ({why}); {then}.")
 }
 
 #[function_component(App)]
@@ -225,10 +219,12 @@ pub fn app(props: &AppProps) -> Html {
         // A link pasted into this tab's address bar opens that run.
         let send = send.clone();
         use_effect_with((), move |_| {
+            // A link that cannot be opened leaves the run on screen as it is, with a notice.
             let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-                let (scenario, notice) = share::scenario_from_location();
-                send.emit(Msg::Reset(scenario));
-                send.emit(Msg::Notice(notice));
+                send.emit(match share::scenario_from_location() {
+                    Ok(s) => Msg::Reset(s.unwrap_or_else(share::fresh_run)),
+                    Err(e) => Msg::Notice(Some(could_not_open(&e, "the run on screen goes on"))),
+                });
             });
             move || drop(listener)
         });

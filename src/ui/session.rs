@@ -351,7 +351,9 @@ impl Session {
                     fresh.speed = self.speed;
                     *self = fresh;
                 }
-                Err(e) => self.notice = Some(e),
+                Err(e) => {
+                    self.notice = Some(format!("Could not open that ({e}); the run on screen goes on."))
+                }
             },
             Msg::Notice(n) => self.notice = n,
             Msg::ToggleHelp => self.help = !self.help,

@@ -9,23 +9,15 @@ pub fn random_seed() -> u64 {
     (js_sys::Math::random() * 1_000_000.0) as u64 + 1
 }
 
-/// The scenarios the page was opened with, and a notice if the link could not be used.
-pub fn scenario_from_location() -> (Vec<AnyScenario>, Option<String>) {
+/// A fresh run of the first protocol, with a random seed.
+pub fn fresh_run() -> Vec<AnyScenario> {
+    vec![default_scenario(CATALOG[0].name, random_seed()).expect("a protocol of the catalog")]
+}
+
+/// The scenarios the page's link holds (none for an empty fragment), or why it was refused.
+pub fn scenario_from_location() -> Result<Option<Vec<AnyScenario>>, String> {
     let hash = gloo::utils::window().location().hash().unwrap_or_default();
-    let fresh = || {
-        let first = CATALOG[0].name;
-        vec![default_scenario(first, random_seed()).expect("a protocol of the catalog")]
-    };
-    match parse_fragment(hash.trim_start_matches('#'), random_seed()) {
-        Ok(Some(s)) => (s, None),
-        Ok(None) => (fresh(), None),
-        Err(e) => (
-            fresh(),
-            Some(format!(
-                "Could not open the link ({e}); started a new run instead."
-            )),
-        ),
-    }
+    parse_fragment(hash.trim_start_matches('#'), random_seed())
 }
 
 pub fn share_link(sims: &[&dyn Sim]) -> String {

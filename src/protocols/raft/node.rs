@@ -6,6 +6,7 @@ use super::ready::{handle_ready, ReadyApp};
 use super::requests::Requests;
 use super::view;
 use crate::check::raft_safety::RaftMonitor;
+use crate::engine::limits::within;
 use crate::engine::{
     uniform_index, Control, Description, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node,
     NodeId, NodeView, Outbox, Rng, Role,
@@ -352,6 +353,12 @@ impl Node for RaftNode {
             note,
             RaftNote::Role { role: "leader", .. } | RaftNote::Acked { .. }
         )
+    }
+
+    fn validate(cfg: &RaftConfig) -> Result<(), String> {
+        within("heartbeat_tick", cfg.heartbeat_tick, 1, 100)?;
+        // raft-rs requires an election timeout longer than the heartbeat interval.
+        within("election_tick", cfg.election_tick, cfg.heartbeat_tick + 1, 1000)
     }
 
     fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
