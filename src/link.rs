@@ -40,9 +40,11 @@ pub fn read_scenario(json: &str) -> Result<AnyScenario, String> {
             json.len()
         ));
     }
-    let scenario: AnyScenario =
-        serde_json::from_str(json).map_err(|e| format!("is not valid: {}", clip(&e.to_string(), 200)))?;
-    scenario.validate().map_err(|e| format!("cannot be run: {e}"))?;
+    let scenario: AnyScenario = serde_json::from_str(json)
+        .map_err(|e| format!("is not valid: {}", clip(&e.to_string(), 200)))?;
+    scenario
+        .validate()
+        .map_err(|e| format!("cannot be run: {e}"))?;
     Ok(scenario)
 }
 

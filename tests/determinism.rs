@@ -145,3 +145,20 @@ fn acting_in_the_past_forks_a_new_future() {
     assert_ne!(past.role(1).0, "down");
     assert_ne!(past.role(0).0, "down");
 }
+
+/// The page runs a heavy frame in budgeted slices (`run_toward`): however the run is cut, it
+/// is the run `run_until` makes.
+#[test]
+fn running_in_slices_is_the_same_run() {
+    let mut w = World::<RaftNode>::new(scenario(&options(7), RaftConfig::default())).unwrap();
+    let mut slices = 0;
+    for (i, t) in (0..=10_000).step_by(250).enumerate() {
+        // Budgets of 1 to 97 events, so that slices end anywhere.
+        while !w.run_toward(t, 1 + (i as u64 * 37) % 97) {
+            slices += 1;
+        }
+        assert_eq!(w.now(), t);
+    }
+    assert!(slices > 100, "the budgets cut the run ({slices} slices)");
+    assert_eq!(trace_json(&w), trace_json(&run(7)));
+}

@@ -55,7 +55,12 @@ impl ClientConfig {
         within("timeout_ms", self.timeout_ms, 1, MAX_DELAY_MS)?;
         within("latency_ms", self.latency_ms, 0, 60_000)?;
         within("read_pct", self.read_pct, 0, 100)?;
-        within("cas_pct (read_pct + cas_pct is at most 100)", self.cas_pct, 0, 100 - self.read_pct)
+        within(
+            "cas_pct (read_pct + cas_pct is at most 100)",
+            self.cas_pct,
+            0,
+            100 - self.read_pct,
+        )
     }
 }
 

@@ -36,6 +36,8 @@ pub trait Sim {
     fn load_on(&self) -> bool;
 
     fn run_until(&mut self, t: u64);
+    /// See `World::run_toward`.
+    fn run_toward(&mut self, t: u64, budget: u64) -> bool;
     fn step(&mut self) -> bool;
     /// Step until a milestone of the protocol (see `Node::is_milestone`) or `limit`.
     fn step_to_milestone(&mut self, limit: u64);
@@ -106,6 +108,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn run_until(&mut self, t: u64) {
         World::run_until(self, t)
+    }
+    fn run_toward(&mut self, t: u64, budget: u64) -> bool {
+        World::run_toward(self, t, budget)
     }
     fn step(&mut self) -> bool {
         World::step(self)

@@ -182,7 +182,9 @@ impl<N: Node> World<N> {
         c.attempts = 0;
         if c.load && self.load_on {
             let (lo, hi) = self.scenario.sim.clients.think_ms;
-            let at = self.now + self.rng.gen_range(lo..=hi);
+            // At least 1 ms: with no think time and no latency, a client whose requests fail
+            // at once would otherwise retry for ever at one instant.
+            let at = self.now + self.rng.gen_range(lo..=hi).max(1);
             self.bus.push(at, Event::ClientThink { client });
         }
     }

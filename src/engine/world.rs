@@ -269,6 +269,18 @@ impl<N: Node> World<N> {
         self.now = self.now.max(t);
     }
 
+    /// `run_until`, for at most `budget` events: whether it got to `t` (if not, the clock is
+    /// at the last event run, and the rest follows on the next call exactly as it would have).
+    pub fn run_toward(&mut self, t: u64, budget: u64) -> bool {
+        for _ in 0..budget {
+            if self.pop_one_until(t).is_none() {
+                self.now = self.now.max(t);
+                return true;
+            }
+        }
+        false
+    }
+
     fn handle(&mut self, ev: Event<N::Msg>) -> bool {
         match ev {
             Event::Deliver(env) => self.deliver(env),

@@ -113,6 +113,9 @@ pub fn top_bar(p: &PanelProps) -> Html {
                         { for SPEEDS.iter().map(|(v, label)| html! { <option value={v.to_string()} selected={*v == speed_value}>{*label}</option> }) }
                     </select>
                 </label>
+                if s.behind && s.playing {
+                    <span class="behind" data-behind="" title="Each frame runs as much of the simulation as it has time for, so the page stays responsive">{"slower than asked: this run has more events than the frames have time for"}</span>
+                }
             </div>
             <div class="group timeline">
                 <input type="range" data-action="timeline" min="0" max={s.horizon.max(1).to_string()} step="1"

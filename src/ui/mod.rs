@@ -21,8 +21,9 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 thread_local! {
-    /// The seed of the run on screen, for the crash banner.
-    static SEED: Cell<u64> = const { Cell::new(0) };
+    /// The seed and share link of the run on screen, for the crash banner (kept up to date
+    /// after each user action: a panic inside an update cannot read the session).
+    static RUN: RefCell<(u64, String)> = const { RefCell::new((0, String::new())) };
     /// A measurement in progress: what, and when it started (performance.now()).
     static MEASURING: Cell<Option<(&'static str, f64)>> = const { Cell::new(None) };
 }
@@ -197,11 +198,10 @@ pub fn app(props: &AppProps) -> Html {
         let model = model.clone();
         Callback::from(move |msg: Msg| model.dispatch(msg))
     };
-    let (animate, seed) = {
+    let animate = {
         let s = model.session.borrow();
-        (s.playing || s.checking(), s.seed())
+        s.playing || s.checking()
     };
-    SEED.with(|c| c.set(seed));
 
     // Runs only while playing or checking; a hidden tab gets no animation frames, so it does
     // no work.
@@ -306,20 +306,42 @@ pub fn app(props: &AppProps) -> Html {
     }
 }
 
-/// Shows a banner instead of a dead page if anything panics, with the seed to reproduce it.
+/// Note the run on screen, for the crash banner.
+fn remember_run(s: &Session) {
+    let sims: Vec<&dyn crate::engine::Sim> = s.panes.iter().map(|p| p.world.as_ref()).collect();
+    let link = share::share_link(&sims);
+    RUN.with(|r| *r.borrow_mut() = (s.seed(), link));
+}
+
+/// A test asks for a panic (to see the banner on the built page) by defining
+/// `window.__labTestPanic`; nothing in the page defines it.
+fn test_panic_requested() -> bool {
+    js_sys::Reflect::get(&gloo::utils::window(), &"__labTestPanic".into())
+        .is_ok_and(|v| !v.is_undefined())
+}
+
+/// Shows a banner instead of a dead page if anything panics, with the seed and the share link
+/// that reproduce the run. Set through Yew's hook: `Renderer::render` replaces any other.
 pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let seed = SEED.with(|c| c.get());
-        let text = format!("consensus-lab hit an internal error and stopped: {info}. Seed {seed}. Reload the page to start again; the seed and the share link reproduce the run.");
+    yew::set_custom_panic_hook(Box::new(|info| {
+        let (seed, link) = RUN.with(|r| r.try_borrow().map(|r| r.clone()).unwrap_or_default());
+        let text = format!("consensus-lab hit an internal error and stopped: {info}. Seed {seed}. Reload the page to start again; the link below reproduces the run.");
         web_sys::console::error_1(&text.clone().into());
         let doc = gloo::utils::document();
-        if let Ok(banner) = doc.create_element("div") {
-            banner.set_class_name("panic-banner");
-            let _ = banner.set_attribute("data-panic", "");
-            banner.set_text_content(Some(&text));
-            if let Some(body) = doc.body() {
-                let _ = body.prepend_with_node_1(&banner);
-            }
+        let Ok(banner) = doc.create_element("div") else {
+            return;
+        };
+        banner.set_class_name("panic-banner");
+        let _ = banner.set_attribute("data-panic", "");
+        banner.set_text_content(Some(&text));
+        if let Ok(a) = doc.create_element("a") {
+            let _ = a.set_attribute("href", &link);
+            let _ = a.set_attribute("data-panic-link", "");
+            a.set_text_content(Some(&link));
+            let _ = banner.append_child(&a);
+        }
+        if let Some(body) = doc.body() {
+            let _ = body.prepend_with_node_1(&banner);
         }
     }));
 }

@@ -59,6 +59,11 @@ pub struct Pane {
     searching: bool,
 }
 
+/// Wall time a frame may spend running the simulation, and the events run between looks at
+/// the clock (a few hundred microseconds' worth).
+const FRAME_BUDGET_MS: f64 = 8.0;
+const FRAME_SLICE: u64 = 500;
+
 /// Steps of the linearizability search per update (an animation frame while it runs): a few
 /// milliseconds at most, so that a hard history never blocks a frame.
 const CHECK_SLICE: u64 = 10_000;
@@ -179,6 +184,8 @@ pub struct Session {
     /// A message for the user (bad input, a refused action); cleared by the next action.
     pub notice: Option<String>,
     pub help: bool,
+    /// The last frame could not run all the simulation its speed asked for.
+    pub behind: bool,
     /// The violation count the user has seen (a new one pauses the run).
     seen_problems: usize,
 }
@@ -239,6 +246,7 @@ impl Session {
             selected: Selection::None,
             notice: None,
             help: false,
+            behind: false,
             seen_problems: 0,
         })
     }
@@ -261,6 +269,27 @@ impl Session {
 
     pub fn problems(&self) -> usize {
         self.panes.iter().map(Pane::problems).sum()
+    }
+
+    /// Run every pane toward `t` for at most `FRAME_BUDGET_MS` of wall time (a heavy run at a
+    /// high speed has more events than a frame has time for): whether they all got there.
+    /// Where it stops depends on the machine, what the run does does not.
+    fn run_toward(&mut self, t: u64) -> bool {
+        let start = super::now_ms();
+        let over = || match (start, super::now_ms()) {
+            (Some(a), Some(b)) => b - a > FRAME_BUDGET_MS,
+            _ => false,
+        };
+        loop {
+            let reached = self.panes[0].world.run_toward(t, FRAME_SLICE);
+            self.follow();
+            if reached {
+                return true;
+            }
+            if over() {
+                return false;
+            }
+        }
     }
 
     /// Bring the other panes to the first pane's time.
@@ -294,7 +323,10 @@ impl Session {
                 self.last_frame = Some(wall);
                 self.vt += dt * self.speed;
                 let t = self.vt as u64;
-                self.panes.iter_mut().for_each(|p| p.world.run_until(t));
+                self.behind = !self.run_toward(t);
+                if self.behind {
+                    self.vt = self.now() as f64;
+                }
             }
             Msg::Play => {
                 self.playing = true;
@@ -352,7 +384,9 @@ impl Session {
                     *self = fresh;
                 }
                 Err(e) => {
-                    self.notice = Some(format!("Could not open that ({e}); the run on screen goes on."))
+                    self.notice = Some(format!(
+                        "Could not open that ({e}); the run on screen goes on."
+                    ))
                 }
             },
             Msg::Notice(n) => self.notice = n,
@@ -411,6 +445,7 @@ pub struct Model {
 
 impl Model {
     pub fn new(session: Session) -> Self {
+        super::remember_run(&session);
         Model {
             session: Rc::new(RefCell::new(session)),
             version: 0,
@@ -427,7 +462,18 @@ impl PartialEq for Model {
 impl Reducible for Model {
     type Action = Msg;
     fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
-        self.session.borrow_mut().update(msg);
+        // Only these change what a share link holds.
+        let acted = matches!(msg, Msg::Act(_) | Msg::ActOn(..) | Msg::Reset(_));
+        {
+            let mut session = self.session.borrow_mut();
+            if super::test_panic_requested() {
+                panic!("a test asked for a panic (window.__labTestPanic)");
+            }
+            session.update(msg);
+        }
+        if acted {
+            super::remember_run(&self.session.borrow());
+        }
         Rc::new(Model {
             session: self.session.clone(),
             version: self.version + 1,

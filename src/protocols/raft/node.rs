@@ -358,7 +358,12 @@ impl Node for RaftNode {
     fn validate(cfg: &RaftConfig) -> Result<(), String> {
         within("heartbeat_tick", cfg.heartbeat_tick, 1, 100)?;
         // raft-rs requires an election timeout longer than the heartbeat interval.
-        within("election_tick", cfg.election_tick, cfg.heartbeat_tick + 1, 1000)
+        within(
+            "election_tick",
+            cfg.election_tick,
+            cfg.heartbeat_tick + 1,
+            1000,
+        )
     }
 
     fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
