@@ -34,6 +34,10 @@ pub trait Sim {
     fn history(&self) -> &History;
     fn violations(&self) -> &[Violation];
     fn load_on(&self) -> bool;
+    /// See `Trace::set_window`; a rebuilt world keeps the same window.
+    fn set_trace_window(&mut self, bytes: Option<usize>);
+    /// Since when the trace holds events, if a window made it forget older ones.
+    fn trace_kept_from(&self) -> Option<u64>;
 
     fn run_until(&mut self, t: u64);
     /// See `World::run_toward`.
@@ -60,7 +64,9 @@ impl<N: Node + 'static> Sim for World<N> {
         v.to_string()
     }
     fn rebuild(&self) -> Result<Box<dyn Sim>, String> {
-        Ok(Box::new(World::<N>::new(self.scenario().clone())?))
+        let mut w = World::<N>::new(self.scenario().clone())?;
+        w.set_trace_window(self.trace().window());
+        Ok(Box::new(w))
     }
     fn now(&self) -> u64 {
         World::now(self)
@@ -105,6 +111,12 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn load_on(&self) -> bool {
         World::load_on(self)
+    }
+    fn set_trace_window(&mut self, bytes: Option<usize>) {
+        World::set_trace_window(self, bytes)
+    }
+    fn trace_kept_from(&self) -> Option<u64> {
+        self.trace().kept_from()
     }
     fn run_until(&mut self, t: u64) {
         World::run_until(self, t)

@@ -12,6 +12,7 @@ use super::node::{MsgSummary, NodeId};
 use super::packed::{put_var, Layout, Reader, Width};
 use super::scenario::Action;
 use serde::{Serialize, Serializer};
+use std::collections::VecDeque;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -88,9 +89,12 @@ pub struct TraceEvent<N> {
 }
 
 /// A list stored in fixed-size chunks: growing it never copies what it holds (a trace of a
-/// long run is many megabytes) and indexing stays a shift and a mask.
+/// long run is many megabytes) and indexing stays a shift and a mask. Its oldest chunks can be
+/// forgotten; positions stay those of the whole list.
 struct Chunked<T> {
-    chunks: Vec<Vec<T>>,
+    chunks: VecDeque<Vec<T>>,
+    /// Chunks forgotten from the front.
+    forgotten: usize,
     len: usize,
 }
 
@@ -104,7 +108,8 @@ const CHUNK: usize = 1 << 14;
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked {
-            chunks: Vec::new(),
+            chunks: VecDeque::new(),
+            forgotten: 0,
             len: 0,
         }
     }
@@ -115,25 +120,32 @@ impl<T> Chunked<T> {
         if self.len.is_multiple_of(LIST_CHUNK) {
             // The first chunk grows as needed, so a short trace stays small (a rewind builds
             // a fresh world; the page holds one or two); later ones are allocated whole.
-            let room = if self.chunks.is_empty() {
-                0
-            } else {
-                LIST_CHUNK
-            };
-            self.chunks.push(Vec::with_capacity(room));
+            let room = if self.len == 0 { 0 } else { LIST_CHUNK };
+            self.chunks.push_back(Vec::with_capacity(room));
         }
-        self.chunks.last_mut().expect("a chunk with room").push(v);
+        self.chunks.back_mut().expect("a chunk with room").push(v);
         self.len += 1;
     }
     fn len(&self) -> usize {
         self.len
+    }
+    /// The first position still held.
+    fn first(&self) -> usize {
+        self.forgotten << LIST_CHUNK_BITS
+    }
+    /// Forget the chunks that hold only positions before `n`.
+    fn forget_before(&mut self, n: usize) {
+        while !self.chunks.is_empty() && (self.forgotten + 1) << LIST_CHUNK_BITS <= n {
+            self.chunks.pop_front();
+            self.forgotten += 1;
+        }
     }
 }
 
 impl<T> std::ops::Index<usize> for Chunked<T> {
     type Output = T;
     fn index(&self, i: usize) -> &T {
-        &self.chunks[i >> LIST_CHUNK_BITS][i & (LIST_CHUNK - 1)]
+        &self.chunks[(i >> LIST_CHUNK_BITS) - self.forgotten][i & (LIST_CHUNK - 1)]
     }
 }
 
@@ -217,13 +229,29 @@ const REASONS: [DropReason; 4] = [
     DropReason::User,
 ];
 
-/// The recorded events of a run, in order.
+/// What reading from the start of a chunk needs to know of the events before it.
+#[derive(Clone, Copy, Default)]
+struct Start {
+    t: u64,
+    top_id: MsgId,
+    notes: usize,
+    others: usize,
+}
+
+/// The recorded events of a run, in order; if it has a window, only the latest of them.
 pub struct Trace<N> {
-    /// Packed events in chunks of CHUNK bytes; an event never straddles two. The chunk being
-    /// written is apart from the full ones, so writing reaches it without an index.
-    full: Vec<(Box<[u8]>, usize)>,
+    /// Packed events in chunks of CHUNK bytes (with the used length and where the chunk
+    /// starts); an event never straddles two. The chunk being written is apart from the full
+    /// ones, so writing reaches it without an index.
+    full: VecDeque<(Box<[u8]>, usize, Start)>,
     current: Box<[u8]>,
+    current_start: Start,
     used: usize,
+    /// At most this many full chunks are kept, the oldest forgotten first (with the notes and
+    /// rare events recorded only before them).
+    window: Option<usize>,
+    /// The time from which events are kept, once older ones were forgotten.
+    kept_from: Option<u64>,
     notes: Chunked<N>,
     others: Chunked<TraceKind<N>>,
     /// The protocol's message kinds: a packed send holds its kind's code, a position here.
@@ -239,9 +267,12 @@ impl<N> Trace<N> {
     /// An empty trace of a protocol with these message kinds.
     pub fn new(kinds: &'static [MessageKind]) -> Self {
         Trace {
-            full: Vec::new(),
+            full: VecDeque::new(),
             current: Box::default(),
+            current_start: Start::default(),
             used: 0,
+            window: None,
+            kept_from: None,
             notes: Chunked::default(),
             others: Chunked::default(),
             kinds,
@@ -274,19 +305,33 @@ fn id_from(top_id: &mut MsgId, z: u64) -> MsgId {
 }
 
 impl<N> Trace<N> {
+    /// Keep only the latest events, about `bytes` of them in packed form (sends, deliveries and
+    /// the like; the notes and rare events among them come on top), so that a long run's trace
+    /// stays bounded. `None` keeps everything.
+    pub fn set_window(&mut self, bytes: Option<usize>) {
+        self.window = bytes.map(|b| (b / CHUNK).max(1));
+    }
+    pub fn window(&self) -> Option<usize> {
+        self.window.map(|chunks| chunks * CHUNK)
+    }
+    /// Since when events are kept, if older ones were forgotten.
+    pub fn kept_from(&self) -> Option<u64> {
+        self.kept_from
+    }
+    /// Events recorded, including any forgotten since.
     pub fn len(&self) -> usize {
         self.len
     }
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-    /// Every note nodes reported, in order.
+    /// Notes nodes reported, including any forgotten since.
     pub fn note_count(&self) -> usize {
         self.notes.len()
     }
-    /// The notes from the `from`-th on.
+    /// The notes from the `from`-th on (those still kept).
     pub fn notes_from(&self, from: usize) -> impl Iterator<Item = &N> {
-        (from..self.notes.len()).map(|i| &self.notes[i])
+        (from.max(self.notes.first())..self.notes.len()).map(|i| &self.notes[i])
     }
 
     /// Pack one record at time `t` (times never go backwards).
@@ -294,9 +339,7 @@ impl<N> Trace<N> {
     fn write<const K: usize>(&mut self, t: u64, layout: &Layout<K>, values: &[u64; K]) {
         debug_assert!(t >= self.last_t, "trace times never go backwards");
         self.len += 1;
-        if self.current.len() - self.used < MAX_EVENT {
-            self.next_chunk();
-        }
+        debug_assert!(self.current.len() - self.used >= MAX_EVENT, "room was made");
         let dt = t - self.last_t;
         self.last_t = t;
         // Counted in a local and stored once: counting through the field cost a load and a
@@ -308,19 +351,55 @@ impl<N> Trace<N> {
         self.used += at;
     }
 
+    /// Make room for one more record. Called before a record's id is packed: a chunk's start
+    /// holds the highest id before its first record.
+    #[inline(always)]
+    fn reserve(&mut self) {
+        if self.current.len() - self.used < MAX_EVENT {
+            self.next_chunk();
+        }
+    }
+
     #[inline(never)]
     fn next_chunk(&mut self) {
-        let full = std::mem::replace(&mut self.current, vec![0; CHUNK].into_boxed_slice());
+        let start = Start {
+            t: self.last_t,
+            top_id: self.top_id,
+            notes: self.notes.len(),
+            others: self.others.len(),
+        };
+        let full = std::mem::take(&mut self.current);
         if !full.is_empty() {
-            self.full.push((full, self.used));
+            self.full.push_back((full, self.used, self.current_start));
         }
+        self.current_start = start;
         self.used = 0;
+        let spare = match self.window {
+            Some(w) if self.full.len() > w => self.forget_oldest(),
+            _ => None,
+        };
+        self.current = spare.unwrap_or_else(|| vec![0; CHUNK].into_boxed_slice());
+    }
+
+    /// Forget the oldest chunk and what only it refers to; its bytes, to reuse.
+    fn forget_oldest(&mut self) -> Option<Box<[u8]>> {
+        let (bytes, _, _) = self.full.pop_front()?;
+        let from = self.first_start();
+        self.notes.forget_before(from.notes);
+        self.others.forget_before(from.others);
+        self.kept_from = Some(from.t);
+        Some(bytes)
+    }
+
+    /// Where the oldest chunk kept starts.
+    fn first_start(&self) -> Start {
+        self.full.front().map_or(self.current_start, |c| c.2)
     }
 
     /// The used part of chunk `i`.
     fn chunk(&self, i: usize) -> Option<&[u8]> {
         match self.full.get(i) {
-            Some((bytes, used)) => Some(&bytes[..*used]),
+            Some((bytes, used, _)) => Some(&bytes[..*used]),
             None => (i == self.full.len()).then(|| &self.current[..self.used]),
         }
     }
@@ -339,6 +418,7 @@ impl<N> Trace<N> {
             std::ptr::eq(&self.kinds[msg.kind.code as usize], msg.kind),
             "a message kind from the protocol's own table"
         );
+        self.reserve();
         let id = id_delta(&mut self.top_id, id);
         let [n0, n1, n2, n3] = msg.numbers;
         let v = [
@@ -363,6 +443,7 @@ impl<N> Trace<N> {
 
     /// Record a delivery.
     pub fn deliver(&mut self, t: u64, id: MsgId, from: NodeId, to: NodeId) {
+        self.reserve();
         let v = [id_delta(&mut self.top_id, id), from as u64, to as u64];
         if DELIVER_SMALL.fits(&v) {
             self.write(t, &DELIVER_SMALL, &v);
@@ -373,12 +454,14 @@ impl<N> Trace<N> {
 
     /// Record a node's note.
     pub fn note(&mut self, t: u64, node: NodeId, note: N) {
+        self.reserve();
         self.write(t, &NOTE, &[node as u64]);
         self.notes.push(note);
     }
 
     /// Record any event.
     pub fn push(&mut self, t: u64, kind: TraceKind<N>) {
+        self.reserve();
         match kind {
             TraceKind::Send {
                 id,
@@ -410,7 +493,9 @@ impl<N> Trace<N> {
         }
     }
 
+    /// The events kept, oldest first.
     pub fn iter(&self) -> TraceIter<'_, N> {
+        let from = self.first_start();
         TraceIter {
             trace: self,
             chunk: 0,
@@ -418,10 +503,10 @@ impl<N> Trace<N> {
                 bytes: self.chunk(0).unwrap_or_default(),
                 at: 0,
             },
-            notes: 0,
-            others: 0,
-            t: 0,
-            top_id: 0,
+            notes: from.notes,
+            others: from.others,
+            t: from.t,
+            top_id: from.top_id,
         }
     }
 }
@@ -736,5 +821,70 @@ mod tests {
             serde_json::to_string(&trace).unwrap(),
             serde_json::to_string(&events).unwrap()
         );
+    }
+
+    /// A trace with a window keeps a bounded tail of the run and reads it back exactly as the
+    /// whole trace reads it: the same events, the same notes after the same positions.
+    #[test]
+    fn a_window_keeps_exactly_the_latest_events() {
+        let mut whole = Trace::new(&KINDS);
+        let mut tail = Trace::new(&KINDS);
+        tail.set_window(Some(4 * CHUNK));
+        let (mut id, mut x) = (0, 1u64);
+        for t in 0..200_000u64 {
+            // Kinds in an irregular order, so that chunks begin with every kind of record.
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let kind = match (x >> 33) % 7 {
+                0 => TraceKind::Note {
+                    node: 1,
+                    note: format!("n{t}"),
+                },
+                1 => TraceKind::Action {
+                    action: Action::Heal,
+                },
+                2 | 3 => {
+                    id += 1;
+                    TraceKind::Send {
+                        id,
+                        from: 0,
+                        to: 1,
+                        msg: summary(APPEND, t),
+                        deliver_at: t + 3,
+                    }
+                }
+                _ => TraceKind::Deliver {
+                    id: id.saturating_sub(t % 5),
+                    from: 1,
+                    to: 0,
+                },
+            };
+            whole.push(t / 3, kind.clone());
+            tail.push(t / 3, kind);
+            assert!(tail.full.len() <= 4, "at most the window's chunks are kept");
+        }
+        assert_eq!(tail.len(), whole.len());
+        assert_eq!(whole.kept_from(), None);
+        let from = tail.kept_from().expect("older events were forgotten");
+        let kept: Vec<String> = tail
+            .iter()
+            .map(|e| serde_json::to_string(&e).unwrap())
+            .collect();
+        let all: Vec<String> = whole
+            .iter()
+            .map(|e| serde_json::to_string(&e).unwrap())
+            .collect();
+        assert!(kept.len() < all.len() / 4, "only a tail is kept");
+        assert!(
+            all.ends_with(&kept),
+            "the kept events are the whole trace's last ones"
+        );
+        assert!(tail.iter().next().unwrap().t >= from);
+        let notes = |tr: &Trace<String>| tr.notes_from(0).cloned().collect::<Vec<_>>();
+        assert!(notes(&whole).ends_with(&notes(&tail)) && !notes(&tail).is_empty());
+        assert!(tail
+            .notes_from(whole.note_count() - 3)
+            .eq(whole.notes_from(whole.note_count() - 3)));
     }
 }

@@ -200,6 +200,10 @@ impl<N: Node> World<N> {
     pub fn set_tracing(&mut self, on: bool) {
         self.tracing = on;
     }
+    /// Keep only about the latest `bytes` of the trace (see `Trace::set_window`).
+    pub fn set_trace_window(&mut self, bytes: Option<usize>) {
+        self.trace.set_window(bytes);
+    }
     /// Whether this protocol can run a scenario: every setting in range, every action one
     /// that can be carried out, no more of them than `MAX_ACTIONS`, no time past `MAX_TIME_MS`.
     pub fn validate(scenario: &Scenario<N::Config>) -> Result<(), String> {

@@ -82,8 +82,13 @@ pub fn top_bar(p: &PanelProps) -> Html {
     });
     let share_click = {
         let send = send.clone();
-        let link = share::share_link(&s.panes.iter().map(|p| p.world.as_ref()).collect::<Vec<_>>());
+        let model = p.model.clone();
+        // Made on click: a long run's link is large, and rendering happens every frame.
         Callback::from(move |_| {
+            let link = {
+                let s = model.session.borrow();
+                share::share_link(&s.panes.iter().map(|p| p.world.as_ref()).collect::<Vec<_>>())
+            };
             // replaceState, not location.hash: a hashchange would restart the run from the link.
             if let Ok(history) = gloo::utils::window().history() {
                 let _ =
@@ -113,6 +118,9 @@ pub fn top_bar(p: &PanelProps) -> Html {
                         { for SPEEDS.iter().map(|(v, label)| html! { <option value={v.to_string()} selected={*v == speed_value}>{*label}</option> }) }
                     </select>
                 </label>
+                if let Some(t) = s.lead().trace_kept_from() {
+                    <span class="behind" data-trace-from={t.to_string()} title="A long run keeps the latest message detail only, so that the page does not grow without bound; drag the timeline back and the earlier detail is replayed">{format!("detail kept from {}", format_time(t))}</span>
+                }
                 if s.behind && s.playing {
                     <span class="behind" data-behind="" title="Each frame runs as much of the simulation as it has time for, so the page stays responsive">{"slower than asked: this run has more events than the frames have time for"}</span>
                 }

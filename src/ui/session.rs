@@ -71,8 +71,14 @@ const CHECK_SLICE: u64 = 10_000;
 /// What the search may remember in the page (a few tens of MB); past that it answers unknown.
 const CHECK_MEMO: usize = 1 << 20;
 
+/// The trace the page keeps of each run (its latest events, about 0.8 MB a simulated minute
+/// for 9 Raft nodes under load): a long run forgets older detail instead of growing, and
+/// a rewind replays it.
+const TRACE_WINDOW: usize = 8 << 20;
+
 impl Pane {
-    fn new(world: Box<dyn Sim>) -> Self {
+    fn new(mut world: Box<dyn Sim>) -> Self {
+        world.set_trace_window(Some(TRACE_WINDOW));
         let views = (0..world.node_count()).map(|i| world.view(i)).collect();
         let mut pane = Pane {
             world,
