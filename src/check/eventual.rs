@@ -3,10 +3,9 @@
 
 use crate::engine::{History, HistoryOp, KvOp, Outcome};
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
 
 /// A write that took effect or may have (timed out): its key and value.
-fn written(op: &HistoryOp) -> Option<(&str, &str)> {
+pub(super) fn written(op: &HistoryOp) -> Option<(&str, &str)> {
     let took_effect = match op.outcome {
         Some(Outcome::Ok { .. }) => !op.cas_failed,
         Some(Outcome::Info) | None => true,
@@ -19,7 +18,7 @@ fn written(op: &HistoryOp) -> Option<(&str, &str)> {
     }
 }
 
-fn read_value(op: &HistoryOp) -> Option<(&str, &str)> {
+pub(super) fn read_value(op: &HistoryOp) -> Option<(&str, &str)> {
     match (&op.op, &op.outcome) {
         (KvOp::Get { key }, Some(Outcome::Ok { value: Some(v) })) => Some((key, v)),
         _ => None,
@@ -168,76 +167,12 @@ pub struct CausalViolation {
     pub detail: String,
 }
 
-/// Checks causal consistency as each client saw it. A write's causal past is everything its
-/// client had observed (written, or read, with their pasts) when it invoked the write. A read
-/// must not return a value causally older than a write to the same key that its client had
-/// already observed.
+/// Checks causal consistency as each client saw it, over a whole history (see
+/// `causal_order::CausalCheck`, which follows a growing one).
 pub fn causal_violations(h: &History) -> Vec<CausalViolation> {
-    let writes: Vec<usize> = (0..h.ops.len())
-        .filter(|&i| written(&h.ops[i]).is_some())
-        .collect();
-    let id_of: BTreeMap<(&str, &str), usize> = writes
-        .iter()
-        .enumerate()
-        .map(|(w, &i)| (written(&h.ops[i]).expect("a write"), w))
-        .collect();
-    let words = writes.len().div_ceil(64).max(1);
-    let mut past: Vec<Vec<u64>> = vec![vec![0; words]; writes.len()];
-    let mut known: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
-    let set = |b: &mut [u64], i: usize| b[i / 64] |= 1 << (i % 64);
-    let has = |b: &[u64], i: usize| b[i / 64] & (1 << (i % 64)) != 0;
-
-    // Invocations and completions in time order (invocations first at equal times).
-    let mut events: Vec<(u64, bool, usize)> = Vec::new();
-    for (i, op) in h.ops.iter().enumerate() {
-        events.push((op.invoke_t, false, i));
-        if let Some(t) = op.complete_t {
-            events.push((t, true, i));
-        }
-    }
-    events.sort();
-    let mut out = Vec::new();
-    for (_, completion, i) in events {
-        let op = &h.ops[i];
-        let k = known.entry(op.client).or_insert_with(|| vec![0; words]);
-        if let Some((key, value)) = written(op) {
-            let w = id_of[&(key, value)];
-            if !completion {
-                past[w] = k.clone();
-            } else if matches!(op.outcome, Some(Outcome::Ok { .. })) {
-                // Only an acknowledged write joins what its client knows.
-                set(k, w);
-                let p = past[w].clone();
-                k.iter_mut().zip(&p).for_each(|(a, b)| *a |= b);
-            }
-        } else if let (true, Some((key, value))) = (completion, read_value(op)) {
-            let source = id_of.get(&(key, value)).copied();
-            // Writes to this key the client already knows of.
-            let seen_same_key = (0..writes.len()).filter(|&w| {
-                has(k, w) && written(&h.ops[writes[w]]).is_some_and(|(wk, _)| wk == key)
-            });
-            for w in seen_same_key {
-                let older = match source {
-                    None => true, // the initial value: older than any write
-                    Some(s) => s != w && has(&past[w], s),
-                };
-                if older {
-                    out.push(CausalViolation {
-                        client: op.client,
-                        read: i,
-                        detail: format!("client {} had seen {key}={:?} but then read {value:?}, which that write overwrote", op.client, written(&h.ops[writes[w]]).map_or("", |x| x.1)),
-                    });
-                    break;
-                }
-            }
-            if let Some(s) = source {
-                set(k, s);
-                let p = past[s].clone();
-                k.iter_mut().zip(&p).for_each(|(a, b)| *a |= b);
-            }
-        }
-    }
-    out
+    let mut check = super::causal_order::CausalCheck::default();
+    check.finish(h);
+    check.violations().to_vec()
 }
 
 #[cfg(test)]
@@ -246,6 +181,80 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use std::collections::BTreeMap;
+
+    /// The first way causal consistency was checked here, kept as the model of `CausalCheck`:
+    /// every write's past as a set of every write. Checks causal consistency as each client saw it. A write's causal past is everything its
+    /// client had observed (written, or read, with their pasts) when it invoked the write. A read
+    /// must not return a value causally older than a write to the same key that its client had
+    /// already observed.
+    fn model_causal_violations(h: &History) -> Vec<CausalViolation> {
+        let writes: Vec<usize> = (0..h.ops.len())
+            .filter(|&i| written(&h.ops[i]).is_some())
+            .collect();
+        let id_of: BTreeMap<(&str, &str), usize> = writes
+            .iter()
+            .enumerate()
+            .map(|(w, &i)| (written(&h.ops[i]).expect("a write"), w))
+            .collect();
+        let words = writes.len().div_ceil(64).max(1);
+        let mut past: Vec<Vec<u64>> = vec![vec![0; words]; writes.len()];
+        let mut known: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+        let set = |b: &mut [u64], i: usize| b[i / 64] |= 1 << (i % 64);
+        let has = |b: &[u64], i: usize| b[i / 64] & (1 << (i % 64)) != 0;
+
+        // Invocations and completions in time order (invocations first at equal times).
+        let mut events: Vec<(u64, bool, usize)> = Vec::new();
+        for (i, op) in h.ops.iter().enumerate() {
+            events.push((op.invoke_t, false, i));
+            if let Some(t) = op.complete_t {
+                events.push((t, true, i));
+            }
+        }
+        events.sort();
+        let mut out = Vec::new();
+        for (_, completion, i) in events {
+            let op = &h.ops[i];
+            let k = known.entry(op.client).or_insert_with(|| vec![0; words]);
+            if let Some((key, value)) = written(op) {
+                let w = id_of[&(key, value)];
+                if !completion {
+                    past[w] = k.clone();
+                } else if matches!(op.outcome, Some(Outcome::Ok { .. })) {
+                    // Only an acknowledged write joins what its client knows.
+                    set(k, w);
+                    let p = past[w].clone();
+                    k.iter_mut().zip(&p).for_each(|(a, b)| *a |= b);
+                }
+            } else if let (true, Some((key, value))) = (completion, read_value(op)) {
+                let source = id_of.get(&(key, value)).copied();
+                // Writes to this key the client already knows of.
+                let seen_same_key = (0..writes.len()).filter(|&w| {
+                    has(k, w) && written(&h.ops[writes[w]]).is_some_and(|(wk, _)| wk == key)
+                });
+                for w in seen_same_key {
+                    let older = match source {
+                        None => true, // the initial value: older than any write
+                        Some(s) => s != w && has(&past[w], s),
+                    };
+                    if older {
+                        out.push(CausalViolation {
+                            client: op.client,
+                            read: i,
+                            detail: format!("client {} had seen {key}={:?} but then read {value:?}, which that write overwrote", op.client, written(&h.ops[writes[w]]).map_or("", |x| x.1)),
+                        });
+                        break;
+                    }
+                }
+                if let Some(s) = source {
+                    set(k, s);
+                    let p = past[s].clone();
+                    k.iter_mut().zip(&p).for_each(|(a, b)| *a |= b);
+                }
+            }
+        }
+        out
+    }
 
     fn op(client: usize, op: KvOp, call: u64, ret: u64, value: Option<&str>) -> HistoryOp {
         HistoryOp {
@@ -383,5 +392,139 @@ mod tests {
             ],
         };
         assert!(causal_violations(&ok).is_empty());
+    }
+
+    /// The growing check finds exactly the violations of the model (every write's past as a
+    /// set of all writes), and keeps what it found: on random histories that break causality
+    /// often, and on real runs (gossip, causal broadcast correct and with a node that does not
+    /// wait for dependencies) under random faults.
+    #[test]
+    fn the_growing_causal_check_agrees_with_the_model() {
+        use crate::engine::{Node, World};
+        use crate::protocols::causal::{CausalBug, CausalConfig, CausalNode};
+        use crate::protocols::gossip::{GossipConfig, GossipNode};
+        use crate::runner::{scenario, Faults, Protocol, RunOptions};
+
+        fn run<N: Node>(protocol: Protocol, cfg: N::Config, seed: u64) -> usize {
+            let o = RunOptions {
+                nodes: 5,
+                seed,
+                time_ms: 12_000,
+                faults: Faults::Random,
+                protocol,
+            };
+            let mut world = World::<N>::new(scenario(&o, cfg)).expect("a valid scenario");
+            let mut live = crate::check::causal_order::CausalCheck::default();
+            let mut seen = 0;
+            for step in 1..=60 {
+                world.run_until(step * 200);
+                live.observe(world.history());
+                let found = live.violations();
+                let so_far: Vec<_> = found.iter().map(|v| (v.client, v.read)).collect();
+                assert!(so_far.len() >= seen, "violations found stay found");
+                seen = so_far.len();
+            }
+            let whole =
+                |v: &[CausalViolation]| v.iter().map(|v| (v.client, v.read)).collect::<Vec<_>>();
+            live.finish(world.history());
+            let model = model_causal_violations(world.history());
+            let mut got = whole(live.violations());
+            got.sort_unstable();
+            let mut want = whole(&model);
+            want.sort_unstable();
+            assert_eq!(got, want, "seed {seed}");
+            want.len()
+        }
+        let mut found = 0;
+        for seed in 1..=6000 {
+            found += random_history_agrees(seed);
+        }
+        assert!(
+            found > 1000,
+            "the random histories broke causality ({found} violations)"
+        );
+        // Real runs: the same verdicts on the histories the page and `lab` check.
+        for seed in 1..=12 {
+            run::<GossipNode>(
+                Protocol::Gossip(GossipConfig::default()),
+                GossipConfig::default(),
+                seed,
+            );
+            let bug = CausalConfig {
+                bug: Some(CausalBug::NoDependencyWait),
+                ..CausalConfig::default()
+            };
+            run::<CausalNode>(Protocol::Causal(bug.clone()), bug, seed);
+            let ok = CausalConfig::default();
+            assert_eq!(run::<CausalNode>(Protocol::Causal(ok.clone()), ok, seed), 0);
+        }
+    }
+
+    /// A random history of three clients writing unique values to two keys and reading any
+    /// value a key had been given by then (so causality breaks often), some writes failing or timing out,
+    /// watched as it grows at 8 moments: the growing check ends with the model's violations.
+    fn random_history_agrees(seed: u64) -> usize {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let mut ops: Vec<HistoryOp> = Vec::new();
+        let mut values: [Vec<String>; 2] = [vec![String::new()], vec![String::new()]];
+        let (mut free, mut last_call) = ([0u64; 3], 0);
+        for n in 0..rng.gen_range(2..14) {
+            let client = rng.gen_range(0..3);
+            // Calls in the order made, so that a value read was written by an earlier call.
+            let call = free[client].max(last_call) + rng.gen_range(0..4);
+            last_call = call;
+            let ret = call + rng.gen_range(0..4);
+            free[client] = ret + 1;
+            let k = rng.gen_range(0..2);
+            let key = ["x", "y"][k];
+            let mut o = if rng.gen_bool(0.5) {
+                let v = format!("{n}");
+                values[k].push(v.clone());
+                op(client, put(key, &v), call, ret, None)
+            } else {
+                let v = values[k][rng.gen_range(0..values[k].len())].clone();
+                op(client, get(key), call, ret, Some(&v))
+            };
+            match rng.gen_range(0..8) {
+                0 => o.outcome = Some(Outcome::Fail),
+                1 => o.outcome = Some(Outcome::Info),
+                _ => {}
+            }
+            ops.push(o);
+        }
+        ops.sort_by_key(|o| o.invoke_t);
+        let end = ops.iter().filter_map(|o| o.complete_t).max().unwrap_or(0);
+        // The history as it stood at time t: what was called by then, outcomes come at returns.
+        let at = |t: u64| History {
+            ops: (ops.iter().filter(|o| o.invoke_t <= t))
+                .map(|o| match o.complete_t {
+                    Some(c) if c <= t => o.clone(),
+                    _ => HistoryOp {
+                        complete_t: None,
+                        outcome: None,
+                        ..o.clone()
+                    },
+                })
+                .collect(),
+        };
+        let mut live = crate::check::causal_order::CausalCheck::default();
+        for i in 1..=8 {
+            live.observe(&at(end * i / 8));
+        }
+        let whole = at(end);
+        live.finish(&whole);
+        let pairs = |v: &[CausalViolation]| {
+            let mut p: Vec<_> = v.iter().map(|v| (v.client, v.read)).collect();
+            p.sort_unstable();
+            p
+        };
+        let model = model_causal_violations(&whole);
+        assert_eq!(
+            pairs(live.violations()),
+            pairs(&model),
+            "seed {seed}: {whole:?}"
+        );
+        model.len()
     }
 }

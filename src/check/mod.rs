@@ -1,5 +1,6 @@
 //! Checks: Raft's safety properties over what nodes report, and linearizability of histories.
 
+pub mod causal_order;
 pub mod eventual;
 pub mod history_files;
 pub mod linearizability;

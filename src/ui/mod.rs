@@ -325,7 +325,7 @@ fn test_panic_requested() -> bool {
 pub fn install_panic_hook() {
     yew::set_custom_panic_hook(Box::new(|info| {
         let (seed, link) = RUN.with(|r| r.try_borrow().map(|r| r.clone()).unwrap_or_default());
-        let text = format!("consensus-lab hit an internal error and stopped: {info}. Seed {seed}. Reload the page to start again; the link below reproduces the run.");
+        let text = format!("consensus-lab hit an internal error and stopped: {info}. Seed {seed}. Reload the page to start again, or open ");
         web_sys::console::error_1(&text.clone().into());
         let doc = gloo::utils::document();
         let Ok(banner) = doc.create_element("div") else {
@@ -337,8 +337,9 @@ pub fn install_panic_hook() {
         if let Ok(a) = doc.create_element("a") {
             let _ = a.set_attribute("href", &link);
             let _ = a.set_attribute("data-panic-link", "");
-            a.set_text_content(Some(&link));
+            a.set_text_content(Some("this run's link"));
             let _ = banner.append_child(&a);
+            let _ = banner.append_with_str_1(", which replays it.");
         }
         if let Some(body) = doc.body() {
             let _ = body.prepend_with_node_1(&banner);

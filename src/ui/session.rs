@@ -2,7 +2,8 @@
 //! seed, clients and faults; the playback position; the selection. Every user action goes
 //! through `Session::update`; components only read.
 
-use crate::check::eventual::{self, CausalViolation, StaleReads};
+use crate::check::causal_order::CausalCheck;
+use crate::check::eventual::{CausalViolation, StaleReads};
 use crate::check::linearizability::{Checker, Verdict};
 use crate::engine::{Action, Consistency, History, MsgId, NodeId, NodeView, Sim};
 use crate::protocols::AnyScenario;
@@ -55,6 +56,7 @@ pub struct Pane {
     /// since the last, not the whole history.
     checker: Checker,
     stale: StaleReads,
+    causal: CausalCheck,
     /// The linearizability search has not caught up with what it was last given.
     searching: bool,
 }
@@ -88,6 +90,7 @@ impl Pane {
             observed: 0,
             checker: Checker::new(&History::default()),
             stale: StaleReads::default(),
+            causal: CausalCheck::default(),
             searching: false,
         };
         pane.forget_checks();
@@ -100,6 +103,7 @@ impl Pane {
         self.observed = 0;
         self.checker = Checker::new(&History::default()).with_memo_limit(CHECK_MEMO);
         self.stale = StaleReads::default();
+        self.causal = CausalCheck::default();
         self.searching = false;
     }
 
@@ -142,13 +146,17 @@ impl Pane {
             self.observed = history.ops.len();
             self.checker.observe(history);
             self.stale.observe(history);
+            let causal = self.world.description().consistency == Consistency::Causal;
+            if causal {
+                self.causal.observe(history);
+            }
             self.searching = true;
             self.checks = Some(HistoryChecks {
                 ops: self.stale.settled(),
                 linearizability: None,
                 stale_reads: self.stale.count(),
-                causal: if self.world.description().consistency == Consistency::Causal {
-                    eventual::causal_violations(history)
+                causal: if causal {
+                    self.causal.violations().to_vec()
                 } else {
                     Vec::new()
                 },

@@ -1,8 +1,9 @@
 // Speed of the page in headless Chromium, measured with the Performance API (a measurement,
 // not a test): first render after navigation; script time per animation frame with 9 nodes
-// under steady client load at 1x; time to rewind across 10 minutes of simulated time.
+// under steady client load at 1x; time to rewind across 10 minutes of simulated time; the live
+// checks under 40 clients; a long session at 100x (memory and speed over 3 minutes).
 // Run after `trunk build --release`: node tests/e2e/measure.mjs  (or ./dev.sh bench);
-// MEASURE=checks (or first,frames,rewind) runs only those parts.
+// MEASURE=checks (or first,frames,rewind,long) runs only those parts.
 import { serveDist, launch } from './harness.mjs';
 
 const server = await serveDist();
@@ -118,6 +119,39 @@ async function liveCheck(settings) {
 if (wanted('checks')) {
   results.broken_node = await liveCheck({ bug: 'ack-before-commit' });
   results.healthy_40_clients = await liveCheck({});
+}
+
+// 5. A long session: 9 Raft nodes under the steady load at 100x for 3 minutes of wall time.
+//    Every 15 s: the wasm memory, the virtual time gained, and the frames' script time (p95).
+if (wanted('long')) {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.addInitScript(() => {
+    window.__labPerf = {};
+    addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
+  });
+  await page.goto(`${server.url}#seed=5&nodes=9&load=1`);
+  await page.waitForSelector('[data-node]');
+  await page.selectOption('[data-action="speed"]', '100');
+  const sample = () => page.evaluate(() => {
+    const frames = window.__labPerf.frame || [];
+    window.__labPerf.frame = [];
+    return { mb: window.__wasm.memory.buffer.byteLength / 2 ** 20, t: +document.querySelector('[data-time]').dataset.time, frames };
+  });
+  let last = await sample();
+  const samples = [];
+  for (let i = 0; i < 12; i++) {
+    await page.waitForTimeout(15000);
+    const now = await sample();
+    samples.push({ wasm_mb: +now.mb.toFixed(1), simulated_s: +((now.t - last.t) / 1000).toFixed(1), frame_p95_ms: +pct(now.frames, 0.95).toFixed(2), at_simulated_min: +(now.t / 60000).toFixed(1) });
+    last = now;
+  }
+  const gained = (xs) => xs.reduce((a, x) => a + x.simulated_s, 0);
+  results.long_run = {
+    samples,
+    speed_last_minute_over_first: +(gained(samples.slice(8)) / gained(samples.slice(0, 4))).toFixed(3),
+    detail_kept_from: await page.$eval('[data-trace-from]', (e) => +e.dataset.traceFrom).catch(() => null),
+  };
+  await page.close();
 }
 
 await browser.close();
