@@ -167,6 +167,10 @@ pub struct Checker {
     configurations: u64,
     /// Configurations the search may remember, over all keys; beyond, it gives up.
     memo_limit: usize,
+    /// A key that has caught up with its history forgets what it remembers past this many:
+    /// a growing history (a long session in the page) would otherwise fill the memo over
+    /// time and be given up on, however easy.
+    forget_at: usize,
     /// The first key found not linearizable, and why: the answer for good as the history
     /// grows in time (later outcomes only add constraints), unless operations arrive out of
     /// time order (a file read in pieces) and that key is laid out again.
@@ -177,6 +181,11 @@ pub struct Checker {
 /// 33 bytes of its table, which doubles as it grows: at this limit the checker stays under
 /// about 420 MB whatever the history (`cargo bench --bench checker` measures the peak).
 pub const MEMO_LIMIT: usize = 1 << 22;
+
+/// What a key that caught up may keep remembering, as a part of the memo limit. Forgetting
+/// costs no soundness (what is remembered only saves the search from going where it has been),
+/// only work if the search ever backtracks past the point where it forgot.
+const FORGET_FRACTION: usize = 16;
 
 /// Steps one key runs before the next takes its turn: the first key to fail ends the search,
 /// so a hard key that would pass does not hide an easy one that fails.
@@ -212,6 +221,7 @@ impl Checker {
             turn: 0,
             configurations: 0,
             memo_limit: MEMO_LIMIT,
+            forget_at: MEMO_LIMIT / FORGET_FRACTION,
             failure: None,
         };
         c.observe(history);
@@ -221,6 +231,7 @@ impl Checker {
     /// The same search, remembering at most `limit` configurations.
     pub fn with_memo_limit(mut self, limit: usize) -> Self {
         self.memo_limit = limit;
+        self.forget_at = limit / FORGET_FRACTION;
         self
     }
 
@@ -343,6 +354,10 @@ impl Checker {
             let slice = left.min(TURN).min(room as u64);
             let used = self.keys[k].run(slice);
             self.configurations += used;
+            let key = &mut self.keys[k];
+            if key.caught_up && !key.failed && key.seen.len() > self.forget_at {
+                key.seen.clear();
+            }
             left -= used.min(left);
             self.turn = k + 1;
             if let Some(mut f) = self.keys[k].failure.take() {
@@ -1087,14 +1102,23 @@ mod tests {
             let mut h = random_history(&mut rng);
             h.ops.sort_by_key(|o| o.invoke_t);
             let mut live = Checker::new(&History::default());
+            // One that forgets all it remembers whenever it catches up.
+            let mut forgetful = Checker::new(&History::default());
+            forgetful.forget_at = 0;
             for t in 0..=30 {
                 let now = as_of(&h, t);
                 live.observe(&now);
+                forgetful.observe(&now);
                 let expected = brute_force(&now);
                 assert_eq!(
                     decide(&mut live).linearizable,
                     expected,
                     "history {i} at {t}: {now:#?}"
+                );
+                assert_eq!(
+                    decide(&mut forgetful).linearizable,
+                    expected,
+                    "forgetful, history {i} at {t}"
                 );
                 assert_eq!(check(&now).linearizable, expected, "history {i} at {t}");
             }
