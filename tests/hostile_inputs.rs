@@ -13,6 +13,8 @@
 //! `EVENTS_PER_SECOND` events (a stalled clock, such as requests answered at once forever at
 //! one instant, would exceed it).
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use consensus_lab::check::linearizability::Checker;
 use consensus_lab::link::{default_scenario, parse_fragment};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
