@@ -16,14 +16,13 @@
 //! before them.
 
 use super::eventual::{read_value, written, CausalViolation};
+use super::growth::Growth;
 use crate::engine::{ClientId, History, Outcome};
 use rustc_hash::FxHashMap;
 
 #[derive(Default)]
 pub struct CausalCheck {
-    /// Operations of the history seen so far, and those of them still pending.
-    observed: usize,
-    pending: Vec<usize>,
+    seen: Growth,
     /// Events of settled operations not judged yet: (time, is a return, history index).
     queue: Vec<(u64, bool, usize)>,
     /// The latest time of any event seen: an operation invoked later may still share it.
@@ -66,29 +65,15 @@ impl CausalCheck {
     /// Take in what the history gained since the last call and judge what can be judged; a
     /// history that is not this one grown is checked afresh.
     pub fn observe(&mut self, h: &History) {
-        if h.ops.len() < self.observed {
+        let Some(news) = self.seen.take(h) else {
             *self = CausalCheck::default();
-        }
-        let mut settled = Vec::new();
-        self.pending.retain(|&i| {
-            let done = h.ops[i].outcome.is_some();
-            if done {
-                settled.push(i);
-            }
-            !done
-        });
-        for (i, op) in h.ops.iter().enumerate().skip(self.observed) {
-            if op.outcome.is_none() {
-                self.pending.push(i);
-            } else {
-                settled.push(i);
-            }
-        }
-        self.observed = h.ops.len();
-        for i in settled {
+            return self.observe(h);
+        };
+        let came_settled = news.appended.filter(|&i| h.ops[i].outcome.is_some());
+        for i in news.settled.into_iter().chain(came_settled) {
             self.enqueue(h, i);
         }
-        let before = (self.pending.iter())
+        let before = (self.seen.pending().iter())
             .map(|&i| h.ops[i].invoke_t)
             .min()
             .unwrap_or(u64::MAX)
@@ -100,7 +85,7 @@ impl CausalCheck {
     /// effect: the verdict on a history that is over.
     pub fn finish(&mut self, h: &History) {
         self.observe(h);
-        for i in std::mem::take(&mut self.pending) {
+        for i in self.seen.take_pending() {
             self.enqueue(h, i);
         }
         self.judge(h, u64::MAX);

@@ -1,6 +1,7 @@
 //! Checks for the weaker models, over a client history whose writes carry unique values (the
 //! load generator's are): stale reads, and causal consistency as clients observed it.
 
+use super::growth::{Growth, News};
 use crate::engine::{History, HistoryOp, KvOp, Outcome};
 use rustc_hash::FxHashMap;
 
@@ -39,9 +40,7 @@ pub fn stale_reads(h: &History) -> usize {
 /// (all known by then).
 #[derive(Default)]
 pub struct StaleReads {
-    /// Operations of the history seen so far, and those of them still pending.
-    observed: usize,
-    pending: Vec<usize>,
+    seen: Growth,
     keys: FxHashMap<String, KeyWrites>,
     stale: usize,
 }
@@ -62,23 +61,20 @@ impl StaleReads {
 
     /// Operations seen that have an outcome.
     pub fn settled(&self) -> usize {
-        self.observed - self.pending.len()
+        self.seen.settled()
     }
 
     /// Take in what the history gained since the last call (appended operations, settled
     /// pending ones); a history that is not this one grown is counted afresh.
     pub fn observe(&mut self, h: &History) {
-        if h.ops.len() < self.observed {
+        let Some(News {
+            mut settled,
+            appended,
+        }) = self.seen.take(h)
+        else {
             *self = StaleReads::default();
-        }
-        let mut settled = Vec::new();
-        self.pending.retain(|&i| {
-            let done = h.ops[i].outcome.is_some();
-            if done {
-                settled.push(i);
-            }
-            !done
-        });
+            return self.observe(h);
+        };
         for &i in &settled {
             // A pending write counted as a source may turn out to have done nothing.
             let op = &h.ops[i];
@@ -92,18 +88,16 @@ impl StaleReads {
                 }
             }
         }
-        for (i, op) in h.ops.iter().enumerate().skip(self.observed) {
+        for i in appended {
+            let op = &h.ops[i];
             if let Some((k, v)) = written(op) {
                 let key = self.keys.entry(k.to_string()).or_default();
                 key.first.entry(v.to_string()).or_insert(i);
             }
-            if op.outcome.is_none() {
-                self.pending.push(i);
-            } else {
+            if op.outcome.is_some() {
                 settled.push(i);
             }
         }
-        self.observed = h.ops.len();
         // Acknowledged writes at their completion, reads at their start (before a write
         // completing at the same moment).
         let mut events: Vec<(u64, bool, usize)> = (settled.iter())

@@ -2,6 +2,7 @@
 
 pub mod causal_order;
 pub mod eventual;
+mod growth;
 pub mod history_files;
 pub mod linearizability;
 mod open_set;
