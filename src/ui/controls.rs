@@ -121,6 +121,9 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 if let Some(t) = s.lead().trace_kept_from() {
                     <span class="behind" data-trace-from={t.to_string()} title="A long run keeps the latest message detail only, so that the page does not grow without bound; drag the timeline back and the earlier detail is replayed">{format!("detail kept from {}", format_time(t))}</span>
                 }
+                if let Some(t) = s.replaying {
+                    <span class="behind" data-replaying={t.to_string()} title="Rewinding rebuilds the run from its seed and replays it, a frame's worth at a time">{format!("replaying to {}…", format_time(t))}</span>
+                }
                 if s.behind && s.playing {
                     <span class="behind" data-behind="" title="Each frame runs as much of the simulation as it has time for, so the page stays responsive">{"slower than asked: this run has more events than the frames have time for"}</span>
                 }

@@ -200,7 +200,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let animate = {
         let s = model.session.borrow();
-        s.playing || s.checking()
+        s.busy()
     };
 
     // Runs only while playing or checking; a hidden tab gets no animation frames, so it does

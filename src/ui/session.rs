@@ -200,6 +200,9 @@ pub struct Session {
     pub help: bool,
     /// The last frame could not run all the simulation its speed asked for.
     pub behind: bool,
+    /// A rewind under way: the time the run is being replayed to, a frame's budget at a time
+    /// (a long session takes seconds to replay, which no single frame may block for).
+    pub replaying: Option<u64>,
     /// The violation count the user has seen (a new one pauses the run).
     seen_problems: usize,
 }
@@ -261,6 +264,7 @@ impl Session {
             notice: None,
             help: false,
             behind: false,
+            replaying: None,
             seen_problems: 0,
         })
     }
@@ -319,7 +323,21 @@ impl Session {
         if !matches!(msg, Msg::Frame(_) | Msg::Notice(_)) {
             self.notice = None;
         }
+        // Whatever acts on the run acts on it at the moment the user sought: the rest of a
+        // replay is run at once.
+        if matches!(
+            msg,
+            Msg::Step | Msg::StepInteresting | Msg::Act(_) | Msg::ActOn(..)
+        ) {
+            self.finish_replay();
+        }
+        // Problems a replay meets were seen before the rewind.
+        let rewinding = matches!(msg, Msg::Seek(_)) || self.replaying.is_some();
         match msg {
+            Msg::Frame(_) if self.replaying.is_some() => {
+                self.last_frame = None;
+                self.advance_replay();
+            }
             Msg::Frame(wall) => {
                 if !self.playing {
                     // Frames come while paused only for a check that is still running.
@@ -410,6 +428,9 @@ impl Session {
         self.horizon = self.horizon.max(self.now());
         let playing = self.playing;
         self.panes.iter_mut().for_each(|p| p.refresh(playing));
+        if rewinding {
+            self.seen_problems = self.problems();
+        }
         self.pause_on_new_problems();
     }
 
@@ -421,12 +442,14 @@ impl Session {
         }
     }
 
-    /// Whether a pane's linearizability search is still running (it needs frames to go on).
-    pub fn checking(&self) -> bool {
-        self.panes.iter().any(Pane::checking)
+    /// Whether anything needs animation frames: playing, a linearizability search still
+    /// running, a replay under way.
+    pub fn busy(&self) -> bool {
+        self.playing || self.replaying.is_some() || self.panes.iter().any(Pane::checking)
     }
 
-    /// Show the run at time t: replay the scenarios (seed + recorded actions) from scratch.
+    /// Show the run at time t: replay the scenarios (seed + recorded actions) from scratch,
+    /// as far as a frame's budget goes; frames go on with the rest.
     fn seek(&mut self, t: u64) {
         let t = t.min(self.horizon);
         for p in &mut self.panes {
@@ -440,12 +463,31 @@ impl Session {
                 }
                 p.forget_checks();
             }
-            p.world.run_until(t);
         }
-        self.vt = t as f64;
-        let playing = self.playing;
-        self.panes.iter_mut().for_each(|p| p.refresh(playing));
-        self.seen_problems = self.problems();
+        self.replaying = Some(t);
+        self.advance_replay();
+    }
+
+    /// Replay toward the time sought for a frame's budget.
+    fn advance_replay(&mut self) {
+        let Some(t) = self.replaying else {
+            return;
+        };
+        if self.run_toward(t) {
+            self.replaying = None;
+            self.vt = t as f64;
+        } else {
+            self.vt = self.now() as f64;
+        }
+    }
+
+    /// Run the rest of a replay under way at once.
+    fn finish_replay(&mut self) {
+        if let Some(t) = self.replaying.take() {
+            self.panes[0].world.run_until(t);
+            self.follow();
+            self.vt = t as f64;
+        }
     }
 }
 
