@@ -65,6 +65,9 @@ pub struct Pane {
 /// the clock (a few hundred microseconds' worth).
 const FRAME_BUDGET_MS: f64 = 8.0;
 const FRAME_SLICE: u64 = 500;
+/// A replay (a rewind) may take more of a frame: nothing moves smoothly meanwhile, and the
+/// sooner it is done the better.
+const REPLAY_BUDGET_MS: f64 = 12.0;
 
 /// Steps of the linearizability search per update (an animation frame while it runs): a few
 /// milliseconds at most, so that a hard history never blocks a frame.
@@ -289,13 +292,13 @@ impl Session {
         self.panes.iter().map(Pane::problems).sum()
     }
 
-    /// Run every pane toward `t` for at most `FRAME_BUDGET_MS` of wall time (a heavy run at a
-    /// high speed has more events than a frame has time for): whether they all got there.
+    /// Run every pane toward `t` for at most `budget` ms of wall time (a heavy run at a high
+    /// speed has more events than a frame has time for): whether they all got there.
     /// Where it stops depends on the machine, what the run does does not.
-    fn run_toward(&mut self, t: u64) -> bool {
+    fn run_toward(&mut self, t: u64, budget: f64) -> bool {
         let start = super::now_ms();
         let over = || match (start, super::now_ms()) {
-            (Some(a), Some(b)) => b - a > FRAME_BUDGET_MS,
+            (Some(a), Some(b)) => b - a > budget,
             _ => false,
         };
         loop {
@@ -355,7 +358,7 @@ impl Session {
                 self.last_frame = Some(wall);
                 self.vt += dt * self.speed;
                 let t = self.vt as u64;
-                self.behind = !self.run_toward(t);
+                self.behind = !self.run_toward(t, FRAME_BUDGET_MS);
                 if self.behind {
                     self.vt = self.now() as f64;
                 }
@@ -473,7 +476,7 @@ impl Session {
         let Some(t) = self.replaying else {
             return;
         };
-        if self.run_toward(t) {
+        if self.run_toward(t, REPLAY_BUDGET_MS) {
             self.replaying = None;
             self.vt = t as f64;
         } else {
