@@ -4,6 +4,7 @@
 use super::client::Client;
 use super::describe::Description;
 use super::limits::{short, MAX_ACTIONS, MAX_KEY_BYTES, MAX_VALUE_BYTES};
+use super::marks::MarkKind;
 use super::network::MsgId;
 use super::node::{Node, NodeId};
 use super::queue::Event;
@@ -53,6 +54,7 @@ impl<N: Node> World<N> {
                 self.status[node] = Status::Down;
                 self.epoch[node] += 1;
                 self.stats.crashes += 1;
+                self.mark(MarkKind::Crash, Some(node), 0);
                 for env in self.bus.crash(node) {
                     self.drop_msg(&env, DropReason::NodeDown);
                 }
@@ -64,6 +66,7 @@ impl<N: Node> World<N> {
                 }
                 self.status[node] = Status::Up;
                 self.epoch[node] += 1;
+                self.mark(MarkKind::Restart, Some(node), 0);
                 self.call(node, |n, _, out| n.restart(out));
                 self.bus.push(
                     self.now + tick,
@@ -82,14 +85,24 @@ impl<N: Node> World<N> {
             Action::Partition { groups } => {
                 self.net.partition(&groups);
                 self.stats.partitions += 1;
+                self.mark(MarkKind::Partition, None, 0);
             }
             Action::Cut { from, to, cut } => {
                 self.net.set_cut(from, to, cut);
                 if cut {
                     self.stats.partitions += 1;
                 }
+                let kind = if cut {
+                    MarkKind::Partition
+                } else {
+                    MarkKind::Heal
+                };
+                self.mark(kind, Some(from), 0);
             }
-            Action::Heal => self.net.heal(),
+            Action::Heal => {
+                self.net.heal();
+                self.mark(MarkKind::Heal, None, 0);
+            }
             Action::SetLink { from, to, link } => match (from, to) {
                 (Some(a), Some(b)) => self.net.set_link(a, b, link),
                 (Some(a), None) => {
@@ -142,6 +155,7 @@ impl<N: Node> World<N> {
             Action::SetLoad { on } => self.set_load(on),
             Action::HealAll => {
                 self.net.heal();
+                self.mark(MarkKind::Heal, None, 0);
                 self.net.set_all_links(self.scenario.sim.link);
                 for node in 0..self.nodes.len() {
                     match self.status[node] {

@@ -9,6 +9,7 @@ mod describe;
 mod in_flight;
 mod kv;
 pub mod limits;
+mod marks;
 mod network;
 mod node;
 mod packed;
@@ -26,6 +27,7 @@ pub use describe::{
 };
 pub use in_flight::Envelope;
 pub use kv::{KvOp, KvReply, KvRequest, KvStore};
+pub use marks::{Mark, MarkKind};
 pub use network::{LinkConfig, MsgId, Network};
 pub use node::{
     uniform_index, LogEntry, LogState, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox,

@@ -197,6 +197,12 @@ pub trait Node: Sized {
         false
     }
 
+    /// If a note says its node came to lead, the node's headline number then (a mark on the
+    /// timeline).
+    fn elected(_note: &Self::Note) -> Option<u64> {
+        None
+    }
+
     /// Refuse settings the protocol cannot run with, naming the setting. `new` is only ever
     /// handed settings that passed.
     fn validate(cfg: &Self::Config) -> Result<(), String>;

@@ -4,6 +4,7 @@
 use super::client::History;
 use super::describe::Description;
 use super::in_flight::Envelope;
+use super::marks::Mark;
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
@@ -33,6 +34,8 @@ pub trait Sim {
     fn describe_message(&self, id: MsgId) -> Option<Vec<(String, String)>>;
     fn history(&self) -> &History;
     fn violations(&self) -> &[Violation];
+    /// Moments worth finding again on the timeline, in time order.
+    fn marks(&self) -> &[Mark];
     fn load_on(&self) -> bool;
     /// See `Trace::set_window`; a rebuilt world keeps the same window.
     fn set_trace_window(&mut self, bytes: Option<usize>);
@@ -105,6 +108,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn history(&self) -> &History {
         World::history(self)
+    }
+    fn marks(&self) -> &[Mark] {
+        World::marks(self)
     }
     fn violations(&self) -> &[Violation] {
         World::violations(self)

@@ -8,6 +8,7 @@ use super::describe::Role;
 use super::in_flight::{Envelope, InFlight};
 use super::kv::{KvReply, KvRequest};
 use super::limits::{clip, within, MAX_ACTIONS, MAX_TIME_MS};
+use super::marks::{Mark, MarkKind};
 use super::network::{Fate, MsgId, Network};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::Event;
@@ -66,6 +67,7 @@ pub struct World<N: Node> {
     pub(super) trace: Trace<N::Note>,
     monitor: N::Monitor,
     violations: Vec<Violation>,
+    pub(super) marks: Vec<Mark>,
     pub(super) stats: Stats,
     sends: Vec<(NodeId, N::Msg)>,
     replies: Vec<(u64, KvReply)>,
@@ -112,6 +114,7 @@ impl<N: Node> World<N> {
             trace: Trace::new(N::DESCRIPTION.kinds),
             monitor: N::Monitor::default(),
             violations: Vec::new(),
+            marks: Vec::new(),
             stats: Stats::default(),
             sends: Vec::new(),
             replies: Vec::new(),
@@ -190,6 +193,18 @@ impl<N: Node> World<N> {
     }
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+    /// Every moment worth finding again, in time order.
+    pub fn marks(&self) -> &[Mark] {
+        &self.marks
+    }
+    pub(super) fn mark(&mut self, kind: MarkKind, node: Option<NodeId>, number: u64) {
+        self.marks.push(Mark {
+            t: self.now,
+            kind,
+            node,
+            number,
+        });
     }
     pub fn stats(&self) -> &Stats {
         &self.stats
@@ -419,6 +434,10 @@ impl<N: Node> World<N> {
             for note in notes.drain(..) {
                 if let Some(v) = self.monitor.observe(self.now, node, &note) {
                     self.violations.push(v);
+                    self.mark(MarkKind::Violation, Some(node), 0);
+                }
+                if let Some(number) = N::elected(&note) {
+                    self.mark(MarkKind::Election, Some(node), number);
                 }
                 if self.tracing {
                     self.trace.note(self.now, node, note);

@@ -1,6 +1,6 @@
 //! The top bar: playback (play, step, next, speed, timeline) and starting a new run.
 
-use super::session::{Msg, SPEEDS};
+use super::session::{Msg, Session, SPEEDS};
 use super::{action_button, share, PanelProps};
 use crate::engine::Toggle;
 use crate::link::default_scenario;
@@ -10,6 +10,29 @@ use yew::prelude::*;
 
 fn format_time(ms: u64) -> String {
     format!("{}.{:03} s", ms / 1000, ms % 1000)
+}
+
+/// The moments worth finding again, as ticks over the timeline (one per kind where several
+/// would fall on the same spot); a click seeks there.
+fn markers(s: &Session, send: &Callback<Msg>) -> Html {
+    const SPOTS: u64 = 400;
+    let span = s.horizon.max(1);
+    let mut seen = std::collections::HashSet::new();
+    let ticks = (s.panes.iter()).flat_map(|p| {
+        let headline = p.world.description().headline;
+        p.timeline.iter().map(move |m| (m, headline))
+    });
+    let ticks = ticks.filter(|(m, _)| m.t <= span && seen.insert((m.kind, m.t * SPOTS / span)));
+    ticks
+        .map(|(m, headline)| {
+            let t = m.t;
+            html! {
+                <button class={classes!("mark", m.kind.name())} data-marker={m.kind.name()} data-t={t.to_string()}
+                    style={format!("left:{:.2}%", t as f64 * 100.0 / span as f64)} title={m.describe(headline)}
+                    onclick={send.reform(move |_| Msg::Seek(t))} />
+            }
+        })
+        .collect()
 }
 
 #[function_component(TopBar)]
@@ -129,8 +152,11 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 }
             </div>
             <div class="group timeline">
-                <input type="range" data-action="timeline" min="0" max={s.horizon.max(1).to_string()} step="1"
-                    value={s.now().to_string()} oninput={on_seek} title="Drag back to any earlier moment: the run is replayed exactly" />
+                <div class="scrubber">
+                    <input type="range" data-action="timeline" min="0" max={s.horizon.max(1).to_string()} step="1"
+                        value={s.now().to_string()} oninput={on_seek} title="Drag back to any earlier moment: the run is replayed exactly" />
+                    <div class="marks">{ markers(&s, send) }</div>
+                </div>
                 <span class="clock" data-time={s.now().to_string()} data-visible={s.lead().visible_events().to_string()} data-horizon={s.horizon.to_string()}>{format_time(s.now())}</span>
             </div>
             <div class="group">

@@ -5,7 +5,7 @@
 use crate::check::causal_order::CausalCheck;
 use crate::check::eventual::{CausalViolation, StaleReads};
 use crate::check::linearizability::{Checker, Verdict};
-use crate::engine::{Action, Consistency, History, MsgId, NodeId, NodeView, Sim};
+use crate::engine::{Action, Consistency, History, Mark, MsgId, NodeId, NodeView, Sim};
 use crate::protocols::AnyScenario;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -59,6 +59,9 @@ pub struct Pane {
     causal: CausalCheck,
     /// The linearizability search has not caught up with what it was last given.
     searching: bool,
+    /// The marks of the run up to the end of the timeline: a rewound world has made only
+    /// those up to now, and replays the rest identically unless the user acts.
+    pub timeline: Vec<Mark>,
 }
 
 /// Wall time a frame may spend running the simulation, and the events run between looks at
@@ -95,6 +98,7 @@ impl Pane {
             stale: StaleReads::default(),
             causal: CausalCheck::default(),
             searching: false,
+            timeline: Vec::new(),
         };
         pane.forget_checks();
         pane
@@ -133,6 +137,11 @@ impl Pane {
         self.views = (0..self.world.node_count())
             .map(|i| self.world.view(i))
             .collect();
+        let marks = self.world.marks();
+        if marks.len() > self.timeline.len() {
+            self.timeline
+                .extend_from_slice(&marks[self.timeline.len()..]);
+        }
         super::timed("check", || self.check(playing));
     }
 
@@ -398,6 +407,7 @@ impl Session {
             Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 100.0),
             Msg::Seek(t) => self.seek(t),
             Msg::Act(action) => {
+                self.fork();
                 for p in &mut self.panes {
                     if let Err(e) = p.world.act(action.clone()) {
                         self.notice = Some(e);
@@ -407,6 +417,7 @@ impl Session {
                 self.horizon = self.now();
             }
             Msg::ActOn(pane, action) => {
+                self.fork();
                 if let Some(Err(e)) = self.panes.get_mut(pane).map(|p| p.world.act(action)) {
                     self.notice = Some(e);
                 }
@@ -481,6 +492,13 @@ impl Session {
             self.vt = t as f64;
         } else {
             self.vt = self.now() as f64;
+        }
+    }
+
+    /// The recorded future is about to be replaced: forget its marks.
+    fn fork(&mut self) {
+        for p in &mut self.panes {
+            p.timeline.truncate(p.world.marks().len());
         }
     }
 

@@ -355,6 +355,17 @@ impl Node for RaftNode {
         )
     }
 
+    fn elected(note: &RaftNote) -> Option<u64> {
+        match note {
+            RaftNote::Role {
+                role: "leader",
+                term,
+                ..
+            } => Some(*term),
+            _ => None,
+        }
+    }
+
     fn validate(cfg: &RaftConfig) -> Result<(), String> {
         within("heartbeat_tick", cfg.heartbeat_tick, 1, 100)?;
         // raft-rs requires an election timeout longer than the heartbeat interval.

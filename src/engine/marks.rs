@@ -1,0 +1,59 @@
+//! Moments worth finding again on a run's timeline: leaders elected, crashes and restarts,
+//! partitions and heals, broken properties. A run keeps all of them (a few per fault or
+//! election), unlike the trace, whose window a long run outgrows.
+
+use super::node::NodeId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MarkKind {
+    /// A node came to lead; the mark's number is its headline number (Raft's term).
+    Election,
+    Crash,
+    Restart,
+    /// Links were cut (a partition, or one direction of a link).
+    Partition,
+    /// Links were restored.
+    Heal,
+    /// A property the protocol's monitor checks was broken.
+    Violation,
+}
+
+impl MarkKind {
+    /// The name the page's markers carry (`data-marker`).
+    pub fn name(self) -> &'static str {
+        match self {
+            MarkKind::Election => "election",
+            MarkKind::Crash => "crash",
+            MarkKind::Restart => "restart",
+            MarkKind::Partition => "partition",
+            MarkKind::Heal => "heal",
+            MarkKind::Violation => "violation",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub t: u64,
+    pub kind: MarkKind,
+    /// The node it happened to, if one.
+    pub node: Option<NodeId>,
+    /// The elected node's headline number; 0 for other kinds.
+    pub number: u64,
+}
+
+impl Mark {
+    /// What the mark says, in a few words.
+    pub fn describe(&self, headline: &str) -> String {
+        let at = format!("{}.{:03} s", self.t / 1000, self.t % 1000);
+        let who = self.node.map(|n| format!("n{n} ")).unwrap_or_default();
+        match self.kind {
+            MarkKind::Election => format!("{who}leads ({headline} {}) at {at}", self.number),
+            MarkKind::Crash => format!("{who}crashed at {at}"),
+            MarkKind::Restart => format!("{who}restarted at {at}"),
+            MarkKind::Partition => format!("links cut at {at}"),
+            MarkKind::Heal => format!("links restored at {at}"),
+            MarkKind::Violation => format!("a property broken at {at}"),
+        }
+    }
+}
