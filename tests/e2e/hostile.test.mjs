@@ -96,6 +96,24 @@ test('150 requests at one moment under the steady load run, and the linearizabil
   await page.close();
 });
 
+test('a run with more events than the frames have time for goes slower and says so, and the page still answers', async () => {
+  // The costliest settings a link may ask for: 64 nodes, 1 ms ticks, no latency, every message
+  // duplicated, 64 clients that never wait.
+  const heavy = structuredClone(raft);
+  Object.assign(heavy.sim, { nodes: 64, tick_ms: 1 });
+  heavy.sim.link = { ...heavy.sim.link, latency_ms: 0, jitter_ms: 0, duplicate: 1.0 };
+  heavy.sim.clients = { ...heavy.sim.clients, count: 64, think_ms: [0, 0], latency_ms: 0, load: true };
+  Object.assign(heavy.settings, { heartbeat_tick: 1, election_tick: 2 });
+  const { page, problems, waitFor } = await open(link(heavy));
+  await page.selectOption('[data-action="speed"]', '100');
+  await waitFor(() => document.querySelector('[data-behind]'), null, 'the note that the run is slower than asked');
+  // The page still answers: a pause is taken at once and the note goes.
+  await page.click('[data-action="pause"]');
+  await waitFor(() => !document.querySelector('[data-behind]') && document.querySelector('[data-action="play"]'), null, 'the pause');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('a panic shows the crash banner with the seed and a link that replays the run', async () => {
   const { page, waitFor } = await open('seed=4242');
   await page.click('[data-action="pause"]');
