@@ -41,19 +41,3 @@ pub struct Mark {
     /// The elected node's headline number; 0 for other kinds.
     pub number: u64,
 }
-
-impl Mark {
-    /// What the mark says, in a few words.
-    pub fn describe(&self, headline: &str) -> String {
-        let at = format!("{}.{:03} s", self.t / 1000, self.t % 1000);
-        let who = self.node.map(|n| format!("n{n} ")).unwrap_or_default();
-        match self.kind {
-            MarkKind::Election => format!("{who}leads ({headline} {}) at {at}", self.number),
-            MarkKind::Crash => format!("{who}crashed at {at}"),
-            MarkKind::Restart => format!("{who}restarted at {at}"),
-            MarkKind::Partition => format!("links cut at {at}"),
-            MarkKind::Heal => format!("links restored at {at}"),
-            MarkKind::Violation => format!("a property broken at {at}"),
-        }
-    }
-}

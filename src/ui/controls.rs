@@ -2,7 +2,7 @@
 
 use super::session::{Msg, Session, SPEEDS};
 use super::{action_button, share, PanelProps};
-use crate::engine::Toggle;
+use crate::engine::{Mark, MarkKind, Toggle};
 use crate::link::default_scenario;
 use crate::protocols::CATALOG;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -10,6 +10,20 @@ use yew::prelude::*;
 
 fn format_time(ms: u64) -> String {
     format!("{}.{:03} s", ms / 1000, ms % 1000)
+}
+
+/// What a mark on the timeline says, in a few words.
+fn mark_title(m: &Mark, headline: &str) -> String {
+    let at = format_time(m.t);
+    let who = m.node.map(|n| format!("n{n} ")).unwrap_or_default();
+    match m.kind {
+        MarkKind::Election => format!("{who}leads ({headline} {}) at {at}", m.number),
+        MarkKind::Crash => format!("{who}crashed at {at}"),
+        MarkKind::Restart => format!("{who}restarted at {at}"),
+        MarkKind::Partition => format!("links cut at {at}"),
+        MarkKind::Heal => format!("links restored at {at}"),
+        MarkKind::Violation => format!("a property broken at {at} (see the checks)"),
+    }
 }
 
 /// The moments worth finding again, as ticks over the timeline (one per kind where several
@@ -28,7 +42,7 @@ fn markers(s: &Session, send: &Callback<Msg>) -> Html {
             let t = m.t;
             html! {
                 <button class={classes!("mark", m.kind.name())} data-marker={m.kind.name()} data-t={t.to_string()}
-                    style={format!("left:{:.2}%", t as f64 * 100.0 / span as f64)} title={m.describe(headline)}
+                    style={format!("left:{:.2}%", t as f64 * 100.0 / span as f64)} title={mark_title(m, headline)}
                     onclick={send.reform(move |_| Msg::Seek(t))} />
             }
         })
