@@ -48,6 +48,41 @@ pub fn read_scenario(json: &str) -> Result<AnyScenario, String> {
     Ok(scenario)
 }
 
+/// A scenario file (what Export writes): one scenario, or the two of a side-by-side session,
+/// each as its share link holds it.
+pub fn read_scenario_file(text: &str) -> Result<Vec<AnyScenario>, String> {
+    if text.len() > 2 * MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "the file is {} bytes long; at most {} are read",
+            text.len(),
+            2 * MAX_SCENARIO_BYTES
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| format!("the file is not a scenario: {}", clip(&e.to_string(), 200)))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        one => vec![one],
+    };
+    if !(1..=2).contains(&items.len()) {
+        return Err(format!(
+            "a scenario file holds one scenario, or two side by side; this one holds {}",
+            items.len()
+        ));
+    }
+    (items.iter())
+        .map(|s| read_scenario(&s.to_string()).map_err(|e| format!("the scenario {e}")))
+        .collect()
+}
+
+/// The file Export writes for a session's scenarios (each as JSON, as `Sim::scenario_json`).
+pub fn scenario_file(scenarios: &[String]) -> String {
+    match scenarios {
+        [one] => one.clone(),
+        all => format!("[{}]", all.join(",")),
+    }
+}
+
 /// Parse a fragment (without the leading '#'): the scenarios, none for an empty fragment, or a
 /// reason it was refused.
 pub fn parse_fragment(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnyScenario>>, String> {
@@ -135,5 +170,38 @@ mod tests {
         ] {
             assert!(parse_fragment(bad, 1).is_err(), "{bad} is refused");
         }
+    }
+
+    /// A scenario file holds what Export wrote: one scenario or two side by side, read back
+    /// as they were; anything else is refused with its reason.
+    #[test]
+    fn scenario_files_round_trip_and_bad_ones_are_refused() {
+        let two = parse_fragment("seed=9&protocol=raft&compare=gossip", 1)
+            .unwrap()
+            .unwrap();
+        let jsons: Vec<String> = (two.iter())
+            .map(|s| s.clone().build().unwrap().scenario_json())
+            .collect();
+        assert_eq!(read_scenario_file(&scenario_file(&jsons)).unwrap(), two);
+        assert_eq!(
+            read_scenario_file(&scenario_file(&jsons[..1])).unwrap(),
+            two[..1]
+        );
+        let three = format!("[{0},{0},{0}]", jsons[0]);
+        for (bad, why) in [
+            ("", "not a scenario"),
+            ("[]", "holds 0"),
+            (three.as_str(), "holds 3"),
+            (
+                r#"{"protocol":"raft","seed":1,"settings":{"heartbeat_tick":0}}"#,
+                "heartbeat_tick",
+            ),
+            ("jepsen.util - 1 :invoke :read nil", "not a scenario"),
+        ] {
+            let e = read_scenario_file(bad).unwrap_err();
+            assert!(e.contains(why), "{bad:.40}: {e}");
+        }
+        let huge = " ".repeat(2 * MAX_SCENARIO_BYTES + 1);
+        assert!(read_scenario_file(&huge).unwrap_err().contains("at most"));
     }
 }

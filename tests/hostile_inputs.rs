@@ -4,10 +4,11 @@
 //! for one simulated second.
 //!
 //! - every reproducer found by hand, each with the reason it must be refused for;
-//! - 100,000 generated inputs: the saved share links, the reproducers and each protocol's
-//!   default scenario, mutated as JSON (a value swapped for an extreme one, a field dropped or
-//!   added, actions repeated) and as text (bytes flipped, cut, inserted), and fragments of
-//!   random parts. Deterministic: the same inputs on every run.
+//! - 100,000 generated inputs, links and (a quarter of them) scenario files as Import reads
+//!   them: the saved share links, the reproducers and each protocol's default scenario,
+//!   mutated as JSON (a value swapped for an extreme one, a field dropped or added, actions
+//!   repeated) and as text (bytes flipped, cut, inserted), and fragments of random parts.
+//!   Deterministic: the same inputs on every run.
 //!
 //! The bound on a run: one simulated second of any accepted scenario stays under
 //! `EVENTS_PER_SECOND` events (a stalled clock, such as requests answered at once forever at
@@ -16,7 +17,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use consensus_lab::check::linearizability::Checker;
-use consensus_lab::link::{default_scenario, parse_fragment};
+use consensus_lab::link::{default_scenario, parse_fragment, read_scenario_file};
+use consensus_lab::protocols::AnyScenario;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -67,6 +69,20 @@ fn run_for(hash: &str, ms: u64, bound: u64) -> Result<u64, String> {
     let Some(scenarios) = parse_fragment(hash, 1)? else {
         return Ok(0);
     };
+    run_scenarios(scenarios, hash, ms, bound)
+}
+
+/// Open a scenario file as Import does, and run it for one simulated second.
+fn open_file(text: &str) -> Result<u64, String> {
+    run_scenarios(read_scenario_file(text)?, text, 1_000, EVENTS_PER_SECOND)
+}
+
+fn run_scenarios(
+    scenarios: Vec<AnyScenario>,
+    hash: &str,
+    ms: u64,
+    bound: u64,
+) -> Result<u64, String> {
     let mut events = 0;
     for s in scenarios {
         let mut world = s
@@ -395,6 +411,34 @@ fn fuzz(part: u64) {
     let mut rng = ChaCha8Rng::seed_from_u64(15 + part);
     let (mut accepted, mut events_max) = (0, 0);
     for _ in 0..25_000 {
+        let pick = |rng: &mut ChaCha8Rng| seeds[rng.gen_range(0..seeds.len())].clone();
+        // A scenario file (one or two scenarios), damaged as JSON or as text.
+        let file = match rng.gen_range(0..12) {
+            0 => Some(
+                json!([
+                    mutate_json(pick(&mut rng), &mut rng),
+                    mutate_json(pick(&mut rng), &mut rng)
+                ])
+                .to_string(),
+            ),
+            1 => Some(mutate_json(pick(&mut rng), &mut rng).to_string()),
+            2 => Some(mutate_text(&pick(&mut rng).to_string(), &mut rng)),
+            _ => None,
+        };
+        if let Some(text) = file {
+            match open_file(&text) {
+                Ok(events) => {
+                    accepted += 1;
+                    events_max = events_max.max(events);
+                }
+                Err(e) => assert!(
+                    !e.is_empty() && e.len() < 1_000,
+                    "a short message: {}",
+                    clip(&e)
+                ),
+            }
+            continue;
+        }
         let hash = match rng.gen_range(0..10) {
             0 => random_fragment(&mut rng),
             1 => mutate_text(&texts[rng.gen_range(0..texts.len())], &mut rng),
@@ -431,7 +475,7 @@ fn fuzz(part: u64) {
             }
         }
     }
-    println!("part {part}: 25000 inputs, {accepted} accepted and run for a simulated second (at most {events_max} events), the rest refused with a message");
+    println!("part {part}: 25000 links and scenario files, {accepted} accepted and run for a simulated second (at most {events_max} events), the rest refused with a message");
     assert!(
         accepted > 2_500,
         "the mutations keep enough inputs valid to reach the runs"

@@ -196,6 +196,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 }) }
                 {action_button("New run", "reset", "Start a new run with this seed (empty: a random one)", new_run, false)}
                 {action_button("Share", "share", "Put a link to this exact run in the address bar", share_click, false)}
+                <super::scenario_file::ScenarioFile ..p.clone() />
                 {action_button("?", "help", "Help and keyboard shortcuts (?)", send.reform(|_| Msg::ToggleHelp), false)}
             </div>
         </header>

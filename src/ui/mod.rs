@@ -9,6 +9,7 @@ mod help;
 mod inspector;
 mod log_panel;
 mod network_panel;
+mod scenario_file;
 pub mod session;
 mod share;
 
