@@ -36,3 +36,21 @@ export async function launch() {
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
 }
+
+// A new page at a link, once it has drawn its nodes (or its crash banner): the page, the
+// errors it threw, and a wait for a DOM condition with a timeout. The page records what its
+// Content-Security-Policy blocks in `window.__csp`.
+export async function openPage(browser, server, hash) {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await page.goto(`${server.url}#${hash}`);
+  const waitFor = (fn, arg, what, timeout = 30000) =>
+    page.waitForFunction(fn, arg, { timeout, polling: 'raf' }).catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
+  await waitFor(() => document.querySelector('[data-node]') || document.querySelector('[data-panic]'), null, 'the page');
+  return { page, problems, waitFor };
+}

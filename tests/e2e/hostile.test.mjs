@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, root } from './harness.mjs';
+import { serveDist, launch, openPage, root } from './harness.mjs';
 
 const fixtures = JSON.parse(await readFile(join(root, '../shared/fixtures/share-links.json'), 'utf8'));
 // A Raft scenario as the Share button writes it, without its actions.
@@ -42,20 +42,7 @@ before(async () => {
 });
 after(async () => { await browser?.close(); server?.close(); });
 
-async function open(hash) {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  await page.goto(`${server.url}#${hash}`);
-  const waitFor = (fn, arg, what, timeout = 30000) =>
-    page.waitForFunction(fn, arg, { timeout, polling: 'raf' }).catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
-  await waitFor(() => document.querySelector('[data-node]') || document.querySelector('[data-panic]'), null, 'the page');
-  return { page, problems, waitFor };
-}
+const open = (hash) => openPage(browser, server, hash);
 const time = (page) => page.$eval('[data-time]', (e) => +e.dataset.time);
 
 test('every link that panicked the page or passed unchecked opens a fresh run with a notice naming the problem', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serveDist, launch } from './harness.mjs';
+import { serveDist, launch, openPage } from './harness.mjs';
 
 let server, browser;
 before(async () => {
@@ -16,16 +16,7 @@ before(async () => {
 });
 after(async () => { await browser?.close(); server?.close(); });
 
-async function open(hash) {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${server.url}#${hash}`);
-  await page.waitForSelector('[data-node]');
-  const waitFor = (fn, arg, what) =>
-    page.waitForFunction(fn, arg, { timeout: 30000, polling: 'raf' }).catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
-  return { page, problems, waitFor };
-}
+const open = (hash) => openPage(browser, server, hash);
 const state = (page) => page.evaluate(() => [...document.querySelectorAll('[data-node]')].map((e) => `${e.dataset.node}:${e.dataset.role}:${e.dataset.term}`).join(' '));
 
 test('a run exported to a file and imported in another page replays the same run', async () => {
