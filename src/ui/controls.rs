@@ -22,7 +22,7 @@ fn mark_title(m: &Mark, headline: &str) -> String {
         MarkKind::Restart => format!("{who}restarted at {at}"),
         MarkKind::Partition => format!("links cut at {at}"),
         MarkKind::Heal => format!("links restored at {at}"),
-        MarkKind::Violation => format!("a property broken at {at} (see the checks)"),
+        MarkKind::Violation => format!("a guarantee broken at {at} (see the checks)"),
     }
 }
 
@@ -34,7 +34,18 @@ fn markers(s: &Session, send: &Callback<Msg>) -> Html {
     let mut seen = std::collections::HashSet::new();
     let ticks = (s.panes.iter()).flat_map(|p| {
         let headline = p.world.description().headline;
-        p.timeline.iter().map(move |m| (m, headline))
+        // The history checks' findings are the page's, not the run's: marked as they stand.
+        let broken = (p.broken_promises().into_iter()).map(|t| Mark {
+            t,
+            kind: MarkKind::Violation,
+            node: None,
+            number: 0,
+        });
+        p.timeline
+            .iter()
+            .copied()
+            .chain(broken)
+            .map(move |m| (m, headline))
     });
     let ticks = ticks.filter(|(m, _)| m.t <= span && seen.insert((m.kind, m.t * SPOTS / span)));
     ticks
@@ -42,7 +53,7 @@ fn markers(s: &Session, send: &Callback<Msg>) -> Html {
             let t = m.t;
             html! {
                 <button class={classes!("mark", m.kind.name())} data-marker={m.kind.name()} data-t={t.to_string()}
-                    style={format!("left:{:.2}%", t as f64 * 100.0 / span as f64)} title={mark_title(m, headline)}
+                    style={format!("left:{:.2}%", t as f64 * 100.0 / span as f64)} title={mark_title(&m, headline)}
                     onclick={send.reform(move |_| Msg::Seek(t))} />
             }
         })

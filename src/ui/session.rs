@@ -118,19 +118,27 @@ impl Pane {
     /// consistency model it promises. What it does not promise (a gossip store's stale reads
     /// and non-linearizable histories) is expected, not a problem.
     pub fn problems(&self) -> usize {
-        let by_model =
-            self.checks
-                .as_ref()
-                .map_or(0, |c| match self.world.description().consistency {
-                    Consistency::Linearizable => usize::from(
-                        c.linearizability
-                            .as_ref()
-                            .is_some_and(|v| v.failure.is_some()),
-                    ),
-                    Consistency::Causal => c.causal.len(),
-                    Consistency::Eventual => 0,
-                });
-        self.world.violations().len() + by_model
+        self.world.violations().len() + self.broken_promises().len()
+    }
+
+    /// When the history broke the model the protocol promises: the return of the operation
+    /// that cannot be linearized, or of each read that went back in causal time.
+    pub fn broken_promises(&self) -> Vec<u64> {
+        let Some(c) = &self.checks else {
+            return Vec::new();
+        };
+        let ops = &self.world.history().ops;
+        let at = |i: usize| ops.get(i).map(|o| o.complete_t.unwrap_or(o.invoke_t));
+        match self.world.description().consistency {
+            Consistency::Linearizable => (c.linearizability.as_ref())
+                .and_then(|v| v.failure.as_ref())
+                .and_then(|f| f.stuck.first())
+                .and_then(|&i| at(i))
+                .into_iter()
+                .collect(),
+            Consistency::Causal => c.causal.iter().filter_map(|v| at(v.read)).collect(),
+            Consistency::Eventual => Vec::new(),
+        }
     }
 
     fn refresh(&mut self, playing: bool) {

@@ -48,3 +48,25 @@ test('elections and crashes are marked on the timeline, and a click on a mark se
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a broken guarantee is marked where the checks found it, and the mark seeks there', async () => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  const waitFor = (fn, arg, what) =>
+    page.waitForFunction(fn, arg, { timeout: 60000, polling: 'raf' }).catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
+  // A node that acknowledges writes before they commit, under 40 clients.
+  const scenario = { protocol: 'raft', seed: 2, actions: [], settings: { bug: 'ack-before-commit' },
+    sim: { nodes: 5, clients: { count: 40, keys: 5, load: true, think_ms: [50, 200], latency_ms: 5 } } };
+  await page.goto(`${server.url}#s=${encodeURIComponent(JSON.stringify(scenario))}`);
+  await page.selectOption('[data-action="speed"]', '10');
+  // The violation pauses the run; its mark is on the timeline.
+  await waitFor(() => document.querySelector('[data-linearizable="no"]') && document.querySelector('[data-marker="violation"]'), null, 'the violation and its mark');
+  const mark = await page.$eval('[data-marker="violation"]', (e) => ({ t: e.dataset.t, title: e.title }));
+  assert.match(mark.title, /^a guarantee broken at/);
+  assert.ok(+mark.t <= +(await page.getAttribute('[data-time]', 'data-time')), 'marked at or before the moment it was found');
+  await page.click('[data-marker="violation"]');
+  await waitFor((t) => document.querySelector('[data-time]').dataset.time === t, mark.t, `the time of the violation (${mark.t} ms)`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
