@@ -42,21 +42,29 @@ pub fn stale_reads(h: &History) -> usize {
 pub struct StaleReads {
     seen: Growth,
     keys: FxHashMap<String, KeyWrites>,
-    stale: usize,
+    /// Each stale read, and the acknowledged write it missed.
+    stale: Vec<(usize, usize)>,
 }
 
 /// One key's writes: the first write of each value, and the acknowledged ones by completion
-/// time with the latest start among those completed so far (so that a read needs one binary
-/// search, where comparing every read with every write grew with the square of a session).
+/// time with the latest start among those completed so far and that write (so that a read
+/// needs one binary search, where comparing every read with every write grew with the square
+/// of a session).
 #[derive(Default)]
 struct KeyWrites {
     first: FxHashMap<String, usize>,
-    acked: Vec<(u64, u64)>,
+    acked: Vec<(u64, u64, usize)>,
 }
 
 impl StaleReads {
     pub fn count(&self) -> usize {
-        self.stale
+        self.stale.len()
+    }
+
+    /// Each stale read (a history index), and the acknowledged write it missed: the latest to
+    /// begin of those that had completed when the read began.
+    pub fn found(&self) -> &[(usize, usize)] {
+        &self.stale
     }
 
     /// Operations seen that have an outcome.
@@ -115,33 +123,36 @@ impl StaleReads {
             let op = &h.ops[i];
             if is_write {
                 let key = self.keys.entry(op.op.key().to_string()).or_default();
-                let latest = key.acked.last().map_or(0, |l| l.1).max(op.invoke_t);
+                let latest = match key.acked.last() {
+                    Some(&(_, start, w)) if start >= op.invoke_t => (start, w),
+                    _ => (op.invoke_t, i),
+                };
                 if key.acked.last().is_some_and(|l| l.0 > t) {
                     // Out of time order (a history read in pieces): count it all again.
                     *self = StaleReads::default();
                     return self.observe(h);
                 }
-                key.acked.push((t, latest));
+                key.acked.push((t, latest.0, latest.1));
             } else {
                 let (k, v) = read_value(op).expect("a read");
-                self.stale += usize::from(self.is_stale(h, op.invoke_t, k, v));
+                if let Some(missed) = self.missed(h, op.invoke_t, k, v) {
+                    self.stale.push((i, missed));
+                }
             }
         }
     }
 
-    fn is_stale(&self, h: &History, invoke: u64, k: &str, v: &str) -> bool {
-        let Some(key) = self.keys.get(k) else {
-            return false;
-        };
+    /// If a read of `v` begun at `invoke` is stale, the write it missed.
+    fn missed(&self, h: &History, invoke: u64, k: &str, v: &str) -> Option<usize> {
+        let key = self.keys.get(k)?;
         // The latest start of a write to the key completed before the read began.
-        let before = key.acked.partition_point(|&(c, _)| c < invoke);
-        let Some(&(_, latest_start)) = before.checked_sub(1).map(|i| &key.acked[i]) else {
-            return false;
-        };
-        match key.first.get(v) {
+        let before = key.acked.partition_point(|&(c, _, _)| c < invoke);
+        let &(_, latest_start, latest) = key.acked.get(before.checked_sub(1)?)?;
+        let stale = match key.first.get(v) {
             None => v.is_empty(),
             Some(&s) => acked_by(&h.ops[s]).is_some_and(|sc| sc < latest_start),
-        }
+        };
+        stale.then_some(latest)
     }
 }
 
@@ -310,6 +321,24 @@ mod tests {
             ],
         };
         assert_eq!(stale_reads(&empty), 1);
+    }
+
+    /// A stale read is reported with the write it missed: the latest to begin of those
+    /// acknowledged before the read began.
+    #[test]
+    fn a_stale_read_names_the_write_it_missed() {
+        let h = History {
+            ops: vec![
+                op(0, put("x", "1"), 0, 1, None),
+                op(0, put("x", "2"), 2, 3, None),
+                op(1, put("x", "3"), 2, 4, None),
+                op(2, get("x"), 5, 6, Some("1")),
+                op(2, get("x"), 7, 8, Some("3")),
+            ],
+        };
+        let mut s = StaleReads::default();
+        s.observe(&h);
+        assert_eq!(s.found(), &[(3, 1)][..]);
     }
 
     /// Followed as it grows, a history gets the count a fresh look at it gives, at every

@@ -42,6 +42,9 @@ pub struct Failure {
     /// Indices into the history: the operation that could not be placed first, then the
     /// operations that were candidates at that point.
     pub stuck: Vec<usize>,
+    /// The longest attempt itself: history indices in the order it placed them.
+    #[serde(skip)]
+    pub prefix: Vec<usize>,
 }
 
 /// The search gave up before it could decide.
@@ -383,6 +386,20 @@ impl Checker {
         v
     }
 
+    /// The order the search found for each key it has placed so far (history indices): once
+    /// the verdict is linearizable, a linearization of the whole history. Operations left out
+    /// (timed out, still pending) never took effect in it. A key found not linearizable is
+    /// left out: its longest attempt is the failure's `prefix`.
+    pub fn linearization(&self) -> Vec<(&str, Vec<usize>)> {
+        (self.keys.iter())
+            .filter(|k| !k.failed)
+            .map(|k| {
+                let order = k.stack.iter().map(|&(op, _)| k.ops[op].hist).collect();
+                (k.key.as_str(), order)
+            })
+            .collect()
+    }
+
     fn verdict(&self, linearizable: bool, failure: Option<Failure>) -> Verdict {
         Verdict {
             linearizable,
@@ -717,6 +734,7 @@ impl KeySearch {
                 linearized: self.stack.len(),
                 of: self.live_ops(),
                 stuck,
+                prefix: self.stack.iter().map(|&(o, _)| self.ops[o].hist).collect(),
             });
         }
         let Some(call) = self.pop() else {

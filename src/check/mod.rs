@@ -8,3 +8,4 @@ pub mod linearizability;
 mod open_set;
 pub mod raft_safety;
 pub mod random_history;
+pub mod report;
