@@ -155,42 +155,110 @@ pub fn read_corpus(dir: &std::path::Path) -> Result<Vec<(String, History)>, Stri
     Ok(out)
 }
 
-/// A multi-key history as EDN maps, one event a line, in the order `parse_edn_kv` reads: each
-/// operation's invocation at its call time, its outcome at its return (invocations first at
-/// equal times, so that operations touching in time stay concurrent). Compare-and-sets have no
-/// form here and are refused.
-pub fn write_edn_kv(h: &History) -> Result<String, String> {
-    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+/// The events of a history in the order the readers above take them: each operation's
+/// invocation at its call time, its outcome at its return (invocations first at equal times,
+/// so that operations touching in time stay concurrent); an operation still pending has no
+/// outcome line. Each is the operation's index, and whether it is the outcome.
+fn events_in_order(h: &History) -> Vec<(usize, bool)> {
     let mut events = Vec::new();
     for (i, op) in h.ops.iter().enumerate() {
+        events.push((op.invoke_t, false, i));
+        if op.outcome.is_some() {
+            events.push((op.complete_t.unwrap_or(u64::MAX), true, i));
+        }
+    }
+    events.sort_unstable();
+    events.into_iter().map(|(_, done, i)| (i, done)).collect()
+}
+
+/// A multi-key history as EDN maps, one event a line, as `parse_edn_kv` reads them (and
+/// Porcupine's kv model). Compare-and-sets have no form there and are refused.
+pub fn write_edn_kv(h: &History) -> Result<String, String> {
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut out = String::new();
+    for (i, done) in events_in_order(h) {
+        let op = &h.ops[i];
         let (f, value) = match &op.op {
             KvOp::Get { .. } => (":get", None),
             KvOp::Put { value, .. } => (":put", Some(value.as_str())),
             KvOp::Append { value, .. } => (":append", Some(value.as_str())),
             KvOp::Cas { .. } => {
                 return Err(format!(
-                    "operation {i}: a compare-and-set has no EDN form here"
+                    "operation {i} ({}) is a compare-and-set, which Porcupine's kv format has no form for",
+                    op.op
                 ))
             }
         };
-        let head = format!("{{:process {}, :type", op.client);
-        let key = format!(":f {f}, :key {}", quote(op.op.key()));
-        let with = |v: Option<&str>| v.map_or(String::new(), |v| format!(", :value {}", quote(v)));
-        events.push((
-            (op.invoke_t, 0, i),
-            format!("{head} :invoke, {key}{}}}", with(value)),
-        ));
-        let (ty, shown) = match &op.outcome {
-            Some(Outcome::Ok { value: Some(v) }) => (":ok", Some(v.as_str())),
-            Some(Outcome::Ok { value: None }) => (":ok", value),
-            Some(Outcome::Fail) => (":fail", value),
-            Some(Outcome::Info) | None => (":info", value),
+        let (ty, shown) = match (&op.outcome, done) {
+            (_, false) => (":invoke", value),
+            (Some(Outcome::Ok { value: Some(v) }), _) => (":ok", Some(v.as_str())),
+            (Some(Outcome::Ok { value: None }), _) => (":ok", value),
+            (Some(Outcome::Fail), _) => (":fail", value),
+            (Some(Outcome::Info) | None, _) => (":info", value),
         };
-        let at = op.complete_t.unwrap_or(u64::MAX);
-        events.push(((at, 1, i), format!("{head} {ty}, {key}{}}}", with(shown))));
+        let shown = shown.map_or(String::new(), |v| format!(", :value {}", quote(v)));
+        out += &format!(
+            "{{:process {}, :type {ty}, :f {f}, :key {}{shown}}}\n",
+            op.client,
+            quote(op.op.key())
+        );
     }
-    events.sort();
-    Ok(events.into_iter().map(|(_, line)| line + "\n").collect())
+    Ok(out)
+}
+
+/// A single-register history as a Jepsen etcd log, as `parse_jepsen_register` reads it (and
+/// Porcupine's etcd model): values must be whole numbers, an absent value is `nil`. A history
+/// of more than one key, or with other values, is refused, naming the operation. Operations
+/// that failed are left out: they never took effect, and the log's `:fail` of a
+/// compare-and-set means one that ran and found another value.
+pub fn write_jepsen_register(h: &History) -> Result<String, String> {
+    if let Some(other) = h.ops.iter().find(|o| o.op.key() != h.ops[0].op.key()) {
+        return Err(format!(
+            "a Jepsen etcd log holds one register, and this history has keys {} and {}",
+            h.ops[0].op.key(),
+            other.op.key()
+        ));
+    }
+    let mut out = String::new();
+    for (i, done) in events_in_order(h) {
+        let op = &h.ops[i];
+        if op.outcome == Some(Outcome::Fail) {
+            continue;
+        }
+        let number = |v: &str, nil: bool| match v.parse::<i64>() {
+            Ok(n) => Ok(n.to_string()),
+            Err(_) if nil && v.is_empty() => Ok("nil".to_string()),
+            Err(_) => Err(format!(
+                "operation {i} ({}) has the value {:?}, and a Jepsen etcd log holds whole numbers",
+                op.op,
+                clip(v, 40)
+            )),
+        };
+        let (f, value) = match &op.op {
+            KvOp::Get { .. } => (":read", "nil".to_string()),
+            KvOp::Put { value, .. } => (":write", number(value, false)?),
+            KvOp::Cas { from, to, .. } => (
+                ":cas",
+                format!("[{} {}]", number(from, false)?, number(to, false)?),
+            ),
+            KvOp::Append { .. } => {
+                return Err(format!(
+                    "operation {i} ({}) is an append, which a Jepsen etcd log has no form for",
+                    op.op
+                ))
+            }
+        };
+        let (ty, value) = match (&op.outcome, done) {
+            (_, false) => (":invoke", value),
+            (Some(Outcome::Ok { value: Some(v) }), _) => (":ok", number(v, true)?),
+            (Some(Outcome::Ok { .. }), _) if op.cas_failed => (":fail", value),
+            (Some(Outcome::Ok { .. }), _) => (":ok", value),
+            (Some(Outcome::Fail), _) => (":fail", value),
+            (Some(Outcome::Info) | None, _) => (":info", value),
+        };
+        out += &format!("INFO  jepsen.util - {} {ty} {f} {value}\n", op.client);
+    }
+    Ok(out)
 }
 
 /// A flat EDN map of keywords to scalars; strings are unescaped, nil becomes "".

@@ -128,11 +128,19 @@ fn why_not_linearizable(h: &History, f: &Failure, time: &dyn Fn(u64) -> String) 
     };
     let op = &h.ops[stuck];
     let state = (f.prefix.iter()).fold(String::new(), |s, &i| apply(&h.ops[i], &s));
-    let returned = op.complete_t.map_or(String::new(), |t| format!(" at {}", time(t)));
-    let head = format!("{} by client {} returned{returned}", describe(op), op.client);
+    let returned = op
+        .complete_t
+        .map_or(String::new(), |t| format!(" at {}", time(t)));
+    let head = format!(
+        "{} by client {} returned{returned}",
+        describe(op),
+        op.client
+    );
     let last = f.prefix.last().map(|&i| {
         let w = &h.ops[i];
-        let done = w.complete_t.map_or(String::new(), |t| format!(", done at {}", time(t)));
+        let done = w
+            .complete_t
+            .map_or(String::new(), |t| format!(", done at {}", time(t)));
         format!(", after {} (client {}{done})", describe(w), w.client)
     });
     let leaves = format!(

@@ -41,6 +41,8 @@ pub trait Sim {
     fn set_trace_window(&mut self, bytes: Option<usize>);
     /// Since when the trace holds events, if a window made it forget older ones.
     fn trace_kept_from(&self) -> Option<u64>;
+    /// The trace it holds as JSON: what `lab run --trace` writes.
+    fn trace_json(&self) -> String;
 
     fn run_until(&mut self, t: u64);
     /// See `World::run_toward`.
@@ -120,6 +122,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn set_trace_window(&mut self, bytes: Option<usize>) {
         World::set_trace_window(self, bytes)
+    }
+    fn trace_json(&self) -> String {
+        serde_json::to_string(self.trace()).expect("traces serialize")
     }
     fn trace_kept_from(&self) -> Option<u64> {
         self.trace().kept_from()

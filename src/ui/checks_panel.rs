@@ -41,7 +41,7 @@ pub fn checks_panel(p: &PanelProps) -> Html {
                 .stuck
                 .iter()
                 .take(3)
-                .map(|&i| describe_op(pane.world.history(), i))
+                .map(|&i| describe_op(pane.recorded().history(), i))
                 .collect::<Vec<_>>()
                 .join(" · ");
             let (class, what) = if promises.promises_linearizability() {

@@ -1,16 +1,12 @@
 //! The top bar: playback (play, step, next, speed, timeline) and starting a new run.
 
 use super::session::{Msg, Session, SPEEDS};
-use super::{action_button, share, PanelProps};
+use super::{action_button, format_time, share, PanelProps};
 use crate::engine::{Mark, MarkKind, Toggle};
 use crate::link::default_scenario;
 use crate::protocols::CATALOG;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
-
-fn format_time(ms: u64) -> String {
-    format!("{}.{:03} s", ms / 1000, ms % 1000)
-}
 
 /// What a mark on the timeline says, in a few words.
 fn mark_title(m: &Mark, headline: &str) -> String {
@@ -207,7 +203,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 }) }
                 {action_button("New run", "reset", "Start a new run with this seed (empty: a random one)", new_run, false)}
                 {action_button("Share", "share", "Put a link to this exact run in the address bar", share_click, false)}
-                <super::scenario_file::ScenarioFile ..p.clone() />
+                <super::files::Files ..p.clone() />
                 {action_button("?", "help", "Help and keyboard shortcuts (?)", send.reform(|_| Msg::ToggleHelp), false)}
             </div>
         </header>

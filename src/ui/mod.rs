@@ -5,17 +5,19 @@ mod checks_panel;
 mod client_panel;
 mod cluster_view;
 mod controls;
+mod files;
 mod help;
+mod history_view;
 mod inspector;
 mod log_panel;
 mod network_panel;
-mod scenario_file;
 pub mod session;
 mod share;
+mod time_axis;
 
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
-use session::{Model, Msg, Session};
+use session::{Model, Msg, Session, View};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -85,6 +87,11 @@ fn record(kind: &'static str, ms: f64) {
             a
         });
     list.push(&ms.into());
+}
+
+/// A moment of virtual time as the page writes it.
+pub fn format_time(ms: u64) -> String {
+    format!("{}.{:03} s", ms / 1000, ms % 1000)
 }
 
 /// Props every panel takes: the shared model and a way to send messages to it.
@@ -298,7 +305,19 @@ pub fn app(props: &AppProps) -> Html {
                 </aside>
             </div>
             <div class="bottom">
-                { for (0..panes).map(|i| html! { <log_panel::LogPanel ..pane(i) /> }) }
+                <div class="view-tabs">
+                    { for View::ALL.iter().map(|&v| {
+                        let on = s.shown.contains(&v);
+                        html! { <button class={classes!("tab", on.then_some("on"))} aria-pressed={on.to_string()} data-action={format!("view-{}", v.name())}
+                            onclick={props.send.reform(move |_| Msg::ToggleView(v))}>{v.label()}</button> }
+                    }) }
+                </div>
+                if s.shown.contains(&View::Log) {
+                    <div class="view-row">{ for (0..panes).map(|i| html! { <log_panel::LogPanel ..pane(i) /> }) }</div>
+                }
+                if s.shown.contains(&View::History) {
+                    <div class="view-row">{ history_view::history_views(&props, &s) }</div>
+                }
             </div>
             if s.help {
                 <help::Help send={props.send.clone()} protocols={s.panes.iter().map(|p| p.world.description()).collect::<Vec<_>>()} />

@@ -5,7 +5,9 @@
 use crate::check::causal_order::CausalCheck;
 use crate::check::eventual::{CausalViolation, StaleReads};
 use crate::check::linearizability::{Checker, Verdict};
+use crate::check::report::Report;
 use crate::engine::{Action, Consistency, History, Mark, MsgId, NodeId, NodeView, Sim};
+use crate::import::HistoryFormat;
 use crate::protocols::AnyScenario;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -46,7 +48,15 @@ pub const SPEEDS: [(f64, &str); 9] = [
 
 /// One cluster on screen.
 pub struct Pane {
+    /// Tells it apart from any other run shown in this page (a view memoizes by it).
+    pub id: u64,
     pub world: Box<dyn Sim>,
+    /// The world a rewind left, further on in the same run: what the run recorded up to the
+    /// end of the timeline. The world replays to exactly the same events unless the user
+    /// acts, so the views of the whole run and the checks keep to this one.
+    future: Option<Box<dyn Sim>>,
+    /// Bumped whenever the history checks change (a view memoizes what it derives from them).
+    pub checks_version: u64,
     /// Every node's view at the current time, built once per update for all panels.
     pub views: Vec<NodeView>,
     pub checks: Option<HistoryChecks>,
@@ -89,7 +99,10 @@ impl Pane {
         world.set_trace_window(Some(TRACE_WINDOW));
         let views = (0..world.node_count()).map(|i| world.view(i)).collect();
         let mut pane = Pane {
+            id: fresh_id(),
             world,
+            future: None,
+            checks_version: 0,
             views,
             checks: None,
             checked_at: 0,
@@ -106,6 +119,7 @@ impl Pane {
 
     /// Start the history checks over (the run was rebuilt).
     fn forget_checks(&mut self) {
+        self.checks_version += 1;
         self.checks = None;
         self.observed = 0;
         self.checker = Checker::new(&History::default()).with_memo_limit(CHECK_MEMO);
@@ -127,7 +141,7 @@ impl Pane {
         let Some(c) = &self.checks else {
             return Vec::new();
         };
-        let ops = &self.world.history().ops;
+        let ops = &self.recorded().history().ops;
         let at = |i: usize| ops.get(i).map(|o| o.complete_t.unwrap_or(o.invoke_t));
         match self.world.description().consistency {
             Consistency::Linearizable => (c.linearizability.as_ref())
@@ -141,7 +155,47 @@ impl Pane {
         }
     }
 
+    /// The run as recorded up to the end of the timeline (the world on screen, unless it was
+    /// rewound): its history, marks and trace are the whole run's.
+    pub fn recorded(&self) -> &dyn Sim {
+        self.future.as_deref().unwrap_or(self.world.as_ref())
+    }
+
+    /// What the history checks found, operation by operation (see `check::report`). Built on
+    /// demand: only a view of the history needs it.
+    pub fn report(&self) -> Report {
+        let history = self.recorded().history();
+        let Some(c) = &self.checks else {
+            return Report::default();
+        };
+        let mut r = match &c.linearizability {
+            Some(v) if v.unknown.is_none() => {
+                Report::linearizability(history, &self.checker, v, &super::format_time)
+            }
+            _ => Report::default(),
+        };
+        match self.world.description().consistency {
+            Consistency::Linearizable => {}
+            Consistency::Causal => {
+                let causal = Report::causal(history, &self.causal);
+                (r.violating, r.why) = (causal.violating, causal.why);
+            }
+            // Not promised: the order found, or why there is none, breaks nothing.
+            Consistency::Eventual => r.violating.clear(),
+        }
+        r.stale = self.stale.found().to_vec();
+        r
+    }
+
     fn refresh(&mut self, playing: bool) {
+        // A replay that has caught up with the recorded run is that run again.
+        if self
+            .future
+            .as_ref()
+            .is_some_and(|f| self.world.now() >= f.now())
+        {
+            self.future = None;
+        }
         self.views = (0..self.world.node_count())
             .map(|i| self.world.view(i))
             .collect();
@@ -156,8 +210,9 @@ impl Pane {
     /// Hand the checks what the history gained (at most every 250 ms of virtual time while
     /// playing, not every frame), and run a slice of the search.
     fn check(&mut self, playing: bool) {
-        let history = self.world.history();
-        let now = self.world.now();
+        let recorded = self.future.as_deref().unwrap_or(self.world.as_ref());
+        let history = recorded.history();
+        let now = recorded.now();
         let due = self.checks.is_none()
             || history.ops.len() != self.observed
             || (now != self.checked_at && (!playing || now >= self.checked_at + 250));
@@ -171,6 +226,7 @@ impl Pane {
                 self.causal.observe(history);
             }
             self.searching = true;
+            self.checks_version += 1;
             self.checks = Some(HistoryChecks {
                 ops: self.stale.settled(),
                 linearizability: None,
@@ -197,6 +253,7 @@ impl Pane {
         }
         if let Some(v) = self.checker.run(CHECK_SLICE) {
             self.searching = false;
+            self.checks_version += 1;
             if let Some(c) = self.checks.as_mut() {
                 c.linearizability = Some(v);
             }
@@ -204,9 +261,90 @@ impl Pane {
     }
 }
 
+/// A number no other pane or opened history of this page has had.
+fn fresh_id() -> u64 {
+    thread_local!(static NEXT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+    NEXT.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    })
+}
+
+/// A history opened from a file: checked in the page, with no cluster attached.
+pub struct OpenedHistory {
+    /// Tells it apart from any other history shown in this page.
+    pub id: u64,
+    pub name: String,
+    pub format: HistoryFormat,
+    pub history: History,
+    checker: Checker,
+    /// None while the search runs (a slice per animation frame).
+    pub verdict: Option<Verdict>,
+}
+
+impl OpenedHistory {
+    fn new(name: String, format: HistoryFormat, history: History) -> Self {
+        let checker = Checker::new(&history).with_memo_limit(CHECK_MEMO);
+        OpenedHistory {
+            id: fresh_id(),
+            name,
+            format,
+            history,
+            checker,
+            verdict: None,
+        }
+    }
+
+    fn advance(&mut self) {
+        if self.verdict.is_none() {
+            self.verdict = self.checker.run(CHECK_SLICE);
+        }
+    }
+
+    /// What the search found, operation by operation; a file's times are its line numbers.
+    pub fn report(&self) -> Report {
+        match &self.verdict {
+            Some(v) if v.unknown.is_none() => {
+                Report::linearizability(&self.history, &self.checker, v, &|t| format!("line {t}"))
+            }
+            _ => Report::default(),
+        }
+    }
+}
+
+/// The views of the run in time below the cluster, each shown or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Log,
+    History,
+    SpaceTime,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Log, View::History, View::SpaceTime];
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Log => "Logs",
+            View::History => "History",
+            View::SpaceTime => "Space-time",
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Log => "log",
+            View::History => "history",
+            View::SpaceTime => "spacetime",
+        }
+    }
+}
+
 pub struct Session {
     /// The first pane drives time; a second one, if any, follows it.
     pub panes: Vec<Pane>,
+    /// A history opened from a file, shown in the history view instead of the panes'.
+    pub opened: Option<OpenedHistory>,
+    /// The views shown below the cluster.
+    pub shown: Vec<View>,
     /// Virtual time shown, in ms; fractional so that messages glide between events.
     pub vt: f64,
     /// The furthest time this session has reached: the end of the timeline.
@@ -251,6 +389,11 @@ pub enum Msg {
     Reset(Vec<AnyScenario>),
     Notice(Option<String>),
     ToggleHelp,
+    /// Show a history read from a file (its name) in the history view.
+    OpenHistory(String, HistoryFormat, History),
+    /// Back to the runs' own histories.
+    CloseHistory,
+    ToggleView(View),
 }
 
 impl Session {
@@ -275,6 +418,8 @@ impl Session {
         }
         Ok(Session {
             panes,
+            opened: None,
+            shown: vec![View::Log],
             vt: 0.0,
             horizon: 0,
             playing: true,
@@ -350,6 +495,9 @@ impl Session {
             Msg::Step | Msg::StepInteresting | Msg::Act(_) | Msg::ActOn(..)
         ) {
             self.finish_replay();
+        }
+        if let Some(o) = &mut self.opened {
+            super::timed("check", || o.advance());
         }
         // Problems a replay meets were seen before the rewind.
         let rewinding = matches!(msg, Msg::Seek(_)) || self.replaying.is_some();
@@ -435,6 +583,7 @@ impl Session {
             Msg::Reset(scenarios) => match Session::new(scenarios) {
                 Ok(mut fresh) => {
                     fresh.speed = self.speed;
+                    fresh.shown = std::mem::take(&mut self.shown);
                     *self = fresh;
                 }
                 Err(e) => {
@@ -445,6 +594,22 @@ impl Session {
             },
             Msg::Notice(n) => self.notice = n,
             Msg::ToggleHelp => self.help = !self.help,
+            Msg::OpenHistory(name, format, history) => {
+                self.opened = Some(OpenedHistory::new(name, format, history));
+                if !self.shown.contains(&View::History) {
+                    self.shown.push(View::History);
+                }
+            }
+            Msg::CloseHistory => self.opened = None,
+            Msg::ToggleView(v) => {
+                if let Some(at) = self.shown.iter().position(|&s| s == v) {
+                    self.shown.remove(at);
+                } else {
+                    self.shown.push(v);
+                    self.shown
+                        .sort_by_key(|s| View::ALL.iter().position(|a| a == s));
+                }
+            }
         }
         self.vt = self.vt.max(self.now() as f64);
         self.horizon = self.horizon.max(self.now());
@@ -467,7 +632,10 @@ impl Session {
     /// Whether anything needs animation frames: playing, a linearizability search still
     /// running, a replay under way.
     pub fn busy(&self) -> bool {
-        self.playing || self.replaying.is_some() || self.panes.iter().any(Pane::checking)
+        self.playing
+            || self.replaying.is_some()
+            || self.panes.iter().any(Pane::checking)
+            || self.opened.as_ref().is_some_and(|o| o.verdict.is_none())
     }
 
     /// Show the run at time t: replay the scenarios (seed + recorded actions) from scratch,
@@ -477,13 +645,18 @@ impl Session {
         for p in &mut self.panes {
             if t < p.world.now() {
                 match p.world.rebuild() {
-                    Ok(w) => p.world = w,
+                    Ok(w) => {
+                        let left = std::mem::replace(&mut p.world, w);
+                        // Keep the furthest world of the run: the views and checks stay on it.
+                        if p.future.is_none() {
+                            p.future = Some(left);
+                        }
+                    }
                     Err(e) => {
                         self.notice = Some(e);
                         return;
                     }
                 }
-                p.forget_checks();
             }
         }
         self.replaying = Some(t);
@@ -503,10 +676,14 @@ impl Session {
         }
     }
 
-    /// The recorded future is about to be replaced: forget its marks.
+    /// The recorded future is about to be replaced: forget its marks, and check the history
+    /// the run now makes.
     fn fork(&mut self) {
         for p in &mut self.panes {
             p.timeline.truncate(p.world.marks().len());
+            if p.future.take().is_some() {
+                p.forget_checks();
+            }
         }
     }
 

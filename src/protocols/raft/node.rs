@@ -509,9 +509,14 @@ impl Node for RaftNode {
     }
 
     fn toggle(cfg: &mut RaftConfig, key: &str, on: bool) {
-        if key == "pre-vote" {
-            cfg.pre_vote = on;
-            cfg.check_quorum = on;
+        match key {
+            "pre-vote" => {
+                cfg.pre_vote = on;
+                cfg.check_quorum = on;
+            }
+            "ack-before-commit" if on => cfg.bug = Some(Bug::AckBeforeCommit),
+            "ack-before-commit" if cfg.bug == Some(Bug::AckBeforeCommit) => cfg.bug = None,
+            _ => {}
         }
     }
 }

@@ -173,11 +173,18 @@ pub(super) static DESCRIPTION: Description = Description {
             aliases: &[],
         },
     ],
-    toggles: &[Toggle {
-        key: "pre-vote",
-        label: "pre-vote",
-        tooltip: "Raft: pre-vote and check-quorum, as etcd and TiKV run it",
-    }],
+    toggles: &[
+        Toggle {
+            key: "pre-vote",
+            label: "pre-vote",
+            tooltip: "Raft: pre-vote and check-quorum, as etcd and TiKV run it",
+        },
+        Toggle {
+            key: "ack-before-commit",
+            label: "bug: ack early",
+            tooltip: "Raft with a deliberate bug: a leader answers a write as soon as it is proposed, before it commits. A crash or partition then loses acknowledged writes, and the live checks catch it",
+        },
+    ],
     state: StateView::Log,
     library_log: Some("raft-rs log lines"),
 };

@@ -1,0 +1,146 @@
+//! Files in and out of the page. Export writes the session's scenarios (what a share link
+//! holds), Trace the run's trace (what `lab run --trace` writes); the views export their
+//! history and their drawing. Import replays a file that Export wrote, or opens a client
+//! history recorded elsewhere in the history view. A file that cannot be opened is refused
+//! with its reason and the run on screen goes on.
+
+use super::session::Msg;
+use super::{action_button, PanelProps};
+use crate::import::{read_import, Imported, MAX_IMPORT_BYTES};
+use crate::link::scenario_file;
+use gloo::file::callbacks::{read_as_text, FileReader};
+use gloo::file::{Blob, File, ObjectUrl};
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlAnchorElement, HtmlInputElement};
+use yew::prelude::*;
+
+/// Hand the browser `text` as a file download called `name`.
+pub fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
+    let url = ObjectUrl::from(Blob::new_with_options(text, Some(mime)));
+    let a: HtmlAnchorElement = (gloo::utils::document().create_element("a"))
+        .map_err(|_| "the page could not make a download link")?
+        .unchecked_into();
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    // The download has started from the URL; it is revoked once the browser has it.
+    gloo::timers::callback::Timeout::new(10_000, move || drop(url)).forget();
+    Ok(())
+}
+
+#[function_component(Files)]
+pub fn files(p: &PanelProps) -> Html {
+    // A file being read (dropping it would cancel the read).
+    let reading = use_mut_ref(|| None::<FileReader>);
+    let export = {
+        let (model, send) = (p.model.clone(), p.send.clone());
+        Callback::from(move |_| {
+            let (name, text) = {
+                let s = model.session.borrow();
+                let jsons: Vec<String> = s.panes.iter().map(|p| p.world.scenario_json()).collect();
+                (
+                    format!("consensus-lab-seed-{}.json", s.seed()),
+                    scenario_file(&jsons),
+                )
+            };
+            if let Err(e) = download(&name, &text, "application/json") {
+                send.emit(Msg::Notice(Some(format!("Could not export the run: {e}."))));
+            }
+        })
+    };
+    let export_trace = {
+        let (model, send) = (p.model.clone(), p.send.clone());
+        Callback::from(move |_| {
+            let (name, text, from) = {
+                let s = model.session.borrow();
+                let w = s.panes[0].recorded();
+                (
+                    format!("consensus-lab-seed-{}-trace.json", s.seed()),
+                    w.trace_json(),
+                    w.trace_kept_from(),
+                )
+            };
+            let said = match download(&name, &text, "application/json") {
+                Err(e) => format!("Could not export the trace: {e}."),
+                Ok(()) => match from {
+                    Some(t) => format!("The trace holds the events from {} on: a long run keeps its latest detail only (`lab run --trace` writes a whole run).", super::format_time(t)),
+                    None => return,
+                },
+            };
+            send.emit(Msg::Notice(Some(said)));
+        })
+    };
+    let import = {
+        let send = p.send.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)).map(File::from) else {
+                return;
+            };
+            // The same file can be chosen again.
+            input.set_value("");
+            let refuse = |why: String| {
+                Msg::Notice(Some(format!(
+                    "Could not open {:?} ({why}); the run on screen goes on.",
+                    file.name()
+                )))
+            };
+            if file.size() > MAX_IMPORT_BYTES as u64 {
+                return send.emit(refuse(format!(
+                    "it is {} bytes long; at most {MAX_IMPORT_BYTES} are read",
+                    file.size(),
+                )));
+            }
+            let send = send.clone();
+            let name = file.name();
+            *reading.borrow_mut() = Some(read_as_text(&file, move |text| {
+                let opened = text
+                    .map_err(|e| format!("it could not be read: {e}"))
+                    .and_then(|t| read_import(&t));
+                send.emit(match opened {
+                    Ok(Imported::Run(scenarios)) => Msg::Reset(scenarios),
+                    Ok(Imported::History(format, h)) => Msg::OpenHistory(name.clone(), format, h),
+                    Err(why) => Msg::Notice(Some(format!(
+                        "Could not open {name:?} ({why}); the run on screen goes on."
+                    ))),
+                });
+            }));
+        })
+    };
+    html! {
+        <>
+            {action_button("Export", "export-scenario", "Save this run as a file: seed, settings and every action, as a share link holds them", export, false)}
+            {action_button("Trace", "export-trace", "Save every event of the run as JSON, as `lab run --trace` writes it", export_trace, false)}
+            <label class="button import" title="Open a run saved with Export (it replays exactly), or a Jepsen etcd log or Porcupine kv history (it opens in the history view, checked)">
+                {"Import"}
+                <input type="file" data-action="import" onchange={import} />
+            </label>
+        </>
+    }
+}
+
+/// Save the drawing of a view (`[data-view=VIEW][data-pane=PANE]`) as a standalone SVG file:
+/// it is drawn with presentation attributes, so it looks the same outside the page.
+pub fn export_svg(
+    view: &'static str,
+    pane: usize,
+    name: String,
+    send: Callback<Msg>,
+) -> Callback<MouseEvent> {
+    Callback::from(move |_| {
+        let selector = format!("[data-view=\"{view}\"][data-pane=\"{pane}\"] svg");
+        let svg = gloo::utils::document()
+            .query_selector(&selector)
+            .ok()
+            .flatten();
+        let done = match svg {
+            Some(svg) => download(&name, &svg.outer_html(), "image/svg+xml"),
+            None => Err("the view is not drawn".into()),
+        };
+        if let Err(e) = done {
+            send.emit(Msg::Notice(Some(format!(
+                "Could not export the drawing: {e}."
+            ))));
+        }
+    })
+}
