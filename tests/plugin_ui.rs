@@ -44,6 +44,7 @@ static KINDS: [MessageKind; 1] = [MessageKind {
     shape: Shape::Circle,
     response: false,
     grants: false,
+    routine: false,
     numbers: ["count", "", "", ""],
 }];
 static PROPERTIES: [Property; 1] = [Property {

@@ -31,7 +31,7 @@ fn marks_are_what_the_trace_and_the_monitor_record() {
     for seed in 1..=5 {
         let w = run(5, seed, RaftConfig::default());
         let mut want: Seen = Vec::new();
-        let mut down = [false; 5];
+        let (mut down, mut paused) = ([false; 5], [false; 5]);
         for e in w.trace() {
             match e.kind {
                 TraceKind::Note {
@@ -45,12 +45,20 @@ fn marks_are_what_the_trace_and_the_monitor_record() {
                 } => want.push((e.t, MarkKind::Election, Some(node), term)),
                 TraceKind::Action { action } => match action {
                     Action::Crash { node } if !down[node] => {
-                        down[node] = true;
+                        (down[node], paused[node]) = (true, false);
                         want.push((e.t, MarkKind::Crash, Some(node), 0));
                     }
                     Action::Restart { node } if down[node] => {
                         down[node] = false;
                         want.push((e.t, MarkKind::Restart, Some(node), 0));
+                    }
+                    Action::Pause { node } if !down[node] && !paused[node] => {
+                        paused[node] = true;
+                        want.push((e.t, MarkKind::Pause, Some(node), 0));
+                    }
+                    Action::Resume { node } if paused[node] => {
+                        paused[node] = false;
+                        want.push((e.t, MarkKind::Resume, Some(node), 0));
                     }
                     Action::Partition { .. } => want.push((e.t, MarkKind::Partition, None, 0)),
                     Action::Cut {

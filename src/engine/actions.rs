@@ -79,6 +79,7 @@ impl<N: Node> World<N> {
             Action::Pause { node } => {
                 if self.status[node] == Status::Up {
                     self.status[node] = Status::Paused;
+                    self.mark(MarkKind::Pause, Some(node), 0);
                 }
             }
             Action::Resume { node } => self.resume(node),
@@ -177,6 +178,7 @@ impl<N: Node> World<N> {
         }
         self.status[node] = Status::Up;
         self.epoch[node] += 1;
+        self.mark(MarkKind::Resume, Some(node), 0);
         let tick = Event::Tick {
             node,
             epoch: self.epoch[node],

@@ -91,6 +91,9 @@ pub struct MessageKind {
     pub response: bool,
     /// An answer that says yes unless rejected (drawn with ✓).
     pub grants: bool,
+    /// Sent on a timer whatever else happens (heartbeats, gossip rounds): a view with many
+    /// messages leaves these out at first.
+    pub routine: bool,
     /// What the summary's four numbers are, in order; "" where this kind leaves one unused.
     pub numbers: [&'static str; 4],
 }

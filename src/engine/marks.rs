@@ -1,5 +1,5 @@
 //! Moments worth finding again on a run's timeline: leaders elected, crashes and restarts,
-//! partitions and heals, broken properties. A run keeps all of them (a few per fault or
+//! pauses, partitions and heals, broken properties. A run keeps all of them (a few per fault or
 //! election), unlike the trace, whose window a long run outgrows.
 
 use super::node::NodeId;
@@ -10,6 +10,9 @@ pub enum MarkKind {
     Election,
     Crash,
     Restart,
+    /// A node stopped taking steps (its state kept, its messages held).
+    Pause,
+    Resume,
     /// Links were cut (a partition, or one direction of a link).
     Partition,
     /// Links were restored.
@@ -25,6 +28,8 @@ impl MarkKind {
             MarkKind::Election => "election",
             MarkKind::Crash => "crash",
             MarkKind::Restart => "restart",
+            MarkKind::Pause => "pause",
+            MarkKind::Resume => "resume",
             MarkKind::Partition => "partition",
             MarkKind::Heal => "heal",
             MarkKind::Violation => "violation",
@@ -39,5 +44,16 @@ pub struct Mark {
     /// The node it happened to, if one.
     pub node: Option<NodeId>,
     /// The elected node's headline number; 0 for other kinds.
+    pub number: u64,
+}
+
+/// A node's role as it reported it changing: drawn on its lane of the space-time diagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoleChange {
+    pub t: u64,
+    pub node: NodeId,
+    /// One of the protocol's role names.
+    pub role: &'static str,
+    /// The node's headline number then (Raft's term).
     pub number: u64,
 }

@@ -4,6 +4,7 @@
 //! the same scenario gives the same trace on every platform.
 
 mod actions;
+mod arrows;
 mod client;
 mod describe;
 mod in_flight;
@@ -20,6 +21,7 @@ mod trace;
 mod workload;
 mod world;
 
+pub use arrows::{Arrow, Fate};
 pub use client::{ClientConfig, ClientId, History, HistoryOp, Outcome};
 pub use describe::{
     Consistency, Control, ControlInfo, Description, MessageKind, Property, Role, Shape, StateView,
@@ -27,7 +29,7 @@ pub use describe::{
 };
 pub use in_flight::Envelope;
 pub use kv::{KvOp, KvReply, KvRequest, KvStore};
-pub use marks::{Mark, MarkKind};
+pub use marks::{Mark, MarkKind, RoleChange};
 pub use network::{LinkConfig, MsgId, Network};
 pub use node::{
     uniform_index, LogEntry, LogState, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox,

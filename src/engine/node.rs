@@ -203,6 +203,12 @@ pub trait Node: Sized {
         None
     }
 
+    /// If a note says its node's role changed, the role's name and the node's headline number
+    /// (a mark on its lane of the space-time diagram).
+    fn role_change(_note: &Self::Note) -> Option<(&'static str, u64)> {
+        None
+    }
+
     /// Refuse settings the protocol cannot run with, naming the setting. `new` is only ever
     /// handed settings that passed.
     fn validate(cfg: &Self::Config) -> Result<(), String>;

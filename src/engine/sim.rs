@@ -1,10 +1,11 @@
 //! `Sim`: a World of any protocol behind one object-safe interface. The app holds a
 //! `Box<dyn Sim>` and so renders Raft, gossip and causal clusters with the same components.
 
+use super::arrows::Arrow;
 use super::client::History;
 use super::describe::Description;
 use super::in_flight::Envelope;
-use super::marks::Mark;
+use super::marks::{Mark, RoleChange};
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
@@ -43,6 +44,10 @@ pub trait Sim {
     fn trace_kept_from(&self) -> Option<u64>;
     /// The trace it holds as JSON: what `lab run --trace` writes.
     fn trace_json(&self) -> String;
+    /// See `arrows::arrows`: the messages sent in a stretch of time, and their fates.
+    fn arrows(&self, from: u64, to: u64, until: u64) -> Vec<Arrow>;
+    /// The role changes its nodes reported, in time order.
+    fn role_changes(&self) -> &[RoleChange];
 
     fn run_until(&mut self, t: u64);
     /// See `World::run_toward`.
@@ -122,6 +127,12 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn set_trace_window(&mut self, bytes: Option<usize>) {
         World::set_trace_window(self, bytes)
+    }
+    fn arrows(&self, from: u64, to: u64, until: u64) -> Vec<Arrow> {
+        super::arrows::arrows(self.trace(), from, to, until)
+    }
+    fn role_changes(&self) -> &[RoleChange] {
+        World::role_changes(self)
     }
     fn trace_json(&self) -> String {
         serde_json::to_string(self.trace()).expect("traces serialize")

@@ -495,12 +495,32 @@ impl<N> Trace<N> {
 
     /// The events kept, oldest first.
     pub fn iter(&self) -> TraceIter<'_, N> {
-        let from = self.first_start();
+        self.iter_chunk(0)
+    }
+
+    /// The events kept from about time `t` on: every one at `t` or later, and the few before
+    /// it in the same chunk. A view of a stretch of a long run reads only that stretch.
+    pub fn iter_from(&self, t: u64) -> TraceIter<'_, N> {
+        // A chunk's events come at or after its start (the time of the event before its
+        // first), and at or before the next chunk's start: the chunks before the first whose
+        // successor starts at `t` or later hold nothing from `t` on.
+        let full = self.full.len();
+        let before = self.full.partition_point(|c| c.2.t < t);
+        let skip = before.saturating_sub(1)
+            + usize::from(before == full && full > 0 && self.current_start.t < t);
+        self.iter_chunk(skip)
+    }
+
+    fn iter_chunk(&self, chunk: usize) -> TraceIter<'_, N> {
+        let from = match self.full.get(chunk) {
+            Some(c) => c.2,
+            None => self.current_start,
+        };
         TraceIter {
             trace: self,
-            chunk: 0,
+            chunk,
             reader: Reader {
-                bytes: self.chunk(0).unwrap_or_default(),
+                bytes: self.chunk(chunk).unwrap_or_default(),
                 at: 0,
             },
             notes: from.notes,
@@ -641,6 +661,7 @@ mod tests {
             shape: Shape::Circle,
             response: false,
             grants: false,
+            routine: false,
             numbers: ["a", "b", "c", "d"],
         }
     }
@@ -651,6 +672,48 @@ mod tests {
             numbers: [big, 3, u64::MAX, 0],
             entries: u32::MAX,
             reject: true,
+        }
+    }
+
+    /// Reading from a time gives every event from that time on, as reading it all does, over
+    /// many chunks, with and without older chunks forgotten.
+    #[test]
+    fn reading_from_a_time_matches_reading_it_all() {
+        for window in [None, Some(4 * CHUNK)] {
+            let mut trace: Trace<String> = Trace::new(&KINDS);
+            trace.set_window(window);
+            let mut t = 0;
+            for id in 0..40_000u64 {
+                t += id % 3;
+                trace.send(t, id, 1, 2, &summary(APPEND, id), t + 5);
+                if id % 7 == 0 {
+                    trace.deliver(t, id, 1, 2);
+                }
+                if id % 1000 == 0 {
+                    trace.note(t, 3, format!("n{id}"));
+                }
+            }
+            let all: Vec<String> = trace.iter().map(|e| format!("{e:?}")).collect();
+            let start = trace.iter().next().map_or(0, |e| e.t);
+            for from in [0, start, start + 1, t / 3, t / 2, t - 1, t, t + 1] {
+                let want: Vec<&String> = (trace.iter().zip(&all))
+                    .filter(|(e, _)| e.t >= from)
+                    .map(|(_, s)| s)
+                    .collect();
+                let got: Vec<String> = (trace.iter_from(from))
+                    .filter(|e| e.t >= from)
+                    .map(|e| format!("{e:?}"))
+                    .collect();
+                assert_eq!(got.len(), want.len(), "from {from}, window {window:?}");
+                let want_len = |g: &Vec<String>| g.len();
+                assert!(got.iter().zip(want).all(|(a, b)| a == b));
+                // It reads the stretch asked for, not the whole trace.
+                let read = trace.iter_from(from).count();
+                assert!(
+                    read <= want_len(&got) + CHUNK / 2,
+                    "from {from}: read {read}"
+                );
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use super::describe::Role;
 use super::in_flight::{Envelope, InFlight};
 use super::kv::{KvReply, KvRequest};
 use super::limits::{clip, within, MAX_ACTIONS, MAX_TIME_MS};
-use super::marks::{Mark, MarkKind};
+use super::marks::{Mark, MarkKind, RoleChange};
 use super::network::{Fate, MsgId, Network};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::Event;
@@ -68,6 +68,8 @@ pub struct World<N: Node> {
     monitor: N::Monitor,
     violations: Vec<Violation>,
     pub(super) marks: Vec<Mark>,
+    /// Role changes the nodes reported, in time order (each differs from the node's last).
+    roles: Vec<RoleChange>,
     pub(super) stats: Stats,
     sends: Vec<(NodeId, N::Msg)>,
     replies: Vec<(u64, KvReply)>,
@@ -115,6 +117,7 @@ impl<N: Node> World<N> {
             monitor: N::Monitor::default(),
             violations: Vec::new(),
             marks: Vec::new(),
+            roles: Vec::new(),
             stats: Stats::default(),
             sends: Vec::new(),
             replies: Vec::new(),
@@ -195,6 +198,9 @@ impl<N: Node> World<N> {
         &self.violations
     }
     /// Every moment worth finding again, in time order.
+    pub fn role_changes(&self) -> &[RoleChange] {
+        &self.roles
+    }
     pub fn marks(&self) -> &[Mark] {
         &self.marks
     }
@@ -438,6 +444,18 @@ impl<N: Node> World<N> {
                 }
                 if let Some(number) = N::elected(&note) {
                     self.mark(MarkKind::Election, Some(node), number);
+                }
+                if let Some((role, number)) = N::role_change(&note) {
+                    let last = self.roles.iter().rev().find(|r| r.node == node);
+                    if last.is_none_or(|r| (r.role, r.number) != (role, number)) {
+                        let t = self.now;
+                        self.roles.push(RoleChange {
+                            t,
+                            node,
+                            role,
+                            number,
+                        });
+                    }
                 }
                 if self.tracing {
                     self.trace.note(self.now, node, note);

@@ -96,6 +96,7 @@ const fn kind(
         shape: Shape::Circle,
         response: matches!(code, Kind::Updates),
         grants: false,
+        routine: matches!(code, Kind::Sync),
         numbers: [number, "", "", ""],
     }
 }

@@ -156,6 +156,7 @@ static KINDS: [MessageKind; 2] = [
         shape: Shape::Circle,
         response: false,
         grants: false,
+        routine: true,
         numbers: NO_NUMBERS,
     },
     MessageKind {
@@ -165,6 +166,7 @@ static KINDS: [MessageKind; 2] = [
         shape: Shape::Circle,
         response: true,
         grants: false,
+        routine: false,
         numbers: ["keys wanted", "", "", ""],
     },
 ];

@@ -16,6 +16,8 @@ fn mark_title(m: &Mark, headline: &str) -> String {
         MarkKind::Election => format!("{who}leads ({headline} {}) at {at}", m.number),
         MarkKind::Crash => format!("{who}crashed at {at}"),
         MarkKind::Restart => format!("{who}restarted at {at}"),
+        MarkKind::Pause => format!("{who}paused at {at}"),
+        MarkKind::Resume => format!("{who}resumed at {at}"),
         MarkKind::Partition => format!("links cut at {at}"),
         MarkKind::Heal => format!("links restored at {at}"),
         MarkKind::Violation => format!("a guarantee broken at {at} (see the checks)"),

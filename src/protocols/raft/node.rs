@@ -366,6 +366,13 @@ impl Node for RaftNode {
         }
     }
 
+    fn role_change(note: &RaftNote) -> Option<(&'static str, u64)> {
+        match note {
+            RaftNote::Role { role, term, .. } => Some((role, *term)),
+            _ => None,
+        }
+    }
+
     fn validate(cfg: &RaftConfig) -> Result<(), String> {
         within("heartbeat_tick", cfg.heartbeat_tick, 1, 100)?;
         // raft-rs requires an election timeout longer than the heartbeat interval.

@@ -105,6 +105,7 @@ const fn kind(
         shape,
         response,
         grants: matches!(code, Kind::VoteResp | Kind::PreVoteResp),
+        routine: matches!(code, Kind::Heartbeat | Kind::HeartbeatResp),
         numbers: NUMBERS,
     }
 }
