@@ -36,6 +36,8 @@ pub fn parse_jepsen_register(text: &str) -> Result<History, String> {
                 .ok_or_else(|| err("expected [FROM TO]"))?;
             let mut it = inner.split_whitespace();
             match (it.next(), it.next(), it.next()) {
+                // `nil` as the value compared: "if absent" (Jepsen's own logs never hold it).
+                (Some("nil"), Some(b), None) => Ok((String::new(), int(b)?)),
                 (Some(a), Some(b), None) => Ok((int(a)?, int(b)?)),
                 _ => Err(err("expected [FROM TO]")),
             }
@@ -207,7 +209,8 @@ pub fn write_edn_kv(h: &History) -> Result<String, String> {
 }
 
 /// A single-register history as a Jepsen etcd log, as `parse_jepsen_register` reads it (and
-/// Porcupine's etcd model): values must be whole numbers, an absent value is `nil`. A history
+/// Porcupine's etcd model): values must be whole numbers, an absent value is `nil` (which
+/// Porcupine's parser reads in a read, not as the value a compare-and-set expects). A history
 /// of more than one key, or with other values, is refused, naming the operation. Operations
 /// that failed are left out: they never took effect, and the log's `:fail` of a
 /// compare-and-set means one that ran and found another value.
@@ -239,7 +242,7 @@ pub fn write_jepsen_register(h: &History) -> Result<String, String> {
             KvOp::Put { value, .. } => (":write", number(value, false)?),
             KvOp::Cas { from, to, .. } => (
                 ":cas",
-                format!("[{} {}]", number(from, false)?, number(to, false)?),
+                format!("[{} {}]", number(from, true)?, number(to, false)?),
             ),
             KvOp::Append { .. } => {
                 return Err(format!(

@@ -52,7 +52,13 @@ pub fn checks_panel(p: &PanelProps) -> Html {
                     "✗ not linearizable — expected: this store does not promise it",
                 )
             };
-            html! { <li class={class} data-linearizable="no">{format!("{what}: key {}: cannot place {stuck}", f.key)}</li> }
+            let ids = f
+                .stuck
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            html! { <li class={class} data-linearizable="no" data-stuck={ids}>{format!("{what}: key {}: cannot place {stuck}", f.key)}</li> }
         }
     };
     let stale = checks.map_or(0, |c| c.stale_reads);

@@ -274,7 +274,7 @@ pub fn history_view(p: &PanelProps) -> Html {
         let fits = width > 7.0 * text.chars().count() as f64;
         let onclick = can_seek.then(|| seek(op.invoke_t));
         html! {
-            <g data-hop={i.to_string()} data-outcome={class} data-violation={bad.then_some("1")} data-stale={stale.clone()}
+            <g data-hop={i.to_string()} data-invoke={op.invoke_t.to_string()} data-outcome={class} data-violation={bad.then_some("1")} data-stale={stale.clone()}
                 class="hop" {onclick} cursor={if can_seek { "pointer" } else { "default" }}>
                 <title>{hover(i, op, &report, v.time)}</title>
                 <rect x={x0.to_string()} y={(y + 2.0).to_string()} width={width.to_string()} height={(ROW - 4.0).to_string()} rx="3"
@@ -430,7 +430,7 @@ pub fn history_view(p: &PanelProps) -> Html {
                 {time_axis::controls(&framing, v.end, "history")}
                 <span class="exports">
                     <select ref={format_ref} data-field="history-format" title="The file format: Porcupine's kv (every key; no compare-and-set) or a Jepsen etcd log (one register)">
-                        <option value="kv">{"kv (Porcupine)"}</option>
+                        <option value="kv" selected=true>{"kv (Porcupine)"}</option>
                         <option value="jepsen">{"jepsen (etcd log)"}</option>
                     </select>
                     {action_button("Export history", "export-history", "Save the client history in a format `lab check-history` and Porcupine read", export, false)}

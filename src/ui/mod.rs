@@ -13,6 +13,7 @@ mod log_panel;
 mod network_panel;
 pub mod session;
 mod share;
+mod spacetime_view;
 mod time_axis;
 
 use gloo::events::EventListener;
@@ -317,6 +318,9 @@ pub fn app(props: &AppProps) -> Html {
                 }
                 if s.shown.contains(&View::History) {
                     <div class="view-row">{ history_view::history_views(&props, &s) }</div>
+                }
+                if s.shown.contains(&View::SpaceTime) {
+                    <div class="view-row">{ for (0..panes).map(|i| html! { <spacetime_view::SpaceTimeView ..pane(i) /> }) }</div>
                 }
             </div>
             if s.help {

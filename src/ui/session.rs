@@ -385,6 +385,8 @@ pub enum Msg {
     /// Do this in one pane only (an action on one of its messages).
     ActOn(usize, Action),
     Select(Selection),
+    /// Show the run at this time with this selected (a message at its send).
+    SeekAndSelect(u64, Selection),
     /// Start over with new scenarios (one per pane).
     Reset(Vec<AnyScenario>),
     Notice(Option<String>),
@@ -500,7 +502,8 @@ impl Session {
             super::timed("check", || o.advance());
         }
         // Problems a replay meets were seen before the rewind.
-        let rewinding = matches!(msg, Msg::Seek(_)) || self.replaying.is_some();
+        let rewinding =
+            matches!(msg, Msg::Seek(_) | Msg::SeekAndSelect(..)) || self.replaying.is_some();
         match msg {
             Msg::Frame(_) if self.replaying.is_some() => {
                 self.last_frame = None;
@@ -580,6 +583,10 @@ impl Session {
                 self.horizon = self.now();
             }
             Msg::Select(s) => self.selected = s,
+            Msg::SeekAndSelect(t, s) => {
+                self.seek(t);
+                self.selected = s;
+            }
             Msg::Reset(scenarios) => match Session::new(scenarios) {
                 Ok(mut fresh) => {
                     fresh.speed = self.speed;

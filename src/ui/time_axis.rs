@@ -43,10 +43,11 @@ impl Framing {
 
     /// The stretch shown when the run ends at `end`, drawn between `left` and `right`.
     pub fn window(&self, end: u64, left: f64, right: f64) -> Window {
-        let span = if self.span == 0 {
-            end.max(1)
-        } else {
-            self.span
+        // A run shorter than the span is shown whole while it is followed.
+        let span = match (self.span, self.start) {
+            (0, _) => end.max(1),
+            (s, None) if end < s => end.max(s / 10),
+            (s, _) => s,
         };
         let t0 = match self.start {
             Some(s) => s.min(end.saturating_sub(span / 2)),
@@ -118,7 +119,9 @@ pub fn ticks(w: &Window, bottom: f64, time: &dyn Fn(u64) -> String) -> Html {
                 let x = w.x(t);
                 html! { <>
                     <line x1={x.to_string()} x2={x.to_string()} y1="14" y2={bottom.to_string()} stroke="#2a3542" stroke-width="1" />
-                    <text x={(x + 3.0).to_string()} y="11" fill={MUTED} font-size="10">{time(t)}</text>
+                    if x < WIDTH - 50.0 {
+                        <text x={(x + 3.0).to_string()} y="11" fill={MUTED} font-size="10">{time(t)}</text>
+                    }
                 </> }
             }) }
         </g>
@@ -162,8 +165,13 @@ pub fn marks(w: &Window, marks: &[Mark], top: f64, bottom: f64, headline: &str) 
             </rect>
         }
     };
-    let line = |m: &Mark| {
+    // Words of marks close together go on lower rows instead of over each other.
+    let mut last_x = [f64::NEG_INFINITY; 3];
+    let mut line = |m: &Mark| {
         let x = w.x(m.t);
+        let row = (0..3).find(|&r| x - last_x[r] > 90.0).unwrap_or(0);
+        last_x[row] = x;
+        let y = top + 9.0 + 10.0 * row as f64;
         let who = m.node.map(|n| format!("n{n}")).unwrap_or_default();
         let word = match m.kind {
             MarkKind::Election => format!("{who} leads ({headline} {})", m.number),
@@ -180,7 +188,7 @@ pub fn marks(w: &Window, marks: &[Mark], top: f64, bottom: f64, headline: &str) 
             <g data-axis-mark={m.kind.name()}>
                 <line x1={x.to_string()} x2={x.to_string()} y1={top.to_string()} y2={bottom.to_string()}
                     stroke={colour} stroke-width="1" stroke-dasharray="3 3" />
-                <text x={(x + 2.0).to_string()} y={(top + 9.0).to_string()} fill={colour} font-size="9">{word}</text>
+                <text x={(x + 2.0).to_string()} y={y.to_string()} fill={colour} font-size="9">{word}</text>
             </g>
         }
     };
@@ -188,7 +196,7 @@ pub fn marks(w: &Window, marks: &[Mark], top: f64, bottom: f64, headline: &str) 
     html! {
         <g class="axis-marks">
             { for bands.iter().filter(|&&(a, b)| w.overlaps(a, b)).map(band) }
-            { for shown.into_iter().map(line) }
+            { for shown.into_iter().map(&mut line) }
         </g>
     }
 }
@@ -262,6 +270,12 @@ mod tests {
         assert_eq!((held.t0, held.t1), (1_500, 11_500));
         let all = Framing::new(0).window(25_000, 0.0, 100.0);
         assert_eq!((all.t0, all.t1), (0, 25_000));
+        let young = live.window(4_000, 0.0, 100.0);
+        assert_eq!(
+            (young.t0, young.t1),
+            (0, 4_000),
+            "a short run is shown whole"
+        );
         let ticks: Vec<u64> = w.ticks().collect();
         assert!(ticks.len() >= 4 && ticks.len() <= 9, "{ticks:?}");
         assert!(ticks.iter().all(|t| (15_000..=25_000).contains(t)));

@@ -1,0 +1,306 @@
+//! The space-time diagram: a lane per node with time flowing right, every message an arrow
+//! from its send to its delivery; a lost one ends in a cross where it was lost, one still
+//! held or on its way hangs open, a duplicate is dashed. Crashes and pauses shade the lane,
+//! role changes are written on it. Only the stretch in view is read from the trace and
+//! drawn. A click on an arrow seeks to its send and selects the message in the cluster view
+//! and the inspector; the message selected there is highlighted here.
+
+use super::session::{Msg, Selection};
+use super::time_axis::{self, Framing, FONT, MUTED, TEXT, WIDTH};
+use super::{action_button, format_time, PanelProps};
+use crate::engine::{Arrow, DropReason, Fate, MarkKind};
+use std::collections::BTreeSet;
+use yew::prelude::*;
+
+const LABEL: f64 = 44.0;
+const TOP: f64 = 30.0;
+/// Arrows drawn at most: past this the view asks for a shorter span or fewer kinds.
+const MAX_ARROWS: usize = 2_500;
+/// Arrows in view past which routine kinds (heartbeats, gossip rounds) start hidden.
+const MANY: usize = 200;
+
+/// A lane's height for `n` lanes: 64 lanes stay within a panel, a few get room.
+fn lane_height(n: usize) -> f64 {
+    (360.0 / n.max(1) as f64).clamp(9.0, 30.0)
+}
+
+fn reason(r: DropReason) -> &'static str {
+    match r {
+        DropReason::Loss => "lost by the link",
+        DropReason::Partition => "dropped: the link was cut",
+        DropReason::NodeDown => "dropped: the receiver was down",
+        DropReason::User => "dropped by the user",
+    }
+}
+
+#[function_component(SpaceTimeView)]
+pub fn spacetime_view(p: &PanelProps) -> Html {
+    let framing = use_state(|| Framing::new(2_000));
+    let hidden_nodes = use_state(BTreeSet::<usize>::new);
+    // None until the user picks kinds: then routine kinds start hidden when there are many.
+    let chosen_kinds = use_state(|| None::<BTreeSet<u8>>);
+    let s = p.model.session.borrow();
+    let pane = &s.panes[p.pane];
+    let rec = pane.recorded();
+    let d = rec.description();
+    let n = rec.node_count();
+    let end = s.horizon.max(1);
+    let now = s.now();
+    let w = framing.window(end, LABEL, WIDTH - 8.0);
+    let span = w.t1 - w.t0;
+    // Sent a little before the window, arriving in it.
+    let arrows = rec.arrows(
+        w.t0.saturating_sub(span.min(1_000)),
+        w.t1,
+        (w.t1 + span).min(end),
+    );
+    let routine_hidden = || -> BTreeSet<u8> {
+        if arrows.len() > MANY {
+            d.kinds
+                .iter()
+                .filter(|k| k.routine)
+                .map(|k| k.code)
+                .collect()
+        } else {
+            BTreeSet::new()
+        }
+    };
+    let hidden_kinds = (*chosen_kinds).clone().unwrap_or_else(routine_hidden);
+    let lanes: Vec<usize> = (0..n).filter(|i| !hidden_nodes.contains(i)).collect();
+    let lane_h = lane_height(lanes.len());
+    let lane_y = |node: usize| {
+        (lanes.iter().position(|&l| l == node))
+            .map(|i| TOP + 6.0 + i as f64 * lane_h + lane_h / 2.0)
+    };
+    let height = TOP + 12.0 + lanes.len() as f64 * lane_h;
+    let held: BTreeSet<u64> = pane
+        .world
+        .messages()
+        .iter()
+        .filter(|m| m.held)
+        .map(|m| m.id)
+        .collect();
+    let shown: Vec<&Arrow> = (arrows.iter())
+        .filter(|a| !hidden_kinds.contains(&a.kind.code))
+        .filter(|a| lane_y(a.from).is_some() && lane_y(a.to).is_some())
+        .filter(|a| {
+            let last = match a.fate {
+                Fate::Delivered(t) | Fate::Dropped(t, _) => t,
+                Fate::InFlight => a.due.max(now),
+            };
+            w.overlaps(a.sent, last)
+        })
+        .take(MAX_ARROWS + 1)
+        .collect();
+    let too_many = shown.len() > MAX_ARROWS;
+    let selected = match s.selected {
+        Selection::Message(pn, id) if pn == p.pane => Some(id),
+        _ => None,
+    };
+    let arrow = |a: &&Arrow| {
+        let (x0, y0) = (w.x(a.sent), lane_y(a.from).unwrap_or(0.0));
+        let y1 = lane_y(a.to).unwrap_or(0.0);
+        // Where along its way a message ended, as a fraction of its trip.
+        let at = |t: u64| {
+            let f =
+                (t.saturating_sub(a.sent)) as f64 / (a.due.saturating_sub(a.sent)).max(1) as f64;
+            (w.x(t), y0 + (y1 - y0) * f.clamp(0.0, 1.0))
+        };
+        let (fate, end_t, title) = match a.fate {
+            Fate::Delivered(t) => ("delivered", t, format!("delivered at {}", format_time(t))),
+            Fate::Dropped(t, r) => ("dropped", t, format!("{} at {}", reason(r), format_time(t))),
+            Fate::InFlight if held.contains(&a.id) => ("held", now, "held by the user".to_string()),
+            Fate::InFlight => (
+                "in-flight",
+                a.due.min(now.max(a.sent)),
+                format!("due at {}", format_time(a.due)),
+            ),
+        };
+        let (x1, y1e) = if fate == "delivered" {
+            (w.x(end_t), y1)
+        } else {
+            at(end_t)
+        };
+        let is_selected = selected == Some(a.id);
+        let colour = if is_selected {
+            "#ffffff"
+        } else {
+            a.kind.colour
+        };
+        let (id, t, which) = (a.id, a.sent, p.pane);
+        let onclick = p
+            .send
+            .reform(move |_: MouseEvent| Msg::SeekAndSelect(t, Selection::Message(which, id)));
+        let dash = match (fate, a.duplicate) {
+            ("in-flight" | "held", _) => Some("3 3"),
+            (_, true) => Some("7 2"),
+            _ => None,
+        };
+        let hover = format!(
+            "#{} {} n{} → n{}{}\nsent at {}, {}",
+            a.id,
+            a.kind.label,
+            a.from,
+            a.to,
+            if a.duplicate { " (a duplicate)" } else { "" },
+            format_time(a.sent),
+            title
+        );
+        html! {
+            <g data-arrow={a.id.to_string()} data-kind={a.kind.label} data-fate={fate} data-duplicate={a.duplicate.then_some("1")}
+                data-selected={is_selected.then_some("1")} {onclick} cursor="pointer">
+                <title>{hover}</title>
+                <line x1={x0.to_string()} y1={y0.to_string()} x2={x1.to_string()} y2={y1e.to_string()}
+                    stroke={colour} stroke-width={if is_selected { "2.5" } else { "1" }} stroke-dasharray={dash} stroke-opacity="0.85" />
+                // A wider line that is easier to hit.
+                <line x1={x0.to_string()} y1={y0.to_string()} x2={x1.to_string()} y2={y1e.to_string()} stroke="transparent" stroke-width="6" />
+                { match fate {
+                    "delivered" => html! { <circle cx={x1.to_string()} cy={y1e.to_string()} r="2" fill={colour} /> },
+                    "dropped" => html! { <text x={x1.to_string()} y={(y1e + 4.0).to_string()} fill="#f85149" font-size="11" text-anchor="middle">{"✕"}</text> },
+                    _ => html! { <circle cx={x1.to_string()} cy={y1e.to_string()} r="2.5" fill="none" stroke={colour} /> },
+                } }
+            </g>
+        }
+    };
+    // Crash and pause spans, shading their lanes.
+    let mut spans: Vec<(usize, u64, u64, &'static str)> = Vec::new();
+    let mut open: Vec<Option<(u64, MarkKind)>> = vec![None; n];
+    for m in &pane.timeline {
+        let Some(node) = m.node.filter(|&x| x < n) else {
+            continue;
+        };
+        match m.kind {
+            MarkKind::Crash | MarkKind::Pause => open[node] = Some((m.t, m.kind)),
+            MarkKind::Restart | MarkKind::Resume => {
+                if let Some((t, k)) = open[node].take() {
+                    spans.push((
+                        node,
+                        t,
+                        m.t,
+                        if k == MarkKind::Crash {
+                            "down"
+                        } else {
+                            "paused"
+                        },
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (node, o) in open.iter().enumerate() {
+        if let Some((t, k)) = o {
+            spans.push((
+                node,
+                *t,
+                end,
+                if *k == MarkKind::Crash {
+                    "down"
+                } else {
+                    "paused"
+                },
+            ));
+        }
+    }
+    let shade = spans.iter().filter(|sp| w.overlaps(sp.1, sp.2)).filter_map(|&(node, a, b, what)| {
+        let y = lane_y(node)? - lane_h / 2.0;
+        let (x0, x1) = (w.x(a), w.x(b));
+        let fill = if what == "down" { "#f85149" } else { "#8593a3" };
+        Some(html! {
+            <rect data-lane-span={what} cursor="pointer" onclick={p.send.reform(move |_: MouseEvent| Msg::Seek(a))} x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={lane_h.to_string()} fill={fill} fill-opacity="0.16">
+                <title>{format!("n{node} {what} from {} to {}", format_time(a), format_time(b))}</title>
+            </rect>
+        })
+    });
+    // A lane's words stay apart: one too close to the last on its lane is left to the hover.
+    let mut last_word = vec![f64::NEG_INFINITY; n];
+    let roles = (rec.role_changes().iter()).filter(|r| w.overlaps(r.t, r.t)).filter_map(|r| {
+        let y = lane_y(r.node)?;
+        let x = w.x(r.t);
+        let word = lane_h >= 12.0 && x - last_word[r.node] > 70.0;
+        if word {
+            last_word[r.node] = x;
+        }
+        let colour = d.roles.iter().find(|x| x.name == r.role).map_or(MUTED, |x| x.colour);
+        let t = r.t;
+        Some(html! {
+            <g data-role-change={r.role} cursor="pointer" onclick={p.send.reform(move |_: MouseEvent| Msg::Seek(t))}>
+                <rect x={(x - 1.5).to_string()} y={(y - lane_h / 2.0 + 1.0).to_string()} width="3" height={(lane_h - 2.0).to_string()} fill={colour} />
+                if word {
+                    <text x={(x + 3.0).to_string()} y={(y - 2.0).to_string()} fill={colour} font-size="9">{format!("{} {}", r.role, r.number)}</text>
+                }
+                <title>{format!("n{} became {} ({} {}) at {}", r.node, r.role, d.headline, r.number, format_time(r.t))}</title>
+            </g>
+        })
+    });
+    let lane_lines = lanes.iter().map(|&node| {
+        let y = lane_y(node).unwrap_or(0.0);
+        html! { <>
+            <line x1={LABEL.to_string()} x2={WIDTH.to_string()} y1={y.to_string()} y2={y.to_string()} stroke="#34414f" stroke-width="1" />
+            <text x="4" y={(y + 3.5).to_string()} fill={TEXT} font-size={lane_h.clamp(8.0, 11.0).to_string()}>{format!("n{node}")}</text>
+        </> }
+    });
+    let toggle_kind = |code: u8| {
+        let (chosen, current) = (chosen_kinds.clone(), hidden_kinds.clone());
+        Callback::from(move |_: MouseEvent| {
+            let mut set = current.clone();
+            if !set.remove(&code) {
+                set.insert(code);
+            }
+            chosen.set(Some(set));
+        })
+    };
+    let toggle_node = |node: usize| {
+        let hidden = hidden_nodes.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut set = (*hidden).clone();
+            if !set.remove(&node) {
+                set.insert(node);
+            }
+            hidden.set(set);
+        })
+    };
+    let export_svg = super::files::export_svg(
+        "spacetime",
+        p.pane,
+        format!("consensus-lab-seed-{}-spacetime.svg", s.seed()),
+        p.send.clone(),
+    );
+    html! {
+        <section class="panel spacetime" data-view="spacetime" data-pane={p.pane.to_string()}>
+            <div class="view-head">
+                <h2>{format!("Space-time · {}", d.title)}</h2>
+                <span class="hint" data-arrows={shown.len().min(MAX_ARROWS).to_string()}>{format!("{} messages in view", shown.len().min(MAX_ARROWS))}</span>
+                {time_axis::controls(&framing, end, "spacetime")}
+                {action_button("SVG", "export-svg", "Save this drawing as an SVG file", export_svg, false)}
+            </div>
+            <div class="view-legend">
+                <span class="hint">{"messages "}</span>
+                { for d.kinds.iter().map(|k| html! {
+                    <button class={classes!("chip", hidden_kinds.contains(&k.code).then_some("off"))} style={format!("border-color:{}", k.colour)}
+                        data-kind-toggle={k.label} onclick={toggle_kind(k.code)} title={if k.routine { "sent on a timer: hidden at first when there are many messages" } else { "" }}>{k.label}</button>
+                }) }
+                <span class="hint">{" nodes "}</span>
+                { for (0..n).map(|i| html! {
+                    <button class={classes!("chip", hidden_nodes.contains(&i).then_some("off"))} data-node-toggle={i.to_string()} onclick={toggle_node(i)}>{format!("n{i}")}</button>
+                }) }
+                <span class="hint">{" · ✕ lost · open end: held or on its way · long dashes: a duplicate · shaded: down (red) or paused (grey)"}</span>
+            </div>
+            if too_many {
+                <p class="hint">{format!("More than {MAX_ARROWS} messages in view: the first {MAX_ARROWS} are drawn; choose a shorter span or hide kinds.")}</p>
+            }
+            <div class="view-body">
+                <svg xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" font-family={FONT} data-svg="spacetime">
+                    <rect width={WIDTH.to_string()} height={height.to_string()} fill="#161d26" />
+                    {time_axis::ticks(&w, height, &format_time)}
+                    {time_axis::marks(&w, &pane.timeline, TOP - 14.0, height, d.headline)}
+                    { for shade }
+                    { for lane_lines }
+                    { for roles }
+                    { for shown.iter().take(MAX_ARROWS).map(arrow) }
+                    {time_axis::cursor(&w, now, TOP - 14.0, height)}
+                </svg>
+            </div>
+        </section>
+    }
+}
