@@ -182,3 +182,114 @@ fn the_corpus_reads_whole() {
     assert_eq!(all.len(), 54, "50 etcd registers and 4 multi-key histories");
     assert!(all.iter().all(|(_, h)| !h.ops.is_empty()));
 }
+
+/// Histories the simulator makes, exported as the page and `lab run --history` export them,
+/// get the page's verdict from `lab check-history`: Porcupine's kv form (a workload without
+/// compare-and-set) and a Jepsen register (one key of the run: the one that broke, if any),
+/// over runs with random faults, with and without a node that acknowledges before committing.
+#[test]
+fn exported_histories_keep_their_verdicts() {
+    use consensus_lab::engine::World;
+    use consensus_lab::export::write_history;
+    use consensus_lab::import::HistoryFormat;
+    use consensus_lab::protocols::raft::{Bug, RaftConfig, RaftNode};
+    use consensus_lab::runner::{self, Faults, Protocol, RunOptions};
+    let dir = std::env::temp_dir();
+    let mut verdicts = std::collections::BTreeSet::new();
+    for seed in 1..=6 {
+        for bug in [None, Some(Bug::AckBeforeCommit)] {
+            let cfg = RaftConfig {
+                bug,
+                ..RaftConfig::default()
+            };
+            let o = RunOptions {
+                nodes: 5,
+                seed,
+                time_ms: 12_000,
+                faults: Faults::Random,
+                protocol: Protocol::Raft(cfg.clone()),
+            };
+            let mut scenario = runner::scenario(&o, cfg);
+            scenario.sim.clients.cas_pct = if seed % 2 == 0 { 0 } else { 20 };
+            let mut world = World::<RaftNode>::new(scenario).unwrap();
+            world.run_until(o.time_ms);
+            let h = world.history();
+            let page = linearizability::check(h);
+            let broken = page.failure.as_ref().map(|f| f.key.as_str());
+            let mut formats = vec![(HistoryFormat::Jepsen, "register")];
+            if seed % 2 == 0 {
+                formats.push((HistoryFormat::Kv, "kv"));
+            }
+            for (format, model) in formats {
+                let w = write_history(h, format, broken).unwrap();
+                let file = dir.join(format!(
+                    "lab-export-{}-{seed}.{}",
+                    std::process::id(),
+                    format.name()
+                ));
+                std::fs::write(&file, &w.text).unwrap();
+                let out = Command::new(env!("CARGO_BIN_EXE_lab"))
+                    .args(["check-history", "--model", model])
+                    .arg(&file)
+                    .output()
+                    .unwrap();
+                std::fs::remove_file(&file).ok();
+                // A register of a linearizable run is linearizable; of a broken one, the
+                // broken key is what it holds.
+                let want = if page.linearizable { 0 } else { 1 };
+                assert_eq!(
+                    out.status.code(),
+                    Some(want),
+                    "seed {seed}, {bug:?}, {}",
+                    format.name()
+                );
+                verdicts.insert(want);
+            }
+        }
+    }
+    assert_eq!(verdicts.len(), 2, "both verdicts came up");
+    // The same from the command line: `lab run --history`.
+    let file = dir.join(format!("lab-run-history-{}.log", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args([
+            "run",
+            "--protocol",
+            "raft",
+            "--nodes",
+            "5",
+            "--seed",
+            "3",
+            "--time",
+            "20s",
+        ])
+        .args([
+            "--faults",
+            "random",
+            "--bug",
+            "ack-before-commit",
+            "--history-format",
+            "jepsen",
+            "--history",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let check = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["check-history", "--model", "register"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).ok();
+    assert_eq!(
+        check.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}

@@ -4,10 +4,11 @@
 //! for one simulated second.
 //!
 //! - every reproducer found by hand, each with the reason it must be refused for;
-//! - 100,000 generated inputs, links and (a quarter of them) scenario files as Import reads
-//!   them: the saved share links, the reproducers and each protocol's default scenario,
-//!   mutated as JSON (a value swapped for an extreme one, a field dropped or added, actions
-//!   repeated) and as text (bytes flipped, cut, inserted), and fragments of random parts.
+//! - 100,000 generated inputs, links and (5 in 12 of them) files as Import reads them: the
+//!   saved share links, the reproducers and each protocol's default scenario, mutated as JSON
+//!   (a value swapped for an extreme one, a field dropped or added, actions repeated) and as
+//!   text (bytes flipped, cut, inserted), fragments of random parts, and shared Jepsen and
+//!   Porcupine histories damaged or cut short (an accepted one is checked and reported on).
 //!   Deterministic: the same inputs on every run.
 //!
 //! The bound on a run: one simulated second of any accepted scenario stays under
@@ -17,7 +18,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use consensus_lab::check::linearizability::Checker;
-use consensus_lab::link::{default_scenario, parse_fragment, read_scenario_file};
+use consensus_lab::check::report::Report;
+use consensus_lab::import::{read_import, Imported};
+use consensus_lab::link::{default_scenario, parse_fragment};
 use consensus_lab::protocols::AnyScenario;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use rand::{Rng, SeedableRng};
@@ -72,9 +75,35 @@ fn run_for(hash: &str, ms: u64, bound: u64) -> Result<u64, String> {
     run_scenarios(scenarios, hash, ms, bound)
 }
 
-/// Open a scenario file as Import does, and run it for one simulated second.
-fn open_file(text: &str) -> Result<u64, String> {
-    run_scenarios(read_scenario_file(text)?, text, 1_000, EVENTS_PER_SECOND)
+/// Open a file as Import does: a scenario file is run for one simulated second; a history
+/// is checked for a slice of the search, as a frame of the page does, and reported on.
+fn open_file(text: &str) -> Result<Option<u64>, String> {
+    match read_import(text)? {
+        Imported::Run(scenarios) => {
+            run_scenarios(scenarios, text, 1_000, EVENTS_PER_SECOND).map(Some)
+        }
+        Imported::History(_, h) => {
+            let mut checker = Checker::new(&h);
+            if let Some(v) = checker.run(2_000) {
+                let r = Report::linearizability(&h, &checker, &v, &|t| t.to_string());
+                assert_eq!(r.placed.len(), h.ops.len());
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// A few of the shared Jepsen and Porcupine histories, as text to damage.
+fn shared_histories() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/histories");
+    let mut files: Vec<_> = ["etcd_000.log", "etcd_002.log", "etcd_017.log"]
+        .map(|f| dir.join("jepsen-etcd").join(f))
+        .into();
+    files.extend(["c01-ok.txt", "c01-bad.txt", "c10-ok.txt"].map(|f| dir.join("kv").join(f)));
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("a shared history"))
+        .collect()
 }
 
 fn run_scenarios(
@@ -408,8 +437,9 @@ fn fuzz(part: u64) {
         .filter(|h| h.len() < 100_000)
         .chain([burst()])
         .collect();
+    let histories = shared_histories();
     let mut rng = ChaCha8Rng::seed_from_u64(15 + part);
-    let (mut accepted, mut events_max) = (0, 0);
+    let (mut accepted, mut events_max, mut histories_checked) = (0, 0, 0);
     for _ in 0..25_000 {
         let pick = |rng: &mut ChaCha8Rng| seeds[rng.gen_range(0..seeds.len())].clone();
         // A scenario file (one or two scenarios), damaged as JSON or as text.
@@ -423,14 +453,28 @@ fn fuzz(part: u64) {
             ),
             1 => Some(mutate_json(pick(&mut rng), &mut rng).to_string()),
             2 => Some(mutate_text(&pick(&mut rng).to_string(), &mut rng)),
+            // A history, damaged or cut short.
+            3 => Some(mutate_text(
+                &histories[rng.gen_range(0..histories.len())],
+                &mut rng,
+            )),
+            4 => {
+                let h = &histories[rng.gen_range(0..histories.len())];
+                let mut cut = rng.gen_range(0..h.len());
+                while !h.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                Some(h[..cut].to_string())
+            }
             _ => None,
         };
         if let Some(text) = file {
             match open_file(&text) {
-                Ok(events) => {
+                Ok(Some(events)) => {
                     accepted += 1;
                     events_max = events_max.max(events);
                 }
+                Ok(None) => histories_checked += 1,
                 Err(e) => assert!(
                     !e.is_empty() && e.len() < 1_000,
                     "a short message: {}",
@@ -475,7 +519,7 @@ fn fuzz(part: u64) {
             }
         }
     }
-    println!("part {part}: 25000 links and scenario files, {accepted} accepted and run for a simulated second (at most {events_max} events), the rest refused with a message");
+    println!("part {part}: 25000 links and files, {accepted} runs accepted and run for a simulated second (at most {events_max} events), {histories_checked} histories read and checked, the rest refused with a message");
     assert!(
         accepted > 2_500,
         "the mutations keep enough inputs valid to reach the runs"

@@ -2,6 +2,8 @@
 //! faults, and checks recorded histories for linearizability.
 
 use consensus_lab::check::{history_files, linearizability};
+use consensus_lab::export::write_history;
+use consensus_lab::import::HistoryFormat;
 use consensus_lab::protocols::causal::{CausalBug, CausalConfig};
 use consensus_lab::protocols::gossip::GossipConfig;
 use consensus_lab::protocols::raft::{Bug, RaftConfig, ReadMode};
@@ -10,7 +12,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
-  lab run --protocol raft|gossip|causal --nodes N --seed S --time 60s [--faults none|random] [--trace FILE] [OPTIONS]
+  lab run --protocol raft|gossip|causal --nodes N --seed S --time 60s [--faults none|random] [--trace FILE]
+          [--history FILE [--history-format kv|jepsen]] [OPTIONS]
   lab explore --protocol raft|gossip|causal --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
   lab check-history --model register|kv [--timeout 10s] FILE   (exit 0 linearizable, 1 not, 3 unknown)
 raft: --pre-vote --check-quorum --read safe|lease --bug forget-vote|ack-before-commit
@@ -302,10 +305,26 @@ fn dispatch(args: &[String]) -> Result<ExitCode, String> {
         "run" => {
             let (mut o, trace) = sim_options(&mut a)?;
             o.seed = parse_num("--seed", a.value("--seed")?.ok_or("--seed is required")?)?;
+            let history = a.value("--history")?.map(String::from);
+            let format = match a.value("--history-format")? {
+                None | Some("kv") => HistoryFormat::Kv,
+                Some("jepsen") => HistoryFormat::Jepsen,
+                Some(f) => return Err(format!("unknown --history-format {f:?} (kv|jepsen)")),
+            };
             a.finish()?;
             let r = runner::run(&o, trace.is_some())?;
             if let (Some(path), Some(json)) = (trace, &r.trace) {
                 std::fs::write(&path, json).map_err(|e| format!("cannot write {path}: {e}"))?;
+            }
+            if let Some(path) = history {
+                // A Jepsen log holds one key: the one that broke linearizability, if one did.
+                let broken = linearizability::check(&r.history).failure.map(|f| f.key);
+                let w = write_history(&r.history, format, broken.as_deref())
+                    .map_err(|e| format!("cannot write the history as {}: {e}", format.name()))?;
+                std::fs::write(&path, &w.text).map_err(|e| format!("cannot write {path}: {e}"))?;
+                if let Some(k) = w.only_key {
+                    eprintln!("{path} holds key {k} only: a Jepsen etcd log holds one register");
+                }
             }
             for p in &r.problems {
                 println!("violation at {} ms: {}: {}", p.t, p.property, p.detail);

@@ -188,6 +188,8 @@ pub struct RunReport {
     pub problems: Vec<Violation>,
     /// The full trace as JSON, when asked for.
     pub trace: Option<String>,
+    /// What the clients saw.
+    pub history: History,
 }
 
 pub fn run(o: &RunOptions, keep_trace: bool) -> Result<RunReport, String> {
@@ -252,6 +254,7 @@ fn report<N: Node>(
         summary,
         problems,
         trace,
+        history: world.history().clone(),
     }
 }
 
