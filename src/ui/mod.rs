@@ -203,9 +203,14 @@ fn could_not_open(why: &str, then: &str) -> String {
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let model = use_reducer(|| Model::new(opening_session(&props.start)));
+    // The same callback on every render: panels that take it can skip a render when nothing
+    // else of theirs changed.
     let send = {
-        let model = model.clone();
-        Callback::from(move |msg: Msg| model.dispatch(msg))
+        let dispatcher = model.dispatcher();
+        (*use_memo((), move |_| {
+            Callback::from(move |msg: Msg| dispatcher.dispatch(msg))
+        }))
+        .clone()
     };
     let animate = {
         let s = model.session.borrow();

@@ -8,8 +8,10 @@
 use super::session::{Msg, Selection};
 use super::time_axis::{self, Framing, FONT, MUTED, TEXT, WIDTH};
 use super::{action_button, format_time, PanelProps};
-use crate::engine::{Arrow, DropReason, Fate, MarkKind};
-use std::collections::BTreeSet;
+use crate::engine::{Arrow, DropReason, Fate, MarkKind, MsgId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 const LABEL: f64 = 44.0;
@@ -39,6 +41,13 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
     let hidden_nodes = use_state(BTreeSet::<usize>::new);
     // None until the user picks kinds: then routine kinds start hidden when there are many.
     let chosen_kinds = use_state(|| None::<BTreeSet<u8>>);
+    // A click on an arrow: the run at its send, the message selected.
+    let pick = use_callback(
+        (p.send.clone(), p.pane),
+        |(sent, id): (u64, MsgId), (send, pane)| {
+            send.emit(Msg::SeekAndSelect(sent, Selection::Message(*pane, id)));
+        },
+    );
     let s = p.model.session.borrow();
     let pane = &s.panes[p.pane];
     let rec = pane.recorded();
@@ -48,12 +57,14 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
     let now = s.now();
     let w = framing.window(end, LABEL, WIDTH - 8.0);
     let span = w.t1 - w.t0;
-    // Sent a little before the window, arriving in it.
-    let arrows = rec.arrows(
-        w.t0.saturating_sub(span.min(1_000)),
-        w.t1,
-        (w.t1 + span).min(end),
-    );
+    // Tiles: arrows grouped by when they were sent, each tile drawn from its own start and
+    // moved into place. Panning or following the run moves the tiles; only a tile whose
+    // arrows changed is drawn again. Whole tiles are read, from a little before the window
+    // (arrows sent then arrive in it).
+    let tile_ms = (span / 8).max(1);
+    let first = w.t0.saturating_sub(span.min(1_000)) / tile_ms * tile_ms;
+    let last = w.t1 / tile_ms * tile_ms + tile_ms - 1;
+    let arrows = rec.arrows(first, last, (last + span).min(end));
     let routine_hidden = || -> BTreeSet<u8> {
         if arrows.len() > MANY {
             d.kinds
@@ -83,6 +94,10 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
     let shown: Vec<&Arrow> = (arrows.iter())
         .filter(|a| !hidden_kinds.contains(&a.kind.code))
         .filter(|a| lane_y(a.from).is_some() && lane_y(a.to).is_some())
+        .take(MAX_ARROWS + 1)
+        .collect();
+    let too_many = shown.len() > MAX_ARROWS;
+    let in_view = (shown.iter())
         .filter(|a| {
             let last = match a.fate {
                 Fate::Delivered(t) | Fate::Dropped(t, _) => t,
@@ -90,75 +105,29 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
             };
             w.overlaps(a.sent, last)
         })
-        .take(MAX_ARROWS + 1)
-        .collect();
-    let too_many = shown.len() > MAX_ARROWS;
+        .count();
     let selected = match s.selected {
         Selection::Message(pn, id) if pn == p.pane => Some(id),
         _ => None,
     };
-    let arrow = |a: &&Arrow| {
-        let (x0, y0) = (w.x(a.sent), lane_y(a.from).unwrap_or(0.0));
-        let y1 = lane_y(a.to).unwrap_or(0.0);
-        // Where along its way a message ended, as a fraction of its trip.
-        let at = |t: u64| {
-            let f =
-                (t.saturating_sub(a.sent)) as f64 / (a.due.saturating_sub(a.sent)).max(1) as f64;
-            (w.x(t), y0 + (y1 - y0) * f.clamp(0.0, 1.0))
-        };
-        let (fate, end_t, title) = match a.fate {
-            Fate::Delivered(t) => ("delivered", t, format!("delivered at {}", format_time(t))),
-            Fate::Dropped(t, r) => ("dropped", t, format!("{} at {}", reason(r), format_time(t))),
-            Fate::InFlight if held.contains(&a.id) => ("held", now, "held by the user".to_string()),
-            Fate::InFlight => (
-                "in-flight",
-                a.due.min(now.max(a.sent)),
-                format!("due at {}", format_time(a.due)),
-            ),
-        };
-        let (x1, y1e) = if fate == "delivered" {
-            (w.x(end_t), y1)
-        } else {
-            at(end_t)
-        };
-        let is_selected = selected == Some(a.id);
-        let colour = if is_selected {
-            "#ffffff"
-        } else {
-            a.kind.colour
-        };
-        let (id, t, which) = (a.id, a.sent, p.pane);
-        let onclick = p
-            .send
-            .reform(move |_: MouseEvent| Msg::SeekAndSelect(t, Selection::Message(which, id)));
-        let dash = match (fate, a.duplicate) {
-            ("in-flight" | "held", _) => Some("3 3"),
-            (_, true) => Some("7 2"),
-            _ => None,
-        };
-        let hover = format!(
-            "#{} {} n{} → n{}{}\nsent at {}, {}",
-            a.id,
-            a.kind.label,
-            a.from,
-            a.to,
-            if a.duplicate { " (a duplicate)" } else { "" },
-            format_time(a.sent),
-            title
-        );
+    let mut tiles: BTreeMap<u64, Vec<Drawn>> = BTreeMap::new();
+    for a in shown.iter().take(MAX_ARROWS) {
+        let tile = a.sent / tile_ms * tile_ms;
+        let held = a.fate == Fate::InFlight && held.contains(&a.id);
+        tiles
+            .entry(tile)
+            .or_default()
+            .push(Drawn { arrow: **a, held });
+    }
+    let lane_ys = Rc::new((0..n).map(lane_y).collect::<Vec<_>>());
+    let k = w.scale();
+    let tile = |(&origin, arrows): (&u64, &Vec<Drawn>)| {
+        let in_flight = arrows.iter().any(|d| d.arrow.fate == Fate::InFlight);
+        let selected = selected.filter(|id| arrows.iter().any(|d| d.arrow.id == *id));
         html! {
-            <g data-arrow={a.id.to_string()} data-kind={a.kind.label} data-fate={fate} data-duplicate={a.duplicate.then_some("1")}
-                data-selected={is_selected.then_some("1")} {onclick} cursor="pointer">
-                <title>{hover}</title>
-                <line x1={x0.to_string()} y1={y0.to_string()} x2={x1.to_string()} y2={y1e.to_string()}
-                    stroke={colour} stroke-width={if is_selected { "2.5" } else { "1" }} stroke-dasharray={dash} stroke-opacity="0.85" />
-                // A wider line that is easier to hit.
-                <line x1={x0.to_string()} y1={y0.to_string()} x2={x1.to_string()} y2={y1e.to_string()} stroke="transparent" stroke-width="6" />
-                { match fate {
-                    "delivered" => html! { <circle cx={x1.to_string()} cy={y1e.to_string()} r="2" fill={colour} /> },
-                    "dropped" => html! { <text x={x1.to_string()} y={(y1e + 4.0).to_string()} fill="#f85149" font-size="11" text-anchor="middle">{"✕"}</text> },
-                    _ => html! { <circle cx={x1.to_string()} cy={y1e.to_string()} r="2.5" fill="none" stroke={colour} /> },
-                } }
+            <g key={origin.to_string()} transform={format!("translate({:.2},0)", w.offset(origin))}>
+                <Tile origin={origin} k={k} arrows={Rc::new(arrows.clone())} lanes={lane_ys.clone()}
+                    now={if in_flight { now } else { 0 }} {selected} pick={pick.clone()} />
             </g>
         }
     };
@@ -270,7 +239,7 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
         <section class="panel spacetime" data-view="spacetime" data-pane={p.pane.to_string()}>
             <div class="view-head">
                 <h2>{format!("Space-time · {}", d.title)}</h2>
-                <span class="hint" data-arrows={shown.len().min(MAX_ARROWS).to_string()}>{format!("{} messages in view", shown.len().min(MAX_ARROWS))}</span>
+                <span class="hint" data-arrows={in_view.to_string()}>{format!("{in_view} messages in view")}</span>
                 {time_axis::controls(&framing, end, "spacetime")}
                 {action_button("SVG", "export-svg", "Save this drawing as an SVG file", export_svg, false)}
             </div>
@@ -289,7 +258,7 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
             if too_many {
                 <p class="hint">{format!("More than {MAX_ARROWS} messages in view: the first {MAX_ARROWS} are drawn; choose a shorter span or hide kinds.")}</p>
             }
-            <div class="view-body">
+            <div class="view-body" onwheel={time_axis::on_wheel(&framing, end)}>
                 <svg xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" font-family={FONT} data-svg="spacetime">
                     <rect width={WIDTH.to_string()} height={height.to_string()} fill="#161d26" />
                     {time_axis::ticks(&w, height, &format_time)}
@@ -297,10 +266,130 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
                     { for shade }
                     { for lane_lines }
                     { for roles }
-                    { for shown.iter().take(MAX_ARROWS).map(arrow) }
+                    <clipPath id={format!("plot-{}", p.pane)}><rect x={LABEL.to_string()} y="0" width={(WIDTH - LABEL).to_string()} height={height.to_string()} /></clipPath>
+                    <g clip-path={format!("url(#plot-{})", p.pane)}>{ for tiles.iter().map(tile) }</g>
                     {time_axis::cursor(&w, now, TOP - 14.0, height)}
                 </svg>
             </div>
         </section>
     }
+}
+
+/// An arrow as a tile draws it.
+#[derive(Clone, PartialEq)]
+struct Drawn {
+    arrow: Arrow,
+    /// Held by the user (still in flight).
+    held: bool,
+}
+
+#[derive(Properties, PartialEq)]
+struct TileProps {
+    /// The tile's start: its arrows are drawn from there.
+    origin: u64,
+    /// Drawing units per ms.
+    k: f64,
+    arrows: Rc<Vec<Drawn>>,
+    /// Each node's lane, if shown.
+    lanes: Rc<Vec<Option<f64>>>,
+    /// Where an arrow still in flight ends (0 when the tile has none, so that it stays drawn).
+    now: u64,
+    selected: Option<MsgId>,
+    pick: Callback<(u64, MsgId)>,
+}
+
+/// The arrows sent during one stretch of time.
+#[function_component(Tile)]
+fn tile(t: &TileProps) -> Html {
+    // One listener for the tile: the arrow clicked says which it is.
+    let onclick = {
+        let pick = t.pick.clone();
+        Callback::from(move |e: MouseEvent| {
+            let target = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            let arrow = target.and_then(|el| el.closest("[data-arrow]").ok().flatten());
+            let attr = |name: &str| arrow.as_ref()?.get_attribute(name)?.parse::<u64>().ok();
+            if let (Some(id), Some(sent)) = (attr("data-arrow"), attr("data-sent")) {
+                pick.emit((sent, id));
+            }
+        })
+    };
+    let x = |at: u64| (at as f64 - t.origin as f64) * t.k;
+    let arrow = |d: &Drawn| {
+        let a = &d.arrow;
+        let (Some(y0), Some(y1)) = (t.lanes[a.from], t.lanes[a.to]) else {
+            return html! {};
+        };
+        // Where along its way a message ended, as a fraction of its trip.
+        let at = |when: u64| {
+            let f = when.saturating_sub(a.sent) as f64 / a.due.saturating_sub(a.sent).max(1) as f64;
+            (x(when), y0 + (y1 - y0) * f.clamp(0.0, 1.0))
+        };
+        let (fate, (x1, y1e), said) = match a.fate {
+            Fate::Delivered(when) => (
+                "delivered",
+                (x(when), y1),
+                format!("delivered at {}", format_time(when)),
+            ),
+            Fate::Dropped(when, r) => (
+                "dropped",
+                at(when),
+                format!("{} at {}", reason(r), format_time(when)),
+            ),
+            Fate::InFlight if d.held => (
+                "held",
+                at(t.now.max(a.sent)),
+                "held by the user".to_string(),
+            ),
+            Fate::InFlight => (
+                "in-flight",
+                at(a.due.min(t.now.max(a.sent))),
+                format!("due at {}", format_time(a.due)),
+            ),
+        };
+        let x0 = x(a.sent);
+        let is_selected = t.selected == Some(a.id);
+        let colour = if is_selected {
+            "#ffffff"
+        } else {
+            a.kind.colour
+        };
+        let dash = match (fate, a.duplicate) {
+            ("in-flight" | "held", _) => Some("3 3"),
+            (_, true) => Some("7 2"),
+            _ => None,
+        };
+        let hover = format!(
+            "#{} {} n{} → n{}{}\nsent at {}, {said}",
+            a.id,
+            a.kind.label,
+            a.from,
+            a.to,
+            if a.duplicate { " (a duplicate)" } else { "" },
+            format_time(a.sent),
+        );
+        let (x0, y0, x1, y1e) = (
+            format!("{x0:.1}"),
+            format!("{y0:.1}"),
+            format!("{x1:.1}"),
+            format!("{y1e:.1}"),
+        );
+        html! {
+            <g data-arrow={a.id.to_string()} data-sent={a.sent.to_string()} data-kind={a.kind.label} data-fate={fate}
+                data-duplicate={a.duplicate.then_some("1")} data-selected={is_selected.then_some("1")} cursor="pointer">
+                <title>{hover}</title>
+                <line x1={x0.clone()} y1={y0.clone()} x2={x1.clone()} y2={y1e.clone()}
+                    stroke={colour} stroke-width={if is_selected { "2.5" } else { "1" }} stroke-dasharray={dash} stroke-opacity="0.85" />
+                // A wider line that is easier to hit.
+                <line x1={x0} y1={y0} x2={x1.clone()} y2={y1e.clone()} stroke="transparent" stroke-width="6" />
+                { match fate {
+                    "delivered" => html! { <circle cx={x1} cy={y1e} r="2" fill={colour} /> },
+                    "dropped" => html! { <text x={x1} y={(y1e.parse::<f64>().unwrap_or(0.0) + 4.0).to_string()} fill="#f85149" font-size="11" text-anchor="middle">{"✕"}</text> },
+                    _ => html! { <circle cx={x1} cy={y1e} r="2.5" fill="none" stroke={colour} /> },
+                } }
+            </g>
+        }
+    };
+    html! { <g {onclick}>{ for t.arrows.iter().map(arrow) }</g> }
 }

@@ -89,6 +89,14 @@ impl Window {
         let f = (t as f64 - self.t0 as f64) / (self.t1 - self.t0).max(1) as f64;
         self.left + f.clamp(-0.01, 1.01) * (self.right - self.left)
     }
+    /// Drawing units per ms.
+    pub fn scale(&self) -> f64 {
+        (self.right - self.left) / (self.t1 - self.t0).max(1) as f64
+    }
+    /// Where `t` is, unclamped (for a group drawn from `t` on and moved there).
+    pub fn offset(&self, t: u64) -> f64 {
+        self.left + (t as f64 - self.t0 as f64) * self.scale()
+    }
     /// Whether anything of [a, b] is in the window.
     pub fn overlaps(&self, a: u64, b: u64) -> bool {
         a <= self.t1 && b >= self.t0
@@ -208,6 +216,42 @@ pub fn cursor(w: &Window, now: u64, top: f64, bottom: f64) -> Html {
     }
     let x = w.x(now).to_string();
     html! { <line data-cursor={now.to_string()} x1={x.clone()} x2={x} y1={top.to_string()} y2={bottom.to_string()} stroke="#5fb3f9" stroke-width="1.5" /> }
+}
+
+/// Pan with a horizontal wheel (or Shift and the wheel), zoom with Ctrl and the wheel; a
+/// vertical wheel alone scrolls the view as usual.
+pub fn on_wheel(framing: &UseStateHandle<Framing>, end: u64) -> Callback<WheelEvent> {
+    let framing = framing.clone();
+    Callback::from(move |e: WheelEvent| {
+        let f = *framing;
+        let window = f.window(end, 0.0, 1.0);
+        let span = window.t1 - window.t0;
+        let along = if e.shift_key() {
+            e.delta_y()
+        } else {
+            e.delta_x()
+        };
+        if e.ctrl_key() {
+            e.prevent_default();
+            let at = SPANS.iter().position(|&(s, _)| s == f.span).unwrap_or(3);
+            let to = if e.delta_y() > 0.0 {
+                (at + 1).min(SPANS.len() - 2)
+            } else {
+                at.saturating_sub(1)
+            };
+            framing.set(Framing {
+                span: SPANS[to].0,
+                ..f
+            });
+        } else if along != 0.0 {
+            e.prevent_default();
+            let shift = (span as f64 * along / 800.0) as i64;
+            let start = (window.t0 as i64 + shift).max(0) as u64;
+            // Panned back to the end: follow the run again.
+            let start = (start + span < end).then_some(start);
+            framing.set(Framing { start, ..f });
+        }
+    })
 }
 
 /// Zoom (a span) and pan (earlier, later, back to following the run) for a view whose run

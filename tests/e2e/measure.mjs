@@ -1,9 +1,10 @@
 // Speed of the page in headless Chromium, measured with the Performance API (a measurement,
 // not a test): first render after navigation; script time per animation frame with 9 nodes
 // under steady client load at 1x; time to rewind across 10 minutes of simulated time; the live
-// checks under 40 clients; a long session at 100x (memory and speed over 3 minutes).
+// checks under 40 clients; a long session at 100x (memory and speed over 3 minutes); the views
+// of a run in time (history and space-time).
 // Run after `trunk build --release`: node tests/e2e/measure.mjs  (or ./dev.sh bench);
-// MEASURE=checks (or first,frames,rewind,long) runs only those parts.
+// MEASURE=checks (or first,frames,rewind,long,views) runs only those parts.
 import { serveDist, launch } from './harness.mjs';
 
 const server = await serveDist();
@@ -34,9 +35,11 @@ for (let i = 0; wanted('first') && i < 5; i++) {
 }
 if (firsts.length) results.first_render_ms = +pct(firsts, 0.5).toFixed(1);
 
-// Script time per frame over 10 s of wall time at 1x, after a 2 s warm-up.
-async function frameTimes(hash) {
+// Script time per frame over 10 s of wall time at 1x, after a 2 s warm-up, with these views
+// open below the cluster.
+async function frameTimes(hash, views = []) {
   const page = await fresh(hash);
+  for (const v of views) await page.click(`[data-action="view-${v}"]`);
   await page.selectOption('[data-action="speed"]', '1');
   await page.waitForTimeout(2000);
   await page.evaluate(() => { window.__labPerf.frame = []; });
@@ -174,6 +177,62 @@ if (wanted('long')) {
     detail_kept_from: await page.$eval('[data-trace-from]', (e) => +e.dataset.traceFrom).catch(() => null),
   };
   await page.close();
+}
+
+// 6. The views of a run in time: frames with the history view and the space-time diagram
+//    open (9 Raft nodes under load at 1x); the space-time diagram of 64 gossip replicas after
+//    10 simulated minutes, panned back and forth with the wheel (script time from a wheel event
+//    until the diagram is redrawn); the largest shared history imported (from choosing the file until
+//    its verdict and bars are drawn).
+if (wanted('views')) {
+  results.raft9_both_views_frame_ms = await frameTimes('seed=1&nodes=9&load=1', ['history', 'spacetime']);
+
+  const page = await fresh('seed=1&nodes=64&protocol=gossip&load=1');
+  const wall = Date.now();
+  await page.selectOption('[data-action="speed"]', '100');
+  await page.waitForFunction(() => Number(document.querySelector('[data-time]').dataset.time) >= 600000, null, { timeout: 900000, polling: 1000 });
+  await page.click('[data-action="pause"]');
+  const reached_s = (Date.now() - wall) / 1000;
+  await page.click('[data-action="view-spacetime"]');
+  await page.waitForSelector('[data-view="spacetime"] [data-arrow]');
+  const steps = await page.evaluate(async () => {
+    const times = [];
+    const svg = () => document.querySelector('[data-view="spacetime"] svg');
+    // Panned as a horizontal wheel or trackpad does: a twentieth of the span a step.
+    const body = document.querySelector('[data-view="spacetime"] .view-body');
+    for (let i = 0; i < 60; i++) {
+      const wheel = new WheelEvent('wheel', { deltaX: i < 40 ? -40 : 40, bubbles: true, cancelable: true });
+      const drawn = new Promise((done) => {
+        const mo = new MutationObserver(() => { mo.disconnect(); done(performance.now()); });
+        mo.observe(svg(), { subtree: true, childList: true, attributes: true, characterData: true });
+      });
+      const start = performance.now();
+      body.dispatchEvent(wheel);
+      times.push((await drawn) - start);
+      await new Promise((r) => requestAnimationFrame(() => r()));
+    }
+    return { times, arrows: Number(document.querySelector('[data-view="spacetime"] [data-arrows]').dataset.arrows) };
+  });
+  results.spacetime_64_lanes_10_min = {
+    wall_s_to_reach: +reached_s.toFixed(1), scroll_steps: steps.times.length, arrows_in_view: steps.arrows,
+    step_p50_ms: +pct(steps.times, 0.5).toFixed(2), step_p95_ms: +pct(steps.times, 0.95).toFixed(2), step_max_ms: +Math.max(...steps.times).toFixed(2),
+  };
+  await page.close();
+
+  const imp = await fresh('seed=1');
+  await imp.click('[data-action="pause"]');
+  const file = new URL('../../../shared/histories/kv/c10-bad.txt', import.meta.url).pathname;
+  const start = await imp.evaluate(() => performance.now());
+  await imp.setInputFiles('[data-action="import"]', file);
+  const done = await (await imp.waitForFunction(() => {
+    const v = document.querySelector('[data-view="history"] [data-verdict]');
+    return v && v.dataset.verdict === 'violation' && document.querySelector('[data-view="history"] [data-hop]') && performance.now();
+  }, null, { polling: 'raf', timeout: 60000 })).jsonValue();
+  results.import_largest_history = {
+    file: 'kv/c10-bad.txt', ms: +(done - start).toFixed(1),
+    bars: await imp.$$eval('[data-view="history"] [data-hop]', (b) => b.length),
+  };
+  await imp.close();
 }
 
 await browser.close();

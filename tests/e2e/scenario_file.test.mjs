@@ -1,6 +1,6 @@
 // A run saved as a file and opened again, in headless Chromium: Export downloads the session's
 // scenario, Import of that file in another page replays the same run (same seed, same action
-// at the same moment, same state); a file that is not a scenario is refused with a notice and
+// at the same moment, same state); a file that is neither a run nor a history is refused with a notice and
 // the run on screen goes on. Every wait is for a DOM condition, with a timeout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,12 +50,12 @@ test('a run exported to a file and imported in another page replays the same run
   assert.equal(await state(b.page), seen);
   assert.equal(await b.page.getAttribute(`[data-node="${leader}"]`, 'data-role'), 'down');
 
-  // A file that is not a scenario: refused, the run goes on.
-  const bad = join(dir, 'etcd.log');
-  await writeFile(bad, 'INFO  jepsen.util - 1 :invoke :read nil\n');
+  // A file that is neither a run nor a history: refused, the run goes on.
+  const bad = join(dir, 'notes.txt');
+  await writeFile(bad, 'shopping: milk, eggs\n');
   await b.page.setInputFiles('[data-action="import"]', bad);
-  await b.waitFor(() => document.querySelector('[data-notice]')?.textContent.includes('not a scenario'), null, 'the refusal');
-  assert.match(await b.page.$eval('[data-notice]', (e) => e.textContent), /etcd\.log.*the run on screen goes on/);
+  await b.waitFor(() => document.querySelector('[data-notice]')?.textContent.includes('neither a run saved with Export'), null, 'the refusal');
+  assert.match(await b.page.$eval('[data-notice]', (e) => e.textContent), /notes\.txt.*the run on screen goes on/);
   assert.equal(await b.page.$eval('.seed', (e) => e.placeholder), '31');
   assert.deepEqual([...a.problems, ...b.problems], []);
   await a.page.close();
