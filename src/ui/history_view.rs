@@ -461,7 +461,7 @@ pub fn history_view(p: &PanelProps) -> Html {
                 <p class="hint">{ if too_many { format!("More than {MAX_BARS} operations in view: the first {MAX_BARS} are drawn; choose a shorter span. ") } else { String::new() } }
                    { if cut > 0 { format!("{cut} rows not drawn: hide keys or clients to see them.") } else { String::new() } }</p>
             }
-            <div class="view-body">
+            <div class="view-body" onwheel={time_axis::on_wheel(&framing, v.end)}>
                 <svg xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" font-family={FONT} data-svg="history">
                     <rect width={WIDTH.to_string()} height={height.to_string()} fill="#161d26" />
                     {time_axis::ticks(&w, height, &|t| (v.time)(t))}

@@ -65,6 +65,19 @@ test('a write on each side of a 2|3 split: the history shows the minority\'s fai
   const svg = await page.$('[data-view="history"] svg');
   await svg.screenshot({ path: join(shots, 'history.png') });
 
+  // Exported: each drawing as a standalone SVG file, the trace as `lab run --trace` writes it.
+  const saved = async (selector) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    return readFile(await download.path(), 'utf8');
+  };
+  const historySvg = await saved('[data-view="history"] [data-action="export-svg"]');
+  assert.match(historySvg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.ok(historySvg.includes(`data-hop="${x.hop}"`), 'the history drawing holds the operations');
+  const spacetimeSvg = await saved('[data-view="spacetime"] [data-action="export-svg"]');
+  assert.ok(spacetimeSvg.startsWith('<svg') && spacetimeSvg.includes('data-fate="dropped"'), 'the diagram holds the lost messages');
+  const trace = JSON.parse(await saved('[data-action="export-trace"]'));
+  assert.ok(trace.some((e) => e.type === 'drop' && e.reason === 'partition'), 'the trace holds the drops of the partition');
+
   // A click on an operation takes the run to its invocation.
   await page.click(`[data-view="history"] [data-hop="${x.hop}"] rect`);
   await waitFor((t) => document.querySelector('[data-time]').dataset.time === t, x.invoke, `the invocation of put(x, 1) at ${x.invoke} ms`);
