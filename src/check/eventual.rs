@@ -186,6 +186,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use crate::check::test_ops::{get, op, put};
     use std::collections::BTreeMap;
 
     /// The first way causal consistency was checked here, kept as the model of `CausalCheck`:
@@ -259,29 +260,6 @@ mod tests {
             }
         }
         out
-    }
-
-    fn op(client: usize, op: KvOp, call: u64, ret: u64, value: Option<&str>) -> HistoryOp {
-        HistoryOp {
-            client,
-            op,
-            invoke_t: call,
-            complete_t: Some(ret),
-            outcome: Some(Outcome::Ok {
-                value: value.map(String::from),
-            }),
-            cas_failed: false,
-            node: None,
-        }
-    }
-    fn put(k: &str, v: &str) -> KvOp {
-        KvOp::Put {
-            key: k.into(),
-            value: v.into(),
-        }
-    }
-    fn get(k: &str) -> KvOp {
-        KvOp::Get { key: k.into() }
     }
 
     #[test]

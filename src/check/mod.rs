@@ -9,3 +9,5 @@ mod open_set;
 pub mod raft_safety;
 pub mod random_history;
 pub mod report;
+#[cfg(test)]
+pub(crate) mod test_ops;

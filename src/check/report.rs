@@ -178,29 +178,12 @@ mod tests {
 
     use super::*;
     use crate::check::linearizability::Checker;
+    use crate::check::test_ops::{get, op};
 
-    fn op(client: usize, op: KvOp, call: u64, ret: u64, read: Option<&str>) -> HistoryOp {
-        HistoryOp {
-            client,
-            op,
-            invoke_t: call,
-            complete_t: Some(ret),
-            outcome: Some(Outcome::Ok {
-                value: read.map(str::to_string),
-            }),
-            cas_failed: false,
-            node: Some(0),
-        }
-    }
     fn put(v: &str) -> KvOp {
-        KvOp::Put {
-            key: "x".into(),
-            value: v.into(),
-        }
+        crate::check::test_ops::put("x", v)
     }
-    fn get() -> KvOp {
-        KvOp::Get { key: "x".into() }
-    }
+
     fn decided(h: &History) -> (Checker, Verdict) {
         let mut c = Checker::new(h);
         let v = c.run(u64::MAX).expect("decided");
@@ -217,8 +200,8 @@ mod tests {
         let h = History {
             ops: vec![
                 op(0, put("1"), 0, 10, None),
-                op(1, get(), 1, 2, Some("")),
-                op(2, get(), 3, 12, Some("1")),
+                op(1, get("x"), 1, 2, Some("")),
+                op(2, get("x"), 3, 12, Some("1")),
                 op(0, put("2"), 11, 20, None),
             ],
         };
@@ -241,8 +224,8 @@ mod tests {
             ops: vec![
                 op(0, put("1"), 0, 1, None),
                 op(0, put("2"), 2, 3, None),
-                op(1, get(), 4, 5, Some("2")),
-                op(1, get(), 6, 7, Some("1")),
+                op(1, get("x"), 4, 5, Some("2")),
+                op(1, get("x"), 6, 7, Some("1")),
             ],
         };
         let (c, v) = decided(&h);
@@ -264,7 +247,7 @@ mod tests {
     #[test]
     fn causal_violations_are_named() {
         let h = History {
-            ops: vec![op(0, put("1"), 0, 1, None), op(1, get(), 2, 3, Some(""))],
+            ops: vec![op(0, put("1"), 0, 1, None), op(1, get("x"), 2, 3, Some(""))],
         };
         let found = [CausalViolation {
             client: 1,

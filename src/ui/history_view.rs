@@ -22,7 +22,7 @@ const ROW: f64 = 18.0;
 const HEADER: f64 = 16.0;
 /// Bars drawn at most: past this the view asks for a shorter span instead of stalling a frame.
 const MAX_BARS: usize = 3_000;
-const MAX_ROWS: usize = 64;
+const MAX_ROWS: usize = 160;
 
 /// What the view shows, wherever it comes from.
 struct Shown<'a> {
