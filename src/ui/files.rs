@@ -79,32 +79,7 @@ pub fn files(p: &PanelProps) -> Html {
             };
             // The same file can be chosen again.
             input.set_value("");
-            let refuse = |why: String| {
-                Msg::Notice(Some(format!(
-                    "Could not open {:?} ({why}); the run on screen goes on.",
-                    file.name()
-                )))
-            };
-            if file.size() > MAX_IMPORT_BYTES as u64 {
-                return send.emit(refuse(format!(
-                    "it is {} bytes long; at most {MAX_IMPORT_BYTES} are read",
-                    file.size(),
-                )));
-            }
-            let send = send.clone();
-            let name = file.name();
-            *reading.borrow_mut() = Some(read_as_text(&file, move |text| {
-                let opened = text
-                    .map_err(|e| format!("it could not be read: {e}"))
-                    .and_then(|t| read_import(&t));
-                send.emit(match opened {
-                    Ok(Imported::Run(scenarios)) => Msg::Reset(scenarios),
-                    Ok(Imported::History(format, h)) => Msg::OpenHistory(name.clone(), format, h),
-                    Err(why) => Msg::Notice(Some(format!(
-                        "Could not open {name:?} ({why}); the run on screen goes on."
-                    ))),
-                });
-            }));
+            *reading.borrow_mut() = open_file(&file, send.clone());
         })
     };
     html! {
@@ -117,6 +92,51 @@ pub fn files(p: &PanelProps) -> Html {
             </label>
         </>
     }
+}
+
+/// Read a file the user chose or dropped and open what it holds: a run replays, a history
+/// opens in the history view; anything else is refused with its reason. The reader is to be
+/// kept until it is done (dropping it cancels the read).
+fn open_file(file: &File, send: Callback<Msg>) -> Option<FileReader> {
+    let name = file.name();
+    if file.size() > MAX_IMPORT_BYTES as u64 {
+        send.emit(Msg::Notice(Some(format!(
+            "Could not open {name:?} (it is {} bytes long; at most {MAX_IMPORT_BYTES} are read); the run on screen goes on.",
+            file.size()
+        ))));
+        return None;
+    }
+    Some(read_as_text(file, move |text| {
+        let opened = text
+            .map_err(|e| format!("it could not be read: {e}"))
+            .and_then(|t| read_import(&t));
+        send.emit(match opened {
+            Ok(Imported::Run(scenarios)) => Msg::Reset(scenarios),
+            Ok(Imported::History(format, h)) => Msg::OpenHistory(name.clone(), format, h),
+            Err(why) => Msg::Notice(Some(format!(
+                "Could not open {name:?} ({why}); the run on screen goes on."
+            ))),
+        });
+    }))
+}
+
+/// A file dropped anywhere on the page opens as Import opens it: the handlers for the page's
+/// dragover and drop.
+#[hook]
+pub fn use_file_drop(send: Callback<Msg>) -> (Callback<DragEvent>, Callback<DragEvent>) {
+    let reading = use_mut_ref(|| None::<FileReader>);
+    let over = Callback::from(|e: DragEvent| e.prevent_default());
+    let drop = Callback::from(move |e: DragEvent| {
+        let file = (e.data_transfer())
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+            .map(File::from);
+        if let Some(file) = file {
+            e.prevent_default();
+            *reading.borrow_mut() = open_file(&file, send.clone());
+        }
+    });
+    (over, drop)
 }
 
 /// Save the drawing of a view (`[data-view=VIEW][data-pane=PANE]`) as a standalone SVG file:

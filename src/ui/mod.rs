@@ -278,6 +278,7 @@ pub fn app(props: &AppProps) -> Html {
 
     // Runs after every render: closes a measurement started by an input.
     use_effect(measure_end);
+    let drop = files::use_file_drop(send.clone());
 
     let props = PanelProps {
         model: Rc::new((*model).clone()),
@@ -291,7 +292,7 @@ pub fn app(props: &AppProps) -> Html {
         ..props.clone()
     };
     html! {
-        <div class={classes!("app", (panes > 1).then_some("compare"))}>
+        <div class={classes!("app", (panes > 1).then_some("compare"))} ondragover={drop.0} ondrop={drop.1}>
             <controls::TopBar ..props.clone() />
             if let Some(n) = &s.notice {
                 <div class="notice" data-notice="">

@@ -175,8 +175,9 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
         let y = lane_y(node)? - lane_h / 2.0;
         let (x0, x1) = (w.x(a), w.x(b));
         let fill = if what == "down" { "#f85149" } else { "#8593a3" };
+        let which = p.pane;
         Some(html! {
-            <rect data-lane-span={what} cursor="pointer" onclick={p.send.reform(move |_: MouseEvent| Msg::Seek(a))} x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={lane_h.to_string()} fill={fill} fill-opacity="0.16">
+            <rect data-lane-span={what} cursor="pointer" onclick={p.send.reform(move |_: MouseEvent| Msg::SeekAndSelect(a, Selection::Node(which, node)))} x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(1.0).to_string()} height={lane_h.to_string()} fill={fill} fill-opacity="0.16">
                 <title>{format!("n{node} {what} from {} to {}", format_time(a), format_time(b))}</title>
             </rect>
         })
@@ -191,9 +192,9 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
             last_word[r.node] = x;
         }
         let colour = d.roles.iter().find(|x| x.name == r.role).map_or(MUTED, |x| x.colour);
-        let t = r.t;
+        let (t, node, which) = (r.t, r.node, p.pane);
         Some(html! {
-            <g data-role-change={r.role} cursor="pointer" onclick={p.send.reform(move |_: MouseEvent| Msg::Seek(t))}>
+            <g data-role-change={r.role} cursor="pointer" onclick={p.send.reform(move |_: MouseEvent| Msg::SeekAndSelect(t, Selection::Node(which, node)))}>
                 <rect x={(x - 1.5).to_string()} y={(y - lane_h / 2.0 + 1.0).to_string()} width="3" height={(lane_h - 2.0).to_string()} fill={colour} />
                 if word {
                     <text x={(x + 3.0).to_string()} y={(y - 2.0).to_string()} fill={colour} font-size="9">{format!("{} {}", r.role, r.number)}</text>

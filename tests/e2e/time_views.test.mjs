@@ -136,7 +136,7 @@ test('ack-before-commit, switched on in the page: the history marks in red the o
   await page.close();
 });
 
-test('every shared history, imported, shows its published verdict; a damaged one is refused with its line', async () => {
+test('every shared history, imported, shows its published verdict; a damaged one is refused with its line; a dropped one opens', async () => {
   const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
   await page.click('[data-action="pause"]');
   const published = new Map((await readFile(join(histories, 'jepsen-etcd/VERDICTS'), 'utf8')).trim().split('\n')
@@ -164,6 +164,16 @@ test('every shared history, imported, shows its published verdict; a damaged one
   await page.setInputFiles('[data-action="import"]', { name: 'broken.txt', mimeType: 'text/plain', buffer: Buffer.from('{:process 0, :type :invoke, :f :get, :key "a"}\n{:process 0, :type :ok, :f :get, :key\n') });
   await waitFor(() => document.querySelector('[data-notice]')?.textContent.includes('line 2'), null, 'the refusal');
   assert.match(await page.$eval('[data-view="history"] h2', (e) => e.textContent), /c10-bad/);
+  // A file dropped on the page opens as Import opens it.
+  const etcd = await readFile(join(histories, 'jepsen-etcd/etcd_002.log'), 'utf8');
+  const dropped = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'dropped.log', { type: 'text/plain' }));
+    return dt;
+  }, etcd);
+  await page.dispatchEvent('.app', 'drop', { dataTransfer: dropped });
+  await waitFor(() => document.querySelector('[data-view="history"] h2')?.textContent.includes('dropped.log') &&
+    document.querySelector('[data-view="history"] [data-verdict]').dataset.verdict === 'linearizable', null, 'the dropped history and its verdict');
   await page.click('[data-action="close-history"]');
   await waitFor(() => !document.querySelector('[data-view="history"] h2').textContent.includes('file'), null, 'the run\'s own history again');
   assert.deepEqual(problems, []);
