@@ -55,6 +55,7 @@ impl<N: Node> World<N> {
                 self.epoch[node] += 1;
                 self.stats.crashes += 1;
                 self.mark(MarkKind::Crash, Some(node), 0);
+                self.release_all(node);
                 for env in self.bus.crash(node) {
                     self.drop_msg(&env, DropReason::NodeDown);
                 }

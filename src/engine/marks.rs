@@ -57,3 +57,22 @@ pub struct RoleChange {
     /// The node's headline number then (Raft's term).
     pub number: u64,
 }
+
+/// What a note says of something its node holds back until what it depends on arrives (a
+/// causal update waiting for its causes), by an id of the protocol's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Hold {
+    Begins { id: (NodeId, u64), what: String },
+    Ends { id: (NodeId, u64) },
+}
+
+/// A span of time a node held something back: drawn on its lane of the space-time diagram.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldSpan {
+    pub node: NodeId,
+    pub from: u64,
+    /// None while it is still held.
+    pub until: Option<u64>,
+    /// What was held, and what for.
+    pub what: String,
+}

@@ -29,7 +29,7 @@ pub use describe::{
 };
 pub use in_flight::Envelope;
 pub use kv::{KvOp, KvReply, KvRequest, KvStore};
-pub use marks::{Mark, MarkKind, RoleChange};
+pub use marks::{HeldSpan, Hold, Mark, MarkKind, RoleChange};
 pub use network::{LinkConfig, MsgId, Network};
 pub use node::{
     uniform_index, LogEntry, LogState, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox,

@@ -2,6 +2,7 @@
 
 use super::describe::{Control, Description, MessageKind, Role};
 use super::kv::{KvReply, KvRequest};
+use super::marks::Hold;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use std::fmt::Debug;
@@ -206,6 +207,12 @@ pub trait Node: Sized {
     /// If a note says its node's role changed, the role's name and the node's headline number
     /// (a mark on its lane of the space-time diagram).
     fn role_change(_note: &Self::Note) -> Option<(&'static str, u64)> {
+        None
+    }
+
+    /// If a note says its node holds something back until what it depends on arrives, or lets
+    /// it go (a span on its lane of the space-time diagram).
+    fn holds(_note: &Self::Note) -> Option<Hold> {
         None
     }
 

@@ -5,7 +5,7 @@ use super::arrows::Arrow;
 use super::client::History;
 use super::describe::Description;
 use super::in_flight::Envelope;
-use super::marks::{Mark, RoleChange};
+use super::marks::{HeldSpan, Mark, RoleChange};
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
@@ -48,6 +48,8 @@ pub trait Sim {
     fn arrows(&self, from: u64, to: u64, until: u64) -> Vec<Arrow>;
     /// The role changes its nodes reported, in time order.
     fn role_changes(&self) -> &[RoleChange];
+    /// What its nodes held back until what it depended on arrived, and when.
+    fn held(&self) -> &[HeldSpan];
 
     fn run_until(&mut self, t: u64);
     /// See `World::run_toward`.
@@ -133,6 +135,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn role_changes(&self) -> &[RoleChange] {
         World::role_changes(self)
+    }
+    fn held(&self) -> &[HeldSpan] {
+        World::held(self)
     }
     fn trace_json(&self) -> String {
         serde_json::to_string(self.trace()).expect("traces serialize")

@@ -8,7 +8,7 @@ use super::describe::Role;
 use super::in_flight::{Envelope, InFlight};
 use super::kv::{KvReply, KvRequest};
 use super::limits::{clip, within, MAX_ACTIONS, MAX_TIME_MS};
-use super::marks::{Mark, MarkKind, RoleChange};
+use super::marks::{HeldSpan, Hold, Mark, MarkKind, RoleChange};
 use super::network::{Fate, MsgId, Network};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::Event;
@@ -70,6 +70,9 @@ pub struct World<N: Node> {
     pub(super) marks: Vec<Mark>,
     /// Role changes the nodes reported, in time order (each differs from the node's last).
     roles: Vec<RoleChange>,
+    /// What nodes held back and when, and where each span still open is.
+    held: Vec<HeldSpan>,
+    holding: FxHashMap<(NodeId, (NodeId, u64)), usize>,
     pub(super) stats: Stats,
     sends: Vec<(NodeId, N::Msg)>,
     replies: Vec<(u64, KvReply)>,
@@ -118,6 +121,8 @@ impl<N: Node> World<N> {
             violations: Vec::new(),
             marks: Vec::new(),
             roles: Vec::new(),
+            held: Vec::new(),
+            holding: FxHashMap::default(),
             stats: Stats::default(),
             sends: Vec::new(),
             replies: Vec::new(),
@@ -200,6 +205,20 @@ impl<N: Node> World<N> {
     /// Every moment worth finding again, in time order.
     pub fn role_changes(&self) -> &[RoleChange] {
         &self.roles
+    }
+    pub fn held(&self) -> &[HeldSpan] {
+        &self.held
+    }
+    /// A crashed node's volatile state is gone, and what it held back with it.
+    pub(super) fn release_all(&mut self, node: NodeId) {
+        let now = self.now;
+        let (held, holding) = (&mut self.held, &mut self.holding);
+        holding.retain(|&(n, _), &mut i| {
+            if n == node {
+                held[i].until = Some(now);
+            }
+            n != node
+        });
     }
     pub fn marks(&self) -> &[Mark] {
         &self.marks
@@ -444,6 +463,24 @@ impl<N: Node> World<N> {
                 }
                 if let Some(number) = N::elected(&note) {
                     self.mark(MarkKind::Election, Some(node), number);
+                }
+                match N::holds(&note) {
+                    Some(Hold::Begins { id, what }) => {
+                        let from = self.now;
+                        self.holding.insert((node, id), self.held.len());
+                        (self.held).push(HeldSpan {
+                            node,
+                            from,
+                            until: None,
+                            what,
+                        });
+                    }
+                    Some(Hold::Ends { id }) => {
+                        if let Some(i) = self.holding.remove(&(node, id)) {
+                            self.held[i].until = Some(self.now);
+                        }
+                    }
+                    None => {}
                 }
                 if let Some((role, number)) = N::role_change(&note) {
                     let last = self.roles.iter().rev().find(|r| r.node == node);

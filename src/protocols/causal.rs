@@ -8,8 +8,8 @@
 use super::gossip::{NoMonitor, REPLICA, SYNC_NOW};
 use crate::engine::limits::within;
 use crate::engine::{
-    uniform_index, Consistency, Control, Description, KvRequest, MessageKind, MsgSummary, Node,
-    NodeId, NodeView, Outbox, Rng, Role, Shape, StateView,
+    uniform_index, Consistency, Control, Description, Hold, KvRequest, MessageKind, MsgSummary,
+    Node, NodeId, NodeView, Outbox, Rng, Role, Shape, StateView,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -65,11 +65,12 @@ pub enum CausalNote {
         seq: u64,
         key: String,
     },
-    /// An update arrived before its dependencies and waits.
+    /// An update arrived before what it depends on and is held back: for each origin whose
+    /// updates it lacks, the last of them it needs.
     Buffered {
         origin: NodeId,
         seq: u64,
-        waiting: usize,
+        waits_for: Vec<(NodeId, u64)>,
     },
 }
 
@@ -189,17 +190,24 @@ impl CausalNode {
         if self.cfg.bug == Some(CausalBug::NoDependencyWait) {
             return self.apply(u, out);
         }
+        let (origin, seq) = (u.origin, u.clock[u.origin]);
         self.buffer.push(u);
         // Deliver everything that became ready, in causal order.
         while let Some(i) = self.buffer.iter().position(|b| self.ready(b)) {
             let next = self.buffer.remove(i);
             self.apply(next, out);
         }
-        if let Some(last) = self.buffer.last() {
+        if let Some(held) =
+            (self.buffer.iter()).find(|b| b.origin == origin && b.clock[origin] == seq)
+        {
+            let waits_for = (0..self.nodes)
+                .map(|k| (k, if k == origin { seq - 1 } else { held.clock[k] }))
+                .filter(|&(k, need)| need > self.clock[k])
+                .collect();
             out.note(CausalNote::Buffered {
-                origin: last.origin,
-                seq: last.clock[last.origin],
-                waiting: self.buffer.len(),
+                origin,
+                seq,
+                waits_for,
             });
         }
         // Anything already applied can leave the buffer.
@@ -242,6 +250,29 @@ impl Node for CausalNode {
             note,
             CausalNote::Applied { .. } | CausalNote::Buffered { .. }
         )
+    }
+
+    fn holds(note: &CausalNote) -> Option<Hold> {
+        let name = |o: &NodeId, s: &u64| format!("n{o}#{s}");
+        match note {
+            CausalNote::Buffered {
+                origin,
+                seq,
+                waits_for,
+            } => Some(Hold::Begins {
+                id: (*origin, *seq),
+                what: format!(
+                    "{} waits for {}",
+                    name(origin, seq),
+                    (waits_for.iter().map(|(o, s)| name(o, s)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+            CausalNote::Applied { origin, seq, .. } => Some(Hold::Ends {
+                id: (*origin, *seq),
+            }),
+        }
     }
 
     fn validate(cfg: &CausalConfig) -> Result<(), String> {

@@ -1,7 +1,8 @@
 //! The space-time diagram: a lane per node with time flowing right, every message an arrow
 //! from its send to its delivery; a lost one ends in a cross where it was lost, one still
 //! held or on its way hangs open, a duplicate is dashed. Crashes and pauses shade the lane,
-//! role changes are written on it. Only the stretch in view is read from the trace and
+//! role changes are written on it, and what a replica held back until its causes arrived is a
+//! bar under it. Only the stretch in view is read from the trace and
 //! drawn. A click on an arrow seeks to its send and selects the message in the cluster view
 //! and the inspector; the message selected there is highlighted here.
 
@@ -182,6 +183,19 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
             </rect>
         })
     });
+    // Updates a replica held back until what they depend on arrived: a bar under its lane.
+    let holds = (rec.held().iter())
+        .filter(|h| w.overlaps(h.from, h.until.unwrap_or(end)))
+        .filter_map(|h| {
+            let y = lane_y(h.node)? + lane_h * 0.28;
+            let (x0, x1) = (w.x(h.from), w.x(h.until.unwrap_or(end)));
+            let until = h.until.map_or("still held".to_string(), |t| format!("until {}", format_time(t)));
+            Some(html! {
+                <rect data-held={h.node.to_string()} x={x0.to_string()} y={y.to_string()} width={(x1 - x0).max(2.0).to_string()} height="3" rx="1" fill="#e3b341">
+                    <title>{format!("n{} held back {}: from {} {until}", h.node, h.what, format_time(h.from))}</title>
+                </rect>
+            })
+        });
     // A lane's words stay apart: one too close to the last on its lane is left to the hover.
     let mut last_word = vec![f64::NEG_INFINITY; n];
     let roles = (rec.role_changes().iter()).filter(|r| w.overlaps(r.t, r.t)).filter_map(|r| {
@@ -254,7 +268,7 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
                 { for (0..n).map(|i| html! {
                     <button class={classes!("chip", hidden_nodes.contains(&i).then_some("off"))} data-node-toggle={i.to_string()} onclick={toggle_node(i)}>{format!("n{i}")}</button>
                 }) }
-                <span class="hint">{" · ✕ lost · open end: held or on its way · long dashes: a duplicate · shaded: down (red) or paused (grey)"}</span>
+                <span class="hint">{" · ✕ lost · open end: held or on its way · long dashes: a duplicate · shaded: down (red) or paused (grey) · gold bar: an update held back until its causes arrive"}</span>
             </div>
             if too_many {
                 <p class="hint">{format!("More than {MAX_ARROWS} messages in view: the first {MAX_ARROWS} are drawn; choose a shorter span or hide kinds.")}</p>
@@ -267,6 +281,7 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
                     { for shade }
                     { for lane_lines }
                     { for roles }
+                    { for holds }
                     <clipPath id={format!("plot-{}", p.pane)}><rect x={LABEL.to_string()} y="0" width={(WIDTH - LABEL).to_string()} height={height.to_string()} /></clipPath>
                     <g clip-path={format!("url(#plot-{})", p.pane)}>{ for tiles.iter().map(tile) }</g>
                     {time_axis::cursor(&w, now, TOP - 14.0, height)}

@@ -179,3 +179,19 @@ test('every shared history, imported, shows its published verdict; a damaged one
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('causal broadcast under loss: an update held back until its causes arrive is drawn on its replica\'s lane, naming what it waits for', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1&protocol=causal&load=1');
+  await page.click('[data-action="view-spacetime"]');
+  await page.fill('[data-field="loss"]', '30');
+  await page.click('[data-action="set-network"]');
+  await page.selectOption('[data-action="speed"]', '10');
+  await page.selectOption('[data-action="spacetime-span"]', '30000');
+  await waitFor(() => document.querySelector('[data-view="spacetime"] [data-held]'), null, 'an update held back', 60000);
+  await page.click('[data-action="pause"]');
+  const said = await page.$eval('[data-view="spacetime"] [data-held] title', (t) => t.textContent);
+  assert.match(said, /^n\d held back n\d#\d+ waits for n\d#\d+(, n\d#\d+)*: from \d+\.\d{3} s (until \d+\.\d{3} s|still held)$/);
+  await (await page.$('[data-view="spacetime"]')).screenshot({ path: join(shots, 'spacetime-causal.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
