@@ -13,6 +13,7 @@ pub mod check;
 pub mod engine;
 pub mod export;
 pub mod import;
+pub mod library;
 pub mod link;
 pub mod protocols;
 pub mod runner;

@@ -2,12 +2,14 @@
 //! - `seed=N[&nodes=K][&protocol=P][&compare=P][&load=1]`: a fresh run (with `compare`, a
 //!   second cluster of another model runs beside the first);
 //! - `s=<scenario JSON>[&t=<scenario JSON>]`: an exact replay of a shared session (protocol,
-//!   seed, settings and every recorded action, per cluster), percent-encoded.
+//!   seed, settings and every recorded action, per cluster), percent-encoded;
+//! - `scenario=NAME`: an entry of the scenario library (`crate::library`).
 //!
 //! Plain Rust, so that the links people saved can be opened and checked natively.
 
 use crate::engine::limits::{clip, within, MAX_SCENARIO_BYTES, NODES};
 use crate::engine::SimConfig;
+use crate::library::{entry, Entry, LIBRARY};
 use crate::protocols::{AnyScenario, CATALOG};
 
 /// The app's session of a protocol when a link names no more: chosen so that a first visit
@@ -83,6 +85,19 @@ pub fn scenario_file(scenarios: &[String]) -> String {
     }
 }
 
+/// The library entry a `scenario=NAME` fragment names, if it is one; or why it cannot be opened.
+pub fn library_link(hash: &str) -> Option<Result<&'static Entry, String>> {
+    let name = hash.strip_prefix("scenario=")?;
+    Some(entry(name).ok_or_else(|| {
+        let names: Vec<&str> = LIBRARY.iter().map(|e| e.name).collect();
+        format!(
+            "there is no scenario {:?} (there are {})",
+            clip(name, 40),
+            names.join(", ")
+        )
+    }))
+}
+
 /// Parse a fragment (without the leading '#'): the scenarios, none for an empty fragment, or a
 /// reason it was refused.
 pub fn parse_fragment(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnyScenario>>, String> {
@@ -119,6 +134,11 @@ pub fn parse_fragment(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnySc
             "protocol" => protocol = v.to_string(),
             "compare" => compare = Some(v.to_string()),
             "load" => load = v == "1" || v == "on",
+            "scenario" => {
+                return library_link(part)
+                    .expect("a scenario= part")
+                    .map(|e| Some(e.scenarios()))
+            }
             _ => return Err(format!("unrecognised link part {:?}", clip(k, 40))),
         }
     }

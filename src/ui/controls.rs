@@ -143,6 +143,23 @@ pub fn top_bar(p: &PanelProps) -> Html {
             send.emit(Msg::Notice(Some("The address bar now holds a link that replays this run exactly (seed, settings and every action). Copy it to share.".into())));
         })
     };
+    let on_scenario = {
+        let send = send.clone();
+        Callback::from(move |e: Event| {
+            let select = e.target_unchecked_into::<HtmlSelectElement>();
+            let Some(entry) = crate::library::entry(&select.value()) else {
+                return;
+            };
+            select.set_value("");
+            // The address bar names the scenario: reloading or sharing it opens it again.
+            if let Ok(history) = gloo::utils::window().history() {
+                let link = format!("#scenario={}", entry.name);
+                let _ =
+                    history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
+            }
+            send.emit(Msg::OpenScenario(entry));
+        })
+    };
     let speed_value = SPEEDS
         .iter()
         .min_by(|a, b| (a.0 - s.speed).abs().total_cmp(&(b.0 - s.speed).abs()))
@@ -183,6 +200,12 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 <span class="clock" data-time={s.now().to_string()} data-visible={s.lead().visible_events().to_string()} data-horizon={s.horizon.to_string()}>{format_time(s.now())}</span>
             </div>
             <div class="group">
+                <select data-action="scenarios" title="Classic situations, each replayed exactly, with a caption" onchange={on_scenario}>
+                    <option value="" selected=true>{"Scenarios…"}</option>
+                    { for crate::library::LIBRARY.iter().map(|e| html! {
+                        <option value={e.name} data-scenario={e.name} title={e.caption}>{e.title}</option>
+                    }) }
+                </select>
                 <label>{"seed "}<input ref={seed_ref} class="seed" placeholder={s.seed().to_string()} size="8" /></label>
                 <select ref={nodes_ref} title="nodes">
                     { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.node_count()}>{format!("{n} nodes")}</option> }) }

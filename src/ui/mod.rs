@@ -184,6 +184,12 @@ pub struct AppProps {
 /// The session a page opens: what `start` builds, else what its link holds; a fresh run of the
 /// first protocol, with a notice, when that cannot be opened.
 fn opening_session(start: &Option<Start>) -> Session {
+    if let (None, Some(Ok(e))) = (start, share::library_from_location()) {
+        if let Ok(mut s) = Session::new(e.scenarios()) {
+            s.open_at(e);
+            return s;
+        }
+    }
     let opened = match start {
         Some(Start(build)) => build().and_then(Session::of),
         None => share::scenario_from_location()
@@ -235,6 +241,9 @@ pub fn app(props: &AppProps) -> Html {
         use_effect_with((), move |_| {
             // A link that cannot be opened leaves the run on screen as it is, with a notice.
             let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                if let Some(Ok(e)) = share::library_from_location() {
+                    return send.emit(Msg::OpenScenario(e));
+                }
                 send.emit(match share::scenario_from_location() {
                     Ok(s) => Msg::Reset(s.unwrap_or_else(share::fresh_run)),
                     Err(e) => Msg::Notice(Some(could_not_open(&e, "the run on screen goes on"))),
@@ -298,6 +307,12 @@ pub fn app(props: &AppProps) -> Html {
                 <div class="notice" data-notice="">
                     <span>{n}</span>
                     <button class="close" onclick={props.send.reform(|_| Msg::Notice(None))}>{"×"}</button>
+                </div>
+            }
+            if let Some(e) = s.caption {
+                <div class="caption" data-caption={e.name}>
+                    <span><strong>{e.title}</strong>{" — "}{e.caption}</span>
+                    <button class="close" title="Hide the caption" onclick={props.send.reform(|_| Msg::CloseCaption)}>{"×"}</button>
                 </div>
             }
             <div class="main">

@@ -8,6 +8,7 @@ use crate::check::linearizability::{Checker, Verdict};
 use crate::check::report::Report;
 use crate::engine::{Action, Consistency, History, Mark, MsgId, NodeId, NodeView, Sim};
 use crate::import::HistoryFormat;
+use crate::library::Entry;
 use crate::protocols::AnyScenario;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -345,6 +346,8 @@ pub struct Session {
     pub opened: Option<OpenedHistory>,
     /// The views shown below the cluster.
     pub shown: Vec<View>,
+    /// The library entry this run was opened from, while its caption is shown.
+    pub caption: Option<&'static Entry>,
     /// Virtual time shown, in ms; fractional so that messages glide between events.
     pub vt: f64,
     /// The furthest time this session has reached: the end of the timeline.
@@ -391,6 +394,9 @@ pub enum Msg {
     Reset(Vec<AnyScenario>),
     Notice(Option<String>),
     ToggleHelp,
+    /// Open an entry of the scenario library at its moment, paused, with its caption.
+    OpenScenario(&'static Entry),
+    CloseCaption,
     /// Show a history read from a file (its name) in the history view.
     OpenHistory(String, HistoryFormat, History),
     /// Back to the runs' own histories.
@@ -422,6 +428,7 @@ impl Session {
             panes,
             opened: None,
             shown: vec![View::Log],
+            caption: None,
             vt: 0.0,
             horizon: 0,
             playing: true,
@@ -608,6 +615,16 @@ impl Session {
                 }
             }
             Msg::CloseHistory => self.opened = None,
+            Msg::OpenScenario(e) => match Session::new(e.scenarios()) {
+                Ok(mut fresh) => {
+                    fresh.speed = self.speed;
+                    fresh.shown = std::mem::take(&mut self.shown);
+                    *self = fresh;
+                    self.open_at(e);
+                }
+                Err(err) => self.notice = Some(format!("Could not open the scenario ({err}).")),
+            },
+            Msg::CloseCaption => self.caption = None,
             Msg::ToggleView(v) => {
                 if let Some(at) = self.shown.iter().position(|&s| s == v) {
                     self.shown.remove(at);
@@ -643,6 +660,18 @@ impl Session {
             || self.replaying.is_some()
             || self.panes.iter().any(Pane::checking)
             || self.opened.as_ref().is_some_and(|o| o.verdict.is_none())
+    }
+
+    /// Stand at a library entry's moment, paused, with its caption (a few simulated seconds,
+    /// run at once).
+    pub fn open_at(&mut self, e: &'static Entry) {
+        self.playing = false;
+        self.panes[0].world.run_until(e.at);
+        self.follow();
+        self.vt = e.at as f64;
+        self.horizon = e.at;
+        self.caption = Some(e);
+        self.panes.iter_mut().for_each(|p| p.refresh(false));
     }
 
     /// Show the run at time t: replay the scenarios (seed + recorded actions) from scratch,

@@ -14,6 +14,12 @@ pub fn fresh_run() -> Vec<AnyScenario> {
     vec![default_scenario(CATALOG[0].name, random_seed()).expect("a protocol of the catalog")]
 }
 
+/// The library entry the page's link names (`#scenario=NAME`), if it names one.
+pub fn library_from_location() -> Option<Result<&'static crate::library::Entry, String>> {
+    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+    crate::link::library_link(hash.trim_start_matches('#'))
+}
+
 /// The scenarios the page's link holds (none for an empty fragment), or why it was refused.
 pub fn scenario_from_location() -> Result<Option<Vec<AnyScenario>>, String> {
     let hash = gloo::utils::window().location().hash().unwrap_or_default();

@@ -1,0 +1,240 @@
+//! The scenario library: the classic situations, each a named starting point that replays
+//! exactly. An entry is a protocol's default run on a seed found with the real simulator, a
+//! schedule of faults and client requests at fixed moments, the moment where the situation
+//! shows (the page opens there, paused), and a caption that says what is on screen.
+//! `tests/scenario_library.rs` checks that each still reproduces its situation.
+
+use crate::engine::{Action, KvOp, TimedAction};
+use crate::link::default_scenario;
+use crate::protocols::causal::CausalBug;
+use crate::protocols::raft::Bug;
+use crate::protocols::AnyScenario;
+
+pub struct Entry {
+    /// Its name in `#scenario=NAME` links and the menu's `data-scenario` hook.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// What is on screen at `at`, and what playing on shows.
+    pub caption: &'static str,
+    /// The moment the page opens at, paused.
+    pub at: u64,
+    build: fn() -> Vec<AnyScenario>,
+}
+
+impl Entry {
+    /// The run (or the two side by side) this entry replays.
+    pub fn scenarios(&self) -> Vec<AnyScenario> {
+        (self.build)()
+    }
+}
+
+/// The entry of this name.
+pub fn entry(name: &str) -> Option<&'static Entry> {
+    LIBRARY.iter().find(|e| e.name == name)
+}
+
+/// A protocol's default run on a seed, with these actions at these moments.
+fn run(protocol: &str, seed: u64, schedule: &[(u64, Action)]) -> AnyScenario {
+    let mut s = default_scenario(protocol, seed).expect("a protocol of the catalog");
+    let timed = schedule.iter().map(|(t, a)| TimedAction {
+        t: *t,
+        action: a.clone(),
+    });
+    match &mut s {
+        AnyScenario::Raft(r) => r.schedule.extend(timed),
+        AnyScenario::Gossip(g) => g.schedule.extend(timed),
+        AnyScenario::Causal(c) => c.schedule.extend(timed),
+    }
+    s
+}
+
+fn isolate(node: usize, nodes: usize) -> Action {
+    Action::Partition {
+        groups: vec![vec![node], (0..nodes).filter(|&n| n != node).collect()],
+    }
+}
+
+fn split_2_3() -> Action {
+    Action::Partition {
+        groups: vec![vec![0, 1], vec![2, 3, 4]],
+    }
+}
+
+fn put(node: usize, key: &str, value: &str) -> Action {
+    Action::Request {
+        node: Some(node),
+        op: KvOp::Put {
+            key: key.into(),
+            value: value.into(),
+        },
+    }
+}
+
+fn get(node: Option<usize>, key: &str) -> Action {
+    Action::Request {
+        node,
+        op: KvOp::Get { key: key.into() },
+    }
+}
+
+/// In the Raft runs on seed 1, n4 wins the first election (term 1, at 592 ms).
+const LEADER: usize = 4;
+
+fn raft_with(
+    seed: u64,
+    schedule: &[(u64, Action)],
+    set: impl Fn(&mut crate::protocols::raft::RaftConfig),
+) -> AnyScenario {
+    let mut s = run("raft", seed, schedule);
+    if let AnyScenario::Raft(r) = &mut s {
+        set(&mut r.protocol);
+    }
+    s
+}
+
+fn leader_isolated() -> Vec<AnyScenario> {
+    vec![run(
+        "raft",
+        1,
+        &[
+            (1_500, isolate(LEADER, 5)),
+            (1_600, put(LEADER, "x", "1")),
+            (4_500, Action::Heal),
+        ],
+    )]
+}
+
+fn rejoin_with_and_without_pre_vote() -> Vec<AnyScenario> {
+    let schedule = [(1_500, isolate(2, 5)), (4_500, Action::Heal)];
+    vec![
+        raft_with(1, &schedule, |_| {}),
+        raft_with(1, &schedule, |c| {
+            c.pre_vote = true;
+            c.check_quorum = true;
+        }),
+    ]
+}
+
+fn acknowledged_write_lost() -> Vec<AnyScenario> {
+    let schedule = [
+        (1_500, isolate(LEADER, 5)),
+        (1_600, put(LEADER, "x", "1")),
+        (4_500, Action::Heal),
+        (5_500, get(None, "x")),
+    ];
+    vec![raft_with(1, &schedule, |c| {
+        c.bug = Some(Bug::AckBeforeCommit)
+    })]
+}
+
+fn gossip_stale_read() -> Vec<AnyScenario> {
+    vec![run(
+        "gossip",
+        1,
+        &[
+            (1_000, split_2_3()),
+            (1_100, put(0, "x", "1")),
+            (1_500, get(Some(3), "x")),
+            (3_000, Action::Heal),
+            (5_000, get(Some(3), "x")),
+        ],
+    )]
+}
+
+fn gossip_lost_write_and_siblings() -> Vec<AnyScenario> {
+    let schedule = [
+        (1_000, split_2_3()),
+        (1_100, put(0, "x", "a")),
+        (1_200, put(3, "x", "b")),
+        (2_500, Action::Heal),
+    ];
+    let mut siblings = run("gossip", 1, &schedule);
+    if let AnyScenario::Gossip(g) = &mut siblings {
+        g.protocol.multi_value = true;
+    }
+    vec![run("gossip", 1, &schedule), siblings]
+}
+
+/// Causal broadcast under a steady load, its links losing 30% of messages.
+fn causal_lossy(seed: u64, bug: Option<CausalBug>) -> AnyScenario {
+    let mut s = run("causal", seed, &[]);
+    if let AnyScenario::Causal(c) = &mut s {
+        c.sim.clients.load = true;
+        c.sim.link.loss = 0.3;
+        c.protocol.bug = bug;
+    }
+    s
+}
+
+pub const LIBRARY: &[Entry] = &[
+    Entry {
+        name: "first-election",
+        title: "Raft: the first election",
+        caption: "No node leads yet; each waits a random election timeout (the arc). n4's runs out first: it becomes a candidate for term 1, asks the others for votes and wins with a majority. Press play.",
+        at: 500,
+        build: || vec![run("raft", 1, &[])],
+    },
+    Entry {
+        name: "leader-crash",
+        title: "Raft: the leader crashes, another is elected",
+        caption: "n4 led term 1 and has just crashed. The followers hear nothing more; the first whose timer runs out stands for term 2 and wins. Press play.",
+        at: 1_501,
+        build: || vec![run("raft", 1, &[(1_500, Action::Crash { node: LEADER })])],
+    },
+    Entry {
+        name: "split-vote",
+        title: "Raft: a split vote",
+        caption: "n4, n3 and n1 timed out almost together and all stand in term 1; the votes are split and none reaches a majority. Each waits a new random timeout and a later term elects a leader. Press play.",
+        at: 630,
+        build: || vec![run("raft", 3, &[])],
+    },
+    Entry {
+        name: "leader-isolated",
+        title: "Raft: the leader cut off in a minority",
+        caption: "n4 leads term 1 but was cut off from the others at 1.5 s, and a client's write x=1 has just reached it. It cannot commit that write (dashed in its log). Play: the majority elects a new leader in term 2; at 4.5 s the links heal, n4 steps down and its uncommitted entry is replaced.",
+        at: 1_650,
+        build: leader_isolated,
+    },
+    Entry {
+        name: "rejoin-pre-vote",
+        title: "Raft: a rejoining node, without and with pre-vote",
+        caption: "n2 was cut off at 1.5 s. Left, plain Raft: it kept standing for election, its term rising. Right, pre-vote: it asked first and, hearing no majority, did not raise its term. At 4.5 s the links heal: play and see the left leader forced to step down by the higher term while the right one stays.",
+        at: 4_400,
+        build: rejoin_with_and_without_pre_vote,
+    },
+    Entry {
+        name: "ack-before-commit",
+        title: "A broken Raft node loses an acknowledged write",
+        caption: "This Raft answers a write as soon as it is proposed. Its leader n4, cut off at 1.5 s, acknowledged x=1 without a majority; the majority's new leader wrote over that entry, and a read at 5.5 s returns x = \"\". The live checks report the lost write and the non-linearizable history.",
+        at: 6_000,
+        build: acknowledged_write_lost,
+    },
+    Entry {
+        name: "gossip-stale-read",
+        title: "Gossip: a stale read in a partition, then convergence",
+        caption: "The replicas were split 2|3 at 1 s; x=1 was written on n0's side, and a read on n3's side has just returned the old value: a stale read, as eventual consistency allows. Play: at 3 s the links heal, anti-entropy spreads x=1 and a read at 5 s returns it.",
+        at: 1_550,
+        build: gossip_stale_read,
+    },
+    Entry {
+        name: "gossip-lost-write",
+        title: "Gossip: a write lost to last-writer-wins, kept as siblings",
+        caption: "Split 2|3, x=a was written on one side and x=b on the other, both acknowledged. After the heal, left (last writer wins) every replica keeps one of them and the other acknowledged write is silently gone; right (multi-value) the replicas keep both as siblings for a client to resolve.",
+        at: 4_000,
+        build: gossip_lost_write_and_siblings,
+    },
+    Entry {
+        name: "causal-buffering",
+        title: "Causal: an effect held back until its cause arrives",
+        caption: "Causal broadcast under a steady load with 30% of messages lost. n2 has received n1's update #4 before n0's update #6, which it depends on, and holds it back (a gold bar under its lane in the space-time view) until the cause arrives by a later sync. Press play.",
+        at: 5_200,
+        build: || vec![causal_lossy(1, None)],
+    },
+    Entry {
+        name: "causal-no-wait",
+        title: "Causal: a broken node that does not wait, caught",
+        caption: "A lossy run like the one before, with replicas that apply an update as soon as it arrives instead of holding it back. Client 0 had seen k0 = \"2\" and then read the older \"\" from its replica: the live check reports the broken causal order.",
+        at: 3_700,
+        build: || vec![causal_lossy(6, Some(CausalBug::NoDependencyWait))],
+    },
+];

@@ -1,0 +1,250 @@
+//! Each entry of the scenario library reproduces its situation exactly, checked over the
+//! engine's views, role changes, history and checks: what its caption says is on screen at
+//! its moment, and what playing on shows.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use consensus_lab::check::causal_order::CausalCheck;
+use consensus_lab::check::eventual::StaleReads;
+use consensus_lab::check::linearizability;
+use consensus_lab::engine::{KvOp, Outcome, Sim, Status};
+use consensus_lab::library::{entry, LIBRARY};
+
+/// The entry's runs, built and run to `t`.
+fn at(name: &str, t: u64) -> Vec<Box<dyn Sim>> {
+    let e = entry(name).unwrap_or_else(|| panic!("no entry {name}"));
+    (e.scenarios().into_iter())
+        .map(|s| {
+            let mut w = s.build().expect("a library scenario builds");
+            w.run_until(t);
+            w
+        })
+        .collect()
+}
+
+fn roles(w: &dyn Sim) -> Vec<(&'static str, u64)> {
+    (0..w.node_count())
+        .map(|i| (w.view(i).role.name, w.view(i).headline))
+        .collect()
+}
+
+fn leaders(w: &dyn Sim) -> Vec<(usize, u64)> {
+    (0..w.node_count())
+        .filter(|&i| w.status(i) == Status::Up && w.view(i).role.name == "leader")
+        .map(|i| (i, w.view(i).headline))
+        .collect()
+}
+
+fn value(w: &dyn Sim, node: usize, key: &str) -> String {
+    (w.view(node).kv.iter())
+        .find(|(k, _)| k == key)
+        .map_or(String::new(), |(_, v)| v.clone())
+}
+
+#[test]
+fn every_entry_opens_and_names_itself_once() {
+    let mut names = std::collections::BTreeSet::new();
+    for e in LIBRARY {
+        assert!(names.insert(e.name), "{} twice", e.name);
+        assert!(!e.caption.is_empty() && e.caption.len() < 400, "{}", e.name);
+        let runs = at(e.name, e.at);
+        assert!((1..=2).contains(&runs.len()));
+        assert!(runs.iter().all(|w| w.now() == e.at));
+    }
+}
+
+#[test]
+fn first_election() {
+    let w = &at("first-election", 500)[0];
+    assert!(leaders(w.as_ref()).is_empty(), "nobody leads yet");
+    let w = &at("first-election", 1_000)[0];
+    assert_eq!(leaders(w.as_ref()), vec![(4, 1)], "n4 wins term 1");
+}
+
+#[test]
+fn leader_crash() {
+    let w = &at("leader-crash", 1_501)[0];
+    assert_eq!(w.status(4), Status::Down, "the leader n4 is down");
+    assert!(leaders(w.as_ref()).is_empty());
+    let w = &at("leader-crash", 4_000)[0];
+    let l = leaders(w.as_ref());
+    assert!(
+        l.len() == 1 && l[0].0 != 4 && l[0].1 >= 2,
+        "another leads a later term: {l:?}"
+    );
+}
+
+#[test]
+fn split_vote() {
+    let w = &at("split-vote", 630)[0];
+    let candidates: Vec<usize> = (0..5)
+        .filter(|&n| roles(w.as_ref())[n] == ("candidate", 1))
+        .collect();
+    assert_eq!(candidates, vec![1, 3, 4], "n1, n3 and n4 stand in term 1");
+    let w = &at("split-vote", 3_000)[0];
+    let changes = w.role_changes();
+    assert!(
+        !changes.iter().any(|r| r.role == "leader" && r.number == 1),
+        "nobody won term 1"
+    );
+    assert!(
+        changes.iter().any(|r| r.role == "leader" && r.number > 1),
+        "a later term elected"
+    );
+}
+
+/// The put the schedule sent to the isolated leader.
+fn put_x(w: &dyn Sim) -> Option<Outcome> {
+    (w.history().ops.iter())
+        .find(|o| matches!(&o.op, KvOp::Put { key, .. } if key == "x"))
+        .and_then(|o| o.outcome.clone())
+}
+
+#[test]
+fn leader_isolated() {
+    let w = &at("leader-isolated", 4_400)[0];
+    let l = leaders(w.as_ref());
+    assert!(
+        l.contains(&(4, 1)),
+        "n4 still believes it leads term 1: {l:?}"
+    );
+    assert!(
+        l.iter().any(|&(n, t)| n != 4 && t >= 2),
+        "the majority elected another: {l:?}"
+    );
+    assert!(
+        put_x(w.as_ref()) != Some(Outcome::Ok { value: None }),
+        "the write never committed"
+    );
+    let w = &at("leader-isolated", 7_000)[0];
+    let l = leaders(w.as_ref());
+    assert!(l.len() == 1 && l[0].0 != 4, "n4 stepped down: {l:?}");
+    // n4's log is the leader's: the uncommitted entry of term 1 was replaced.
+    let log = |n: usize| {
+        (w.view(n).log.iter())
+            .map(|e| (e.index, e.term))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(log(4), log(l[0].0), "n4's log was repaired");
+    assert!(put_x(w.as_ref()) != Some(Outcome::Ok { value: None }));
+}
+
+#[test]
+fn rejoin_with_and_without_pre_vote() {
+    let before = at("rejoin-pre-vote", 4_400);
+    assert!(
+        before[0].view(2).headline > 1,
+        "plain Raft: the cut-off node raised its term"
+    );
+    assert_eq!(before[1].view(2).headline, 1, "pre-vote: it did not");
+    let after = at("rejoin-pre-vote", 7_000);
+    let elected_after_heal =
+        |w: &dyn Sim| (w.role_changes().iter()).any(|r| r.t > 4_500 && r.role == "leader");
+    assert!(
+        elected_after_heal(after[0].as_ref()),
+        "plain Raft: the leader was forced out"
+    );
+    assert!(
+        !elected_after_heal(after[1].as_ref()),
+        "pre-vote: the leader stayed"
+    );
+    assert_eq!(leaders(after[1].as_ref()), vec![(4, 1)]);
+}
+
+#[test]
+fn acknowledged_write_lost() {
+    let w = &at("ack-before-commit", 6_000)[0];
+    assert_eq!(
+        put_x(w.as_ref()),
+        Some(Outcome::Ok { value: None }),
+        "the write was acknowledged"
+    );
+    assert!(
+        w.violations()
+            .iter()
+            .any(|v| v.property == "acknowledged write lost"),
+        "{:?}",
+        w.violations()
+    );
+    assert!(!linearizability::check(w.history()).linearizable);
+}
+
+#[test]
+fn gossip_stale_read_then_convergence() {
+    let w = &at("gossip-stale-read", 1_550)[0];
+    let mut stale = StaleReads::default();
+    stale.observe(w.history());
+    assert_eq!(stale.count(), 1, "the read on n3's side was stale");
+    let w = &at("gossip-stale-read", 6_000)[0];
+    let reads: Vec<_> = (w.history().ops.iter())
+        .filter(|o| o.op.is_read())
+        .map(|o| o.outcome.clone())
+        .collect();
+    assert_eq!(
+        reads.last(),
+        Some(&Some(Outcome::Ok {
+            value: Some("1".into())
+        }))
+    );
+    assert!(
+        (0..5).all(|n| value(w.as_ref(), n, "x") == "1"),
+        "converged"
+    );
+}
+
+#[test]
+fn gossip_lost_write_and_siblings() {
+    let runs = at("gossip-lost-write", 4_000);
+    let oks = |w: &dyn Sim| {
+        w.history()
+            .count(|o| matches!(o.outcome, Some(Outcome::Ok { .. })))
+    };
+    assert!(
+        runs.iter().all(|w| oks(w.as_ref()) == 2),
+        "both writes acknowledged in both"
+    );
+    let lww: Vec<String> = (0..5).map(|n| value(runs[0].as_ref(), n, "x")).collect();
+    assert!(
+        lww.iter().all(|v| v == &lww[0]) && ["a", "b"].contains(&lww[0].as_str()),
+        "{lww:?}"
+    );
+    let mv: Vec<String> = (0..5).map(|n| value(runs[1].as_ref(), n, "x")).collect();
+    assert!(mv.iter().all(|v| v == "a|b"), "{mv:?}");
+}
+
+#[test]
+fn causal_buffering() {
+    let e = entry("causal-buffering").unwrap();
+    let w = &at(e.name, e.at)[0];
+    // What the caption says: n2 holds n1's update #4 back, waiting for n0's #6.
+    let held = (w.held().iter())
+        .find(|h| h.from <= e.at && h.until.is_none_or(|u| u > e.at))
+        .unwrap_or_else(|| panic!("an update is held back at {}: {:?}", e.at, w.held()));
+    assert_eq!((held.node, held.what.as_str()), (2, "n1#4 waits for n0#6"));
+    let mut check = CausalCheck::default();
+    check.observe(w.history());
+    assert!(check.violations().is_empty());
+}
+
+#[test]
+fn causal_no_wait_is_caught() {
+    let e = entry("causal-no-wait").unwrap();
+    let w = &at(e.name, e.at)[0];
+    let mut check = CausalCheck::default();
+    check.finish(w.history());
+    let v = check
+        .violations()
+        .first()
+        .expect("the broken order is caught");
+    assert_eq!(v.client, 0);
+    assert!(
+        v.detail
+            .starts_with("client 0 had seen k0=\"2\" but then read \"\""),
+        "{}",
+        v.detail
+    );
+    assert!(w.history().ops[v.read]
+        .complete_t
+        .is_some_and(|t| t <= e.at));
+}
