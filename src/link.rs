@@ -3,11 +3,12 @@
 //!   second cluster of another model runs beside the first);
 //! - `s=<scenario JSON>[&t=<scenario JSON>]`: an exact replay of a shared session (protocol,
 //!   seed, settings and every recorded action, per cluster), percent-encoded;
+//!   Share adds `&at=MS`, the moment it was made at, where the page opens, paused;
 //! - `scenario=NAME`: an entry of the scenario library (`crate::library`).
 //!
 //! Plain Rust, so that the links people saved can be opened and checked natively.
 
-use crate::engine::limits::{clip, within, MAX_SCENARIO_BYTES, NODES};
+use crate::engine::limits::{clip, within, MAX_SCENARIO_BYTES, MAX_TIME_MS, NODES};
 use crate::engine::SimConfig;
 use crate::library::{entry, Entry, LIBRARY};
 use crate::protocols::{AnyScenario, CATALOG};
@@ -85,6 +86,22 @@ pub fn scenario_file(scenarios: &[String]) -> String {
     }
 }
 
+/// The moment in `at=MS`: a whole number of virtual ms within a run's limits.
+fn moment(v: &str) -> Result<u64, String> {
+    let t = (v.parse::<u64>())
+        .map_err(|_| format!("at must be a whole number of ms, got {:?}", clip(v, 40)))?;
+    within("at", t, 0, MAX_TIME_MS)?;
+    Ok(t)
+}
+
+/// The moment a shared session was made at (`&at=MS`, which Share adds): the page opens there,
+/// paused. Links made before it had none and open playing from the start.
+pub fn fragment_moment(hash: &str) -> Option<u64> {
+    hash.split('&')
+        .find_map(|p| p.strip_prefix("at="))
+        .and_then(|v| moment(v).ok())
+}
+
 /// The library entry a `scenario=NAME` fragment names, if it is one; or why it cannot be opened.
 pub fn library_link(hash: &str) -> Option<Result<&'static Entry, String>> {
     let name = hash.strip_prefix("scenario=")?;
@@ -139,6 +156,10 @@ pub fn parse_fragment(hash: &str, fallback_seed: u64) -> Result<Option<Vec<AnySc
                     .expect("a scenario= part")
                     .map(|e| Some(e.scenarios()))
             }
+            // The moment a shared session was made at (see `fragment_moment`).
+            "at" => {
+                moment(v)?;
+            }
             _ => return Err(format!("unrecognised link part {:?}", clip(k, 40))),
         }
     }
@@ -180,6 +201,16 @@ mod tests {
             )
         );
         assert_eq!(parse_fragment(&shared, 1).unwrap().unwrap()[0], two[0]);
+        // A shared session opens at the moment it was made; links made before say none.
+        let at = format!("{shared}&at=1234");
+        assert_eq!(parse_fragment(&at, 1).unwrap().unwrap()[0], two[0]);
+        assert_eq!(
+            (fragment_moment(&at), fragment_moment(&shared)),
+            (Some(1234), None)
+        );
+        // A library entry by name.
+        let split = parse_fragment("scenario=split-vote", 1).unwrap().unwrap();
+        assert_eq!(split[0].seed(), 3);
         for bad in [
             "seed=x",
             "nodes=2",
@@ -187,6 +218,9 @@ mod tests {
             "what",
             "zzz=1",
             "s=%7B",
+            "seed=1&at=soon",
+            "seed=1&at=99999999999999",
+            "scenario=nope",
         ] {
             assert!(parse_fragment(bad, 1).is_err(), "{bad} is refused");
         }

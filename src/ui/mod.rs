@@ -195,6 +195,12 @@ fn opening_session(start: &Option<Start>) -> Session {
         None => share::scenario_from_location()
             .and_then(|s| Session::new(s.unwrap_or_else(share::fresh_run))),
     };
+    let opened = opened.map(|mut s| {
+        if let (None, Some(t)) = (start, share::moment_from_location()) {
+            s.stand_at(t);
+        }
+        s
+    });
     opened.unwrap_or_else(|e| {
         let mut s = Session::new(share::fresh_run()).expect("the default scenario is valid");
         s.notice = Some(could_not_open(&e, "started a new run instead"));
@@ -244,10 +250,18 @@ pub fn app(props: &AppProps) -> Html {
                 if let Some(Ok(e)) = share::library_from_location() {
                     return send.emit(Msg::OpenScenario(e));
                 }
-                send.emit(match share::scenario_from_location() {
-                    Ok(s) => Msg::Reset(s.unwrap_or_else(share::fresh_run)),
-                    Err(e) => Msg::Notice(Some(could_not_open(&e, "the run on screen goes on"))),
-                });
+                match share::scenario_from_location() {
+                    Ok(s) => {
+                        send.emit(Msg::Reset(s.unwrap_or_else(share::fresh_run)));
+                        if let Some(t) = share::moment_from_location() {
+                            send.emit(Msg::StandAt(t));
+                        }
+                    }
+                    Err(e) => send.emit(Msg::Notice(Some(could_not_open(
+                        &e,
+                        "the run on screen goes on",
+                    )))),
+                }
             });
             move || drop(listener)
         });

@@ -396,6 +396,8 @@ pub enum Msg {
     ToggleHelp,
     /// Open an entry of the scenario library at its moment, paused, with its caption.
     OpenScenario(&'static Entry),
+    /// Run to this moment and stand there, paused (a shared session's).
+    StandAt(u64),
     CloseCaption,
     /// Show a history read from a file (its name) in the history view.
     OpenHistory(String, HistoryFormat, History),
@@ -625,6 +627,7 @@ impl Session {
                 Err(err) => self.notice = Some(format!("Could not open the scenario ({err}).")),
             },
             Msg::CloseCaption => self.caption = None,
+            Msg::StandAt(t) => self.stand_at(t),
             Msg::ToggleView(v) => {
                 if let Some(at) = self.shown.iter().position(|&s| s == v) {
                     self.shown.remove(at);
@@ -662,15 +665,19 @@ impl Session {
             || self.opened.as_ref().is_some_and(|o| o.verdict.is_none())
     }
 
-    /// Stand at a library entry's moment, paused, with its caption (a few simulated seconds,
-    /// run at once).
+    /// Stand at a library entry's moment, paused, with its caption.
     pub fn open_at(&mut self, e: &'static Entry) {
-        self.playing = false;
-        self.panes[0].world.run_until(e.at);
-        self.follow();
-        self.vt = e.at as f64;
-        self.horizon = e.at;
+        self.stand_at(e.at);
         self.caption = Some(e);
+    }
+
+    /// Run to `t` and stand there, paused, with the run before it to rewind through (a shared
+    /// session opens at the moment it was made; a long one replays over several frames).
+    pub fn stand_at(&mut self, t: u64) {
+        self.playing = false;
+        self.horizon = t;
+        self.replaying = Some(t);
+        self.advance_replay();
         self.panes.iter_mut().for_each(|p| p.refresh(false));
     }
 

@@ -26,6 +26,13 @@ pub fn scenario_from_location() -> Result<Option<Vec<AnyScenario>>, String> {
     parse_fragment(hash.trim_start_matches('#'), random_seed())
 }
 
+/// The moment the page's link was made at, if it says.
+pub fn moment_from_location() -> Option<u64> {
+    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+    crate::link::fragment_moment(hash.trim_start_matches('#'))
+}
+
+/// A link that replays these runs and opens at their current moment, paused.
 pub fn share_link(sims: &[&dyn Sim]) -> String {
     let loc = gloo::utils::window().location();
     let base = format!(
@@ -43,5 +50,6 @@ pub fn share_link(sims: &[&dyn Sim]) -> String {
             )
         })
         .collect();
-    format!("{base}#{}", parts.join("&"))
+    let at = sims.first().map_or(0, |s| s.now());
+    format!("{base}#{}&at={at}", parts.join("&"))
 }

@@ -219,18 +219,22 @@ test('a shared link replays the run exactly', async () => {
   await page.click('[data-action="share"]');
   const link = page.url();
   assert.match(link, /#s=/);
+  assert.match(link, new RegExp(`&at=${then.time}$`), 'the link says the moment it was made at');
+  // It opens paused at that moment, showing the same state, with the run before it there to
+  // rewind through.
   const other = await browser.newPage();
   await other.goto(link);
-  await other.selectOption('[data-action="speed"]', '1');
-  await other.waitForFunction((t) => Number(document.querySelector('[data-time]').dataset.time) > Number(t), then.time, { timeout: 20000 });
-  await other.click('[data-action="pause"]');
-  await other.$eval('[data-action="timeline"]', (el, t) => { el.value = t; el.dispatchEvent(new Event('input', { bubbles: true })); }, then.time);
-  await other.waitForFunction((t) => document.querySelector('[data-time]').dataset.time === t, then.time, { timeout: 20000 });
-  const replayed = await other.evaluate(() => ({
+  await other.waitForFunction((t) => document.querySelector('[data-time]')?.dataset.time === t && !document.querySelector('[data-replaying]'), then.time, { timeout: 20000 });
+  assert.ok(await other.$('[data-action="play"]'), 'paused');
+  const state = () => other.evaluate(() => ({
     nodes: [...document.querySelectorAll('[data-node]')].map((e) => `${e.dataset.node}:${e.dataset.role}:${e.dataset.term}`),
     logs: [...document.querySelectorAll('[data-log]')].map((e) => `${e.dataset.log}:${e.dataset.last}:${e.dataset.commit}`),
   }));
-  assert.deepEqual(replayed, { nodes: then.nodes, logs: then.logs });
+  assert.deepEqual(await state(), { nodes: then.nodes, logs: then.logs });
+  assert.ok(await other.$('[data-marker="crash"]'), 'the crash is on the timeline');
+  const before = String(Number(then.time) - 500);
+  await other.$eval('[data-action="timeline"]', (el, t) => { el.value = t; el.dispatchEvent(new Event('input', { bubbles: true })); }, before);
+  await other.waitForFunction((t) => document.querySelector('[data-time]').dataset.time === t, before, { timeout: 20000 });
   await other.close();
 });
 
