@@ -13,6 +13,7 @@ pub mod check;
 pub mod engine;
 pub mod export;
 pub mod import;
+pub mod lessons;
 pub mod library;
 pub mod link;
 pub mod protocols;

@@ -160,6 +160,16 @@ pub fn top_bar(p: &PanelProps) -> Html {
             send.emit(Msg::OpenScenario(entry));
         })
     };
+    let on_lesson = {
+        let send = send.clone();
+        Callback::from(move |e: Event| {
+            let select = e.target_unchecked_into::<HtmlSelectElement>();
+            if let Some(l) = crate::lessons::lesson(&select.value()) {
+                select.set_value("");
+                send.emit(Msg::StartLesson(l));
+            }
+        })
+    };
     let speed_value = SPEEDS
         .iter()
         .min_by(|a, b| (a.0 - s.speed).abs().total_cmp(&(b.0 - s.speed).abs()))
@@ -204,6 +214,12 @@ pub fn top_bar(p: &PanelProps) -> Html {
                     <option value="" selected=true>{"Scenarios…"}</option>
                     { for crate::library::LIBRARY.iter().map(|e| html! {
                         <option value={e.name} data-scenario={e.name} title={e.caption}>{e.title}</option>
+                    }) }
+                </select>
+                <select data-action="lessons" title="Guided lessons on the real simulator: each step moves on when what it asks for happens" onchange={on_lesson}>
+                    <option value="" selected=true>{"Lessons…"}</option>
+                    { for crate::lessons::LESSONS.iter().map(|l| html! {
+                        <option value={l.name} data-lesson-option={l.name}>{l.title}</option>
                     }) }
                 </select>
                 <label>{"seed "}<input ref={seed_ref} class="seed" placeholder={s.seed().to_string()} size="8" /></label>

@@ -9,6 +9,7 @@ mod files;
 mod help;
 mod history_view;
 mod inspector;
+mod lesson_panel;
 mod log_panel;
 mod network_panel;
 pub mod session;
@@ -323,6 +324,7 @@ pub fn app(props: &AppProps) -> Html {
                     <button class="close" onclick={props.send.reform(|_| Msg::Notice(None))}>{"×"}</button>
                 </div>
             }
+            <lesson_panel::LessonPanel ..props.clone() />
             if let Some(e) = s.caption {
                 <div class="caption" data-caption={e.name}>
                     <span><strong>{e.title}</strong>{" — "}{e.caption}</span>

@@ -8,7 +8,8 @@ use crate::check::linearizability::{Checker, Verdict};
 use crate::check::report::Report;
 use crate::engine::{Action, Consistency, History, Mark, MsgId, NodeId, NodeView, Sim};
 use crate::import::HistoryFormat;
-use crate::library::Entry;
+use crate::lessons::{Lesson, Look, Progress};
+use crate::library::{self, Entry};
 use crate::protocols::AnyScenario;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -348,6 +349,8 @@ pub struct Session {
     pub shown: Vec<View>,
     /// The library entry this run was opened from, while its caption is shown.
     pub caption: Option<&'static Entry>,
+    /// The lesson under way, if one is.
+    pub lesson: Option<Progress>,
     /// Virtual time shown, in ms; fractional so that messages glide between events.
     pub vt: f64,
     /// The furthest time this session has reached: the end of the timeline.
@@ -398,6 +401,12 @@ pub enum Msg {
     OpenScenario(&'static Entry),
     /// Run to this moment and stand there, paused (a shared session's).
     StandAt(u64),
+    /// Begin a lesson at its scenario's moment.
+    StartLesson(&'static Lesson),
+    /// Back to the moment the previous step was reached.
+    LessonBack,
+    /// Leave the lesson; the run goes on as a sandbox.
+    LeaveLesson,
     CloseCaption,
     /// Show a history read from a file (its name) in the history view.
     OpenHistory(String, HistoryFormat, History),
@@ -431,6 +440,7 @@ impl Session {
             opened: None,
             shown: vec![View::Log],
             caption: None,
+            lesson: None,
             vt: 0.0,
             horizon: 0,
             playing: true,
@@ -628,6 +638,26 @@ impl Session {
             },
             Msg::CloseCaption => self.caption = None,
             Msg::StandAt(t) => self.stand_at(t),
+            Msg::StartLesson(l) => {
+                match library::entry(l.scenario).map(|e| (e, Session::new(e.scenarios()))) {
+                    Some((e, Ok(mut fresh))) => {
+                        fresh.speed = self.speed;
+                        fresh.shown = std::mem::take(&mut self.shown);
+                        *self = fresh;
+                        self.stand_at(e.at);
+                        self.lesson = Some(Progress::new(l, e.at));
+                    }
+                    _ => self.notice = Some(format!("Could not start the lesson {:?}.", l.title)),
+                }
+            }
+            Msg::LessonBack => {
+                if let Some(t) = self.lesson.as_mut().and_then(Progress::back) {
+                    // Paused there, to read the step again.
+                    self.playing = false;
+                    self.seek(t);
+                }
+            }
+            Msg::LeaveLesson => self.lesson = None,
             Msg::ToggleView(v) => {
                 if let Some(at) = self.shown.iter().position(|&s| s == v) {
                     self.shown.remove(at);
@@ -644,6 +674,16 @@ impl Session {
         self.panes.iter_mut().for_each(|p| p.refresh(playing));
         if rewinding {
             self.seen_problems = self.problems();
+        }
+        // A lesson moves on when what its step asks for holds on screen (not midway through a
+        // replay, which passes through earlier states).
+        if let (Some(p), None) = (self.lesson.as_mut(), self.replaying) {
+            let pane = &self.panes[0];
+            let look = Look {
+                sim: pane.world.as_ref(),
+                stale_reads: pane.checks.as_ref().map_or(0, |c| c.stale_reads),
+            };
+            p.advance(&look, pane.world.now());
         }
         self.pause_on_new_problems();
     }

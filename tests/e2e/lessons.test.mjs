@@ -1,0 +1,84 @@
+// The guided lessons, walked through in headless Chromium by clicking what each step's text
+// tells a learner to click, and once more doing something else at a step, to show that the
+// lesson follows the state of the run and not the button. Every wait is for a DOM condition,
+// with a timeout. Screenshot: target/screenshots/lesson-raft-elections.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveDist, launch, openPage, root } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+  await mkdir(join(root, 'target/screenshots'), { recursive: true });
+});
+after(async () => { await browser?.close(); server?.close(); });
+
+const step = (page) => page.$eval('[data-lesson]', (l) => +l.dataset.step);
+async function begin(page, waitFor, name) {
+  await page.selectOption('[data-action="lessons"]', name);
+  await waitFor((n) => document.querySelector(`[data-lesson="${n}"][data-step="1"]`), name, `the lesson ${name}`);
+}
+const at = (waitFor, k) => waitFor((s) => +document.querySelector('[data-lesson]')?.dataset.step === s, k, `step ${k}`, 60000);
+const node = (page, role) => page.$eval(`[data-node][data-role="${role}"]`, (n) => n.dataset.node);
+
+test('Raft elections, as the steps say: play, watch the election, crash the leader, see the next, restart it', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'raft-elections');
+  assert.match(await page.$eval('[data-step-text]', (e) => e.textContent), /Press ▶ Play/);
+  assert.ok(await page.$('[data-action="play"].lesson-highlight'), 'the step points at Play');
+  await page.click('text=▶ Play');
+  await at(waitFor, 3);
+  assert.match(await page.$eval('[data-step-text]', (e) => e.textContent), /click the gold node, then Crash/);
+  await page.screenshot({ path: join(root, 'target/screenshots/lesson-raft-elections.png') });
+  const old = await node(page, 'leader');
+  await page.click(`[data-node="${old}"] circle.body`);
+  await page.click('button:has-text("Crash")');
+  await at(waitFor, 5);
+  await page.click(`[data-node="${old}"] circle.body`);
+  await page.click('button:has-text("Restart")');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Raft elections, another way: cut the leader off instead of crashing it, heal, then Back', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'raft-elections');
+  await page.click('text=▶ Play');
+  await at(waitFor, 3);
+  await page.click('button:has-text("Isolate leader")');
+  await at(waitFor, 5);
+  const t5 = +(await page.getAttribute('[data-time]', 'data-time'));
+  await page.click('button:has-text("Heal links")');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  // Back: to the moment step 5 was reached, replayed.
+  await page.click('button:has-text("‹ Back")');
+  await at(waitFor, 5);
+  await waitFor((t) => !document.querySelector('[data-replaying]') && +document.querySelector('[data-time]').dataset.time <= t, t5, 'the moment step 5 began');
+  assert.ok(await page.$('.cluster .link.cut'), 'the leader is cut off again, as it was then');
+  await page.click('button:has-text("Leave")');
+  await waitFor(() => !document.querySelector('[data-lesson]'), null, 'the lesson left');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Gossip and eventual consistency, as the steps say: heal, converge, then make a stale read', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'gossip-eventual');
+  await page.selectOption('[data-action="speed"]', '1');
+  await page.click('text=▶ Play');
+  await at(waitFor, 3);
+  await page.click('button:has-text("Split minority|majority")');
+  await page.fill('[data-field="key"]', 'x');
+  await page.fill('[data-field="value"]', '2');
+  await page.selectOption('[data-field="target"]', { label: 'to n0' });
+  await page.click('button:has-text("Put")');
+  await page.selectOption('[data-field="target"]', { label: 'to n3' });
+  await page.click('button:has-text("Get")');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
