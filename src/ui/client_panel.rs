@@ -16,6 +16,8 @@ enum Kind {
 #[function_component(ClientPanel)]
 pub fn client_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
+    // Stores with no leader send a client to its own replica.
+    let leads = s.lead().description().roles.iter().any(|r| r.leads);
     let n = s.node_count();
     let key_ref = use_node_ref();
     let value_ref = use_node_ref();
@@ -85,7 +87,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
                 <input ref={from_ref.clone()} size="4" placeholder="cas from" data-field="from" />
                 <input ref={value_ref.clone()} size="4" placeholder="value" data-field="value" />
                 <select ref={target_ref.clone()} data-field="target">
-                    <option value="leader" selected=true>{"via leader"}</option>
+                    <option value="leader" selected=true>{ if leads { "via leader" } else { "via its replica" } }</option>
                     { for (0..n).map(|i| html! { <option value={i.to_string()}>{format!("to n{i}")}</option> }) }
                 </select>
             </div>

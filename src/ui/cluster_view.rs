@@ -105,6 +105,13 @@ pub fn cluster_view(p: &PanelProps) -> Html {
     });
 
     let caption = w.description().headline;
+    // A node that still believes it leads while another leads a later term (cut off, it has
+    // not heard yet) says so.
+    let newest_lead = (views.iter())
+        .filter(|v| v.role.leads)
+        .map(|v| v.headline)
+        .max()
+        .unwrap_or(0);
     let nodes = views.iter().enumerate().map(|(i, v)| {
         let (x, y) = node_pos(i, n);
         let role = v.role;
@@ -125,7 +132,13 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                 <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.headline}</text>
                 <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{caption}</text>
                 <title>{format!("n{i} · {}", role.name)}</title>
-                if !crowded { <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{format!("n{i} · {}", role.name)}</text> }
+                if !crowded { <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{
+                    if role.leads && v.headline < newest_lead {
+                        format!("n{i} · {} of an old {caption}", role.name)
+                    } else {
+                        format!("n{i} · {}", role.name)
+                    }
+                }</text> }
                 if let Some(votes) = v.votes {
                     <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {}/{}", votes.granted, votes.of)}</text>
                 }

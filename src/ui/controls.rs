@@ -222,6 +222,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
                         <option value={l.name} data-lesson-option={l.name}>{l.title}</option>
                     }) }
                 </select>
+                <span class="hint" title="The seed, nodes, model and switches that follow take effect when you press New run">{"next run:"}</span>
                 <label>{"seed "}<input ref={seed_ref} class="seed" placeholder={s.seed().to_string()} size="8" /></label>
                 <select ref={nodes_ref} title="nodes">
                     { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.node_count()}>{format!("{n} nodes")}</option> }) }

@@ -177,7 +177,7 @@ pub(super) static DESCRIPTION: Description = Description {
     toggles: &[
         Toggle {
             key: "pre-vote",
-            label: "pre-vote",
+            label: "pre-vote + check-quorum",
             tooltip: "Raft: pre-vote and check-quorum, as etcd and TiKV run it",
         },
         Toggle {
@@ -187,7 +187,7 @@ pub(super) static DESCRIPTION: Description = Description {
         },
     ],
     state: StateView::Log,
-    library_log: Some("raft-rs log lines"),
+    library_log: Some("raft-rs log lines (raft-rs counts nodes from 1: its id 5 is n4)"),
 };
 
 fn entry_text(entry_type: EntryType, data: &[u8]) -> String {
