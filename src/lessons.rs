@@ -3,7 +3,7 @@
 //! not when a particular button was pressed: a learner who gets there another way moves on
 //! just the same, and one who does something else still reads what to do next.
 
-use crate::engine::{Sim, Status};
+use crate::engine::{Outcome, Sim, Status};
 
 /// What a step's condition looks at: the run, and what the history checks found.
 pub struct Look<'a> {
@@ -39,6 +39,15 @@ impl Look<'_> {
     fn no_cut_link(&self) -> bool {
         let n = self.sim.node_count();
         (0..n).all(|a| (0..n).all(|b| a == b || !self.sim.network().is_cut(a, b)))
+    }
+    fn commit(&self, node: usize) -> u64 {
+        self.sim.view(node).log_state.map_or(0, |l| l.commit)
+    }
+    /// Writes to `key` a client was told succeeded.
+    fn acknowledged(&self, key: &str) -> usize {
+        (self.sim.history()).count(|o| {
+            !o.op.is_read() && o.op.key() == key && matches!(o.outcome, Some(Outcome::Ok { .. }))
+        })
     }
     fn value(&self, node: usize, key: &str) -> String {
         (self.sim.view(node).kv.iter())
@@ -112,6 +121,129 @@ pub const LESSONS: &[Lesson] = &[
                         && leaders.len() == 1
                         && (0..l.sim.node_count()).all(|n| l.sim.view(n).headline == leaders[0].1)
                 },
+            },
+        ],
+    },
+    Lesson {
+        name: "raft-replication",
+        title: "Raft: log replication and commitment",
+        scenario: "first-election",
+        steps: &[
+            Step {
+                text: "Press ▶ Play and wait for a leader (gold). Only the leader takes writes; the Logs view under the cluster shows every node's log.",
+                hint: "Each entry is drawn in its term's colour; the leader's first entry is an empty one of its own term.",
+                highlight: Some("[data-action=\"play\"]"),
+                done: |l| !l.leaders().is_empty(),
+            },
+            Step {
+                text: "Write through the leader: in the Clients panel, Put x = 1 (via leader). The leader appends it to its log and sends it to the followers; once a majority (3 of 5) has it, it is committed (solid, no longer dashed) and the client is told ok.",
+                hint: "Slow the speed down to watch the append messages carry the entry.",
+                highlight: Some("[data-panel=\"clients\"]"),
+                done: |l| l.acknowledged("x") >= 1,
+            },
+            Step {
+                text: "A majority is enough: crash a follower (click a blue node, then Crash), then Put x = 2. It still commits, with 4 of 5.",
+                hint: "Crash two followers and a third write can still commit; crash three and it cannot.",
+                highlight: Some("[data-node][data-role=\"follower\"]"),
+                done: |l| l.acknowledged("x") >= 2 && !l.all_up(),
+            },
+            Step {
+                text: "Restart the crashed follower (click it, Restart). The leader finds where its log stops matching and sends what it missed: watch its row in the Logs view fill in to the leader's commit.",
+                hint: "The follower kept what it had written to its disk; only what it missed is sent.",
+                highlight: Some("[data-node][data-role=\"down\"]"),
+                done: |l| {
+                    let leaders = l.leaders();
+                    l.all_up()
+                        && leaders.len() == 1
+                        && (0..l.sim.node_count()).all(|n| l.commit(n) == l.commit(leaders[0].0))
+                },
+            },
+        ],
+    },
+    Lesson {
+        name: "raft-partitions",
+        title: "Raft: partitions and safety",
+        scenario: "leader-isolated",
+        steps: &[
+            Step {
+                text: "n4 leads term 1 but is cut off from the others (red dashed links), and a client's x = 1 has reached it: it cannot commit it without a majority (dashed in its log). Press ▶ Play: the majority elects a new leader.",
+                hint: "The majority side has 4 nodes; 3 make a majority of 5.",
+                highlight: Some("[data-action=\"play\"]"),
+                done: |l| l.leaders().iter().any(|&(_, t)| t >= 2),
+            },
+            Step {
+                text: "Two nodes say leader, but n4's term is old: it can commit nothing. Write through the new leader: Put y = 2 \"via leader\" or to the new leader. It commits.",
+                hint: "A write sent to n4 would never be acknowledged: try it, it times out.",
+                highlight: Some("[data-panel=\"clients\"]"),
+                done: |l| l.acknowledged("y") >= 1,
+            },
+            Step {
+                text: "Heal the links (Network: Heal links; it is also scheduled at 4.5 s). n4 hears the higher term, steps down, and its uncommitted x = 1 is replaced by the new leader's entries: nothing committed is ever lost.",
+                hint: "Compare n4's row in the Logs view before and after the heal.",
+                highlight: Some("[data-action=\"heal\"]"),
+                done: |l| {
+                    let leaders = l.leaders();
+                    l.no_cut_link()
+                        && leaders.len() == 1
+                        && (0..l.sim.node_count()).all(|n| l.commit(n) == l.commit(leaders[0].0))
+                },
+            },
+        ],
+    },
+    Lesson {
+        name: "raft-pre-vote",
+        title: "Raft: pre-vote",
+        scenario: "rejoin-pre-vote",
+        steps: &[
+            Step {
+                text: "Two clusters, the same run: left plain Raft, right with pre-vote. n2 was cut off at 1.5 s. Left, it stood for election again and again and its term rose; right, it first asked whether it could win, heard no majority, and kept term 1. Press ▶ Play: the links heal at 4.5 s.",
+                hint: "Each node's number is its term: compare n2 on both sides.",
+                highlight: Some("[data-action=\"play\"]"),
+                done: |l| l.no_cut_link(),
+            },
+            Step {
+                text: "Left, n2's higher term reached the leader, which stepped down: the cluster held a needless election. Right, nothing happened: the leader kept leading. Play on until the left elects a leader again.",
+                hint: "That is why etcd and TiKV run Raft with pre-vote and check-quorum.",
+                highlight: None,
+                done: |l| l.leaders().iter().any(|&(_, t)| t > 1),
+            },
+        ],
+    },
+    Lesson {
+        name: "linearizability",
+        title: "Linearizability, and what breaks it",
+        scenario: "ack-before-commit",
+        steps: &[
+            Step {
+                text: "This Raft has a bug: it answers a write as soon as it is proposed. Open the History view (the tab below the cluster). x = 1 was acknowledged (green), yet the read at 5.5 s returned x = ∅: no order of the operations explains both, so it is red and the sentence above says why. Click the red bar to go back to that read.",
+                hint: "Dragging the timeline back to 5.5 s does the same.",
+                highlight: Some("[data-action=\"view-history\"]"),
+                done: |l| l.sim.now() <= 5_600,
+            },
+            Step {
+                text: "The read went to the new leader, whose log never held x = 1: n4 had acknowledged it alone, while cut off. A correct Raft answers only once a majority holds the entry. Press ▶ Play to the violation again; then compare with the scenario \"Raft: the leader cut off in a minority\", where the same write is never acknowledged.",
+                hint: "The Checks panel names the lost write; linearizability fails with it.",
+                highlight: Some("[data-action=\"play\"]"),
+                done: |l| l.sim.now() >= 6_000,
+            },
+        ],
+    },
+    Lesson {
+        name: "causal-consistency",
+        title: "Causal consistency",
+        scenario: "causal-buffering",
+        steps: &[
+            Step {
+                text: "Open the Space-time view (the tab below the cluster): every message is an arrow, and the gold bar under n2's lane is n1's update #4, which n2 holds back because it depends on n0's #6, lost on the way. Press ▶ Play.",
+                hint: "Hover the gold bar to read what it waits for.",
+                highlight: Some("[data-action=\"view-spacetime\"]"),
+                done: |l| (l.sim.held().iter()).any(|h| h.node == 2 && h.until.is_some() && h.what.starts_with("n1#4")),
+            },
+            Step {
+                text: "A later sync brought n0's #6, and n2 applied both in causal order: no client of n2 could see the effect before its cause. Watch a few more held updates come and go, then pick the scenario \"Causal: a broken node that does not wait\" to see what happens without the wait.",
+                hint: "The Checks panel says whether any client saw an effect before its cause.",
+                highlight: Some("[data-action=\"scenarios\"]"),
+                done: |l| (l.sim.held().iter()).filter(|h| h.until.is_some()).count() >= 12,
             },
         ],
     },

@@ -122,3 +122,89 @@ fn gossip_eventual_as_told() {
     play_to(&mut w, &mut p, 3, limit);
     assert!(p.finished());
 }
+
+fn put(w: &mut Box<dyn Sim>, node: Option<usize>, key: &str, value: &str) {
+    let op = KvOp::Put {
+        key: key.into(),
+        value: value.into(),
+    };
+    w.act(Action::Request { node, op }).unwrap();
+}
+
+#[test]
+fn raft_replication_as_told() {
+    let (mut w, mut p) = start("raft-replication");
+    play_to(&mut w, &mut p, 1, 3_000);
+    put(&mut w, None, "x", "1");
+    play_to(&mut w, &mut p, 2, 6_000);
+    let follower = (0..5).find(|&n| w.view(n).role.name == "follower").unwrap();
+    w.act(Action::Crash { node: follower }).unwrap();
+    put(&mut w, None, "x", "2");
+    play_to(&mut w, &mut p, 3, 9_000);
+    w.act(Action::Restart { node: follower }).unwrap();
+    play_to(&mut w, &mut p, 4, 14_000);
+    assert!(p.finished());
+}
+
+#[test]
+fn raft_partitions_as_told() {
+    let (mut w, mut p) = start("raft-partitions");
+    play_to(&mut w, &mut p, 1, 4_000);
+    let new = (0..5)
+        .find(|&n| w.view(n).role.name == "leader" && w.view(n).headline >= 2)
+        .unwrap();
+    put(&mut w, Some(new), "y", "2");
+    play_to(&mut w, &mut p, 2, 4_400);
+    w.act(Action::Heal).unwrap();
+    play_to(&mut w, &mut p, 3, 8_000);
+    assert!(p.finished());
+}
+
+#[test]
+fn raft_pre_vote_as_told() {
+    let (mut w, mut p) = start("raft-pre-vote");
+    play_to(&mut w, &mut p, 2, 9_000);
+    assert!(p.finished());
+}
+
+#[test]
+fn causal_consistency_as_told() {
+    let (mut w, mut p) = start("causal-consistency");
+    play_to(&mut w, &mut p, 1, 5_400);
+    assert_eq!(
+        p.step, 1,
+        "the held update was let go, and not yet the rest"
+    );
+    play_to(&mut w, &mut p, 2, 30_000);
+    assert!(p.finished());
+}
+
+#[test]
+fn linearizability_as_told() {
+    let (w, mut p) = start("linearizability");
+    // A click on the red read: the run replayed to its invocation (5.5 s), then played on.
+    let mut back = entry("ack-before-commit")
+        .unwrap()
+        .scenarios()
+        .remove(0)
+        .build()
+        .unwrap();
+    back.run_until(5_500);
+    let stale = 0;
+    p.advance(
+        &Look {
+            sim: back.as_ref(),
+            stale_reads: stale,
+        },
+        5_500,
+    );
+    assert_eq!(p.step, 1);
+    p.advance(
+        &Look {
+            sim: w.as_ref(),
+            stale_reads: stale,
+        },
+        6_000,
+    );
+    assert!(p.finished());
+}

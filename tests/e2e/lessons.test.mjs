@@ -82,3 +82,81 @@ test('Gossip and eventual consistency, as the steps say: heal, converge, then ma
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('Raft log replication, as the steps say: write via the leader, crash a follower and write again, restart it', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'raft-replication');
+  await page.selectOption('[data-action="speed"]', '1');
+  await page.click('text=▶ Play');
+  await at(waitFor, 2);
+  await page.fill('[data-field="key"]', 'x');
+  await page.fill('[data-field="value"]', '1');
+  await page.click('button:has-text("Put")');
+  await at(waitFor, 3);
+  const follower = await node(page, 'follower');
+  await page.click(`[data-node="${follower}"] circle.body`);
+  await page.click('button:has-text("Crash")');
+  await page.fill('[data-field="value"]', '2');
+  await page.click('button:has-text("Put")');
+  await at(waitFor, 4);
+  await page.click(`[data-node="${follower}"] circle.body`);
+  await page.click('button:has-text("Restart")');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Raft partitions and safety, as the steps say: the majority elects, a write through the new leader commits, the heal repairs the old one', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'raft-partitions');
+  await page.click('text=▶ Play');
+  await at(waitFor, 2);
+  await page.click('button:has-text("❚❚ Pause")');
+  const fresh = await page.$$eval('[data-node][data-role="leader"]', (ns) => ns.find((n) => +n.dataset.term >= 2).dataset.node);
+  await page.fill('[data-field="key"]', 'y');
+  await page.fill('[data-field="value"]', '2');
+  await page.selectOption('[data-field="target"]', { label: `to n${fresh}` });
+  await page.click('button:has-text("Put")');
+  await page.click('text=▶ Play');
+  await at(waitFor, 3);
+  await page.click('button:has-text("Heal links")');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Raft pre-vote, side by side: the links heal, the left leader is forced out and the right one stays', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'raft-pre-vote');
+  assert.equal(await page.$$eval('.cluster[data-pane]', (c) => c.length), 2, 'two clusters side by side');
+  await page.click('text=▶ Play');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Causal consistency, as the steps say: open the space-time view, play, see the held update let go', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'causal-consistency');
+  await page.click('button:has-text("Space-time")');
+  await waitFor(() => document.querySelector('[data-view="spacetime"] [data-held="2"]'), null, 'n2\'s held update drawn');
+  await page.click('text=▶ Play');
+  await at(waitFor, 2);
+  await page.selectOption('[data-action="speed"]', '10');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Linearizability, as the steps say: open the history, click the red read, play to the violation again', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await begin(page, waitFor, 'linearizability');
+  await page.click('button:has-text("History")');
+  await waitFor(() => document.querySelector('[data-view="history"] [data-violation="1"]'), null, 'the red read');
+  await page.click('[data-view="history"] [data-violation="1"] rect');
+  await at(waitFor, 2);
+  await page.click('text=▶ Play');
+  await waitFor(() => document.querySelector('[data-lesson][data-finished]'), null, 'the lesson done', 60000);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
