@@ -17,7 +17,7 @@ fn swatch(colour: &str, square: bool) -> Html {
 }
 
 /// What the colours and shapes on screen mean, from each protocol's own description.
-fn legend(d: &Description) -> Html {
+pub(super) fn legend(d: &Description) -> Html {
     html! {
         <div class="legend" data-legend={d.name}>
             <h4>{format!("{} ({}): the number on a node is its {}", d.title, d.consistency.label(), d.headline)}</h4>

@@ -16,6 +16,7 @@ pub mod session;
 mod share;
 mod spacetime_view;
 mod time_axis;
+mod welcome;
 
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
@@ -196,10 +197,18 @@ fn opening_session(start: &Option<Start>) -> Session {
         None => share::scenario_from_location()
             .and_then(|s| Session::new(s.unwrap_or_else(share::fresh_run))),
     };
+    let fresh_visit = gloo::utils::window()
+        .location()
+        .hash()
+        .unwrap_or_default()
+        .len()
+        <= 1;
     let opened = opened.map(|mut s| {
         if let (None, Some(t)) = (start, share::moment_from_location()) {
             s.stand_at(t);
         }
+        // A first visit to the page itself, not to a link someone sent.
+        s.welcome = start.is_none() && fresh_visit && !welcome::welcomed();
         s
     });
     opened.unwrap_or_else(|e| {
@@ -325,6 +334,7 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             }
             <lesson_panel::LessonPanel ..props.clone() />
+            <welcome::Welcome ..props.clone() />
             if let Some(e) = s.caption {
                 <div class="caption" data-caption={e.name}>
                     <span><strong>{e.title}</strong>{" — "}{e.caption}</span>

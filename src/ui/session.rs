@@ -351,6 +351,8 @@ pub struct Session {
     pub caption: Option<&'static Entry>,
     /// The lesson under way, if one is.
     pub lesson: Option<Progress>,
+    /// The first screen for a newcomer is shown.
+    pub welcome: bool,
     /// Virtual time shown, in ms; fractional so that messages glide between events.
     pub vt: f64,
     /// The furthest time this session has reached: the end of the timeline.
@@ -407,6 +409,7 @@ pub enum Msg {
     LessonBack,
     /// Leave the lesson; the run goes on as a sandbox.
     LeaveLesson,
+    CloseWelcome,
     CloseCaption,
     /// Show a history read from a file (its name) in the history view.
     OpenHistory(String, HistoryFormat, History),
@@ -441,6 +444,7 @@ impl Session {
             shown: vec![View::Log],
             caption: None,
             lesson: None,
+            welcome: false,
             vt: 0.0,
             horizon: 0,
             playing: true,
@@ -658,6 +662,7 @@ impl Session {
                 }
             }
             Msg::LeaveLesson => self.lesson = None,
+            Msg::CloseWelcome => self.welcome = false,
             Msg::ToggleView(v) => {
                 if let Some(at) = self.shown.iter().position(|&s| s == v) {
                     self.shown.remove(at);

@@ -52,3 +52,24 @@ test('a scenario name the library does not have is refused with the names it has
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a first visit says what is on screen, offers the tour and the classic situations, and remembers "Just the sandbox"', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, '');
+  await waitFor(() => document.querySelector('[data-welcome] [data-legend]'), null, 'the welcome with its legend');
+  assert.match(await page.$eval('[data-welcome]', (w) => w.textContent), /the arc around it the time left before it stands for election/);
+  await page.click('button:has-text("Just the sandbox")');
+  await waitFor(() => !document.querySelector('[data-welcome]'), null, 'the welcome gone');
+  await page.reload();
+  await waitFor(() => document.querySelector('[data-node]'), null, 'the page again');
+  assert.equal(await page.$('[data-welcome]'), null, 'not shown again');
+  // Another browser: the tour starts the first lesson.
+  const other = await openPage(browser, server, '');
+  await other.waitFor(() => document.querySelector('[data-welcome]'), null, 'the welcome');
+  await other.page.click('button:has-text("Take the tour")');
+  await other.waitFor(() => document.querySelector('[data-lesson="raft-elections"][data-step="1"]'), null, 'the tour');
+  assert.equal(await other.page.$('[data-welcome]'), null);
+  await other.page.screenshot({ path: join(root, 'target/screenshots/tour.png') });
+  assert.deepEqual([...problems, ...other.problems], []);
+  await page.close();
+  await other.page.close();
+});
