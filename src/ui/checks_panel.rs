@@ -74,7 +74,7 @@ pub fn checks_panel(p: &PanelProps) -> Html {
             Some(v) => {
                 let t = v.t;
                 html! { <li class="bad" title={prop.meaning}>{format!("✗ {} at {} ms: {} ", v.property, v.t, v.detail)}
-                    <button data-action="jump" onclick={p.send.reform(move |_| Msg::Seek(t))}>{"go there"}</button></li> }
+                    <button data-action="jump" onclick={p.send.reform(move |_| Msg::GoTo(t))}>{"go there"}</button></li> }
             }
         }
     });

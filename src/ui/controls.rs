@@ -52,7 +52,7 @@ fn markers(s: &Session, send: &Callback<Msg>) -> Html {
             html! {
                 <button class={classes!("mark", m.kind.name())} data-marker={m.kind.name()} data-t={t.to_string()}
                     style={format!("left:{:.2}%", t as f64 * 100.0 / span as f64)} title={mark_title(&m, headline)}
-                    onclick={send.reform(move |_| Msg::Seek(t))} />
+                    onclick={send.reform(move |_| Msg::GoTo(t))} />
             }
         })
         .collect()

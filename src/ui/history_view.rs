@@ -244,7 +244,7 @@ pub fn history_view(p: &PanelProps) -> Html {
     }
     let height = y + 6.0;
     let w = framing.window(v.end, LABEL, WIDTH - 8.0);
-    let seek = |t: u64| p.send.reform(move |_: MouseEvent| Msg::Seek(t));
+    let seek = |t: u64| p.send.reform(move |_: MouseEvent| Msg::GoTo(t));
     let can_seek = v.now.is_some();
 
     // Bars in the window, on shown rows.
@@ -339,7 +339,7 @@ pub fn history_view(p: &PanelProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             framing.set(framing.showing(t));
             if can_seek {
-                send.emit(Msg::Seek(t));
+                send.emit(Msg::GoTo(t));
             }
         })
     });

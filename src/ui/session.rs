@@ -388,6 +388,8 @@ pub enum Msg {
     SetSpeed(f64),
     /// Rebuild the run and show it at this time.
     Seek(u64),
+    /// Go to a moment picked on a view (a mark, an operation) and stay there, paused.
+    GoTo(u64),
     /// Do this in every pane: the same fault or client request hits both clusters.
     Act(Action),
     /// Do this in one pane only (an action on one of its messages).
@@ -525,8 +527,8 @@ impl Session {
             super::timed("check", || o.advance());
         }
         // Problems a replay meets were seen before the rewind.
-        let rewinding =
-            matches!(msg, Msg::Seek(_) | Msg::SeekAndSelect(..)) || self.replaying.is_some();
+        let rewinding = matches!(msg, Msg::Seek(_) | Msg::GoTo(_) | Msg::SeekAndSelect(..))
+            || self.replaying.is_some();
         match msg {
             Msg::Frame(_) if self.replaying.is_some() => {
                 self.last_frame = None;
@@ -588,6 +590,10 @@ impl Session {
             }
             Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 100.0),
             Msg::Seek(t) => self.seek(t),
+            Msg::GoTo(t) => {
+                self.playing = false;
+                self.seek(t);
+            }
             Msg::Act(action) => {
                 self.fork();
                 for p in &mut self.panes {
@@ -607,6 +613,7 @@ impl Session {
             }
             Msg::Select(s) => self.selected = s,
             Msg::SeekAndSelect(t, s) => {
+                self.playing = false;
                 self.seek(t);
                 self.selected = s;
             }
