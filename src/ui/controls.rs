@@ -209,7 +209,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 </div>
                 <span class="clock" data-time={s.now().to_string()} data-visible={s.lead().visible_events().to_string()} data-horizon={s.horizon.to_string()}>{format_time(s.now())}</span>
             </div>
-            <div class="group">
+            <div class="group learn">
                 <select data-action="scenarios" title="Classic situations, each replayed exactly, with a caption" onchange={on_scenario}>
                     <option value="" selected=true>{"Scenarios…"}</option>
                     { for crate::library::LIBRARY.iter().map(|e| html! {
@@ -222,6 +222,8 @@ pub fn top_bar(p: &PanelProps) -> Html {
                         <option value={l.name} data-lesson-option={l.name}>{l.title}</option>
                     }) }
                 </select>
+            </div>
+            <div class="group">
                 <span class="hint" title="The seed, nodes, model and switches that follow take effect when you press New run">{"next run:"}</span>
                 <label>{"seed "}<input ref={seed_ref} class="seed" placeholder={s.seed().to_string()} size="8" /></label>
                 <select ref={nodes_ref} title="nodes">
