@@ -62,7 +62,7 @@ pub fn spacetime_view(p: &PanelProps) -> Html {
     // moved into place. Panning or following the run moves the tiles; only a tile whose
     // arrows changed is drawn again. Whole tiles are read, from a little before the window
     // (arrows sent then arrive in it).
-    let tile_ms = (span / 8).max(1);
+    let tile_ms = (span / 16).max(1);
     let first = w.t0.saturating_sub(span.min(1_000)) / tile_ms * tile_ms;
     let last = w.t1 / tile_ms * tile_ms + tile_ms - 1;
     let arrows = rec.arrows(first, last, (last + span).min(end));
