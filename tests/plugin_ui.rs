@@ -71,6 +71,7 @@ static DESCRIPTION: Description = Description {
     toggles: &[],
     state: StateView::Store,
     library_log: None,
+    glossary: &[],
 };
 
 impl Monitor<u64> for Grows {

@@ -157,6 +157,8 @@ pub struct Description {
     pub state: StateView,
     /// The heading of the lines the protocol's library logged, if it logs any.
     pub library_log: Option<&'static str>,
+    /// What the words of its views mean (a fact's label, and its meaning), said on hover.
+    pub glossary: &'static [(&'static str, &'static str)],
 }
 
 impl Description {

@@ -120,6 +120,11 @@ static DESCRIPTION: Description = Description {
     toggles: &[],
     state: StateView::Store,
     library_log: None,
+    glossary: &[
+        ("vector clock", "how many updates of each replica it has applied"),
+        ("updates applied", "updates it has applied, its own and others', in causal order"),
+        ("waiting for dependencies", "updates held back (n1#4 x: n1's 4th update, to key x) until those they depend on arrive"),
+    ],
 };
 
 pub struct CausalNode {

@@ -187,6 +187,12 @@ static DESCRIPTION: Description = Description {
     }],
     state: StateView::Store,
     library_log: None,
+    glossary: &[
+        ("version vector", "how many writes of each replica it has seen: a replica ahead of another in some place has something to send it"),
+        ("lamport clock", "a counter that orders writes: the higher one wins under last-writer-wins"),
+        ("mode", "last writer wins keeps one value per key; multi-value keeps concurrent writes side by side as siblings, for a client to resolve"),
+        ("rounds started", "anti-entropy rounds: it sends a digest of what it has to a random peer, which answers with what it lacks"),
+    ],
 };
 
 pub struct GossipNode {

@@ -73,7 +73,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
         let other = twin.and_then(|t| t.iter().rev().take(200).find(|o| o.client == op.client && o.invoke_t == op.invoke_t && o.op == op.op)).map(&outcome);
         html! {
             <tr key={i} class={class} data-op={i.to_string()} data-outcome={class} data-outcome-beside={other.as_ref().map(|o| o.1)}>
-                <td>{format!("c{}", op.client)}</td><td>{op.op.to_string()}</td><td>{text}</td>
+                <td>{format!("c{}", op.client)}</td><td>{op.op.to_string()}</td><td title={(class == "info").then_some("no answer within the client's timeout: the operation may or may not have taken effect")}>{text}</td>
                 if let Some((text, class)) = other { <td class={class}>{text}</td> }
                 <td>{latency}</td><td>{op.node.map_or(String::new(), |n| format!("n{n}"))}</td>
             </tr>
@@ -84,7 +84,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
             <h2>{"Clients"}</h2>
             <div class="form">
                 <input ref={key_ref.clone()} size="4" placeholder="key" data-field="key" />
-                <input ref={from_ref.clone()} size="4" placeholder="cas from" data-field="from" />
+                <input ref={from_ref.clone()} size="4" placeholder="cas from" data-field="from" title="For CAS (compare-and-set): the value the key must hold for the new value to be written" />
                 <input ref={value_ref.clone()} size="4" placeholder="value" data-field="value" />
                 <select ref={target_ref.clone()} data-field="target">
                     <option value="leader" selected=true>{ if leads { "via leader" } else { "via its replica" } }</option>

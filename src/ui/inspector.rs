@@ -5,10 +5,27 @@ use super::{action_button, PanelProps};
 use crate::engine::{Action, Status};
 use yew::prelude::*;
 
-fn fields(rows: Vec<(String, String)>) -> Html {
+/// What the node view's own words mean, whatever the protocol.
+const WORDS: [(&str, &str); 6] = [
+    ("commit", "the highest log index it knows a majority holds: committed, never undone"),
+    ("applied", "the highest index applied to its key-value state"),
+    ("match/next", "what the leader knows this peer holds (match) and will send next (next); probe: it is still finding where their logs agree, replicate: it streams entries"),
+    ("election timeout", "ticks left before it stands for election unless it hears from a leader"),
+    ("votes", "votes granted to it as a candidate, of the cluster's nodes"),
+    ("state machine", "the key-value state its applied entries built"),
+];
+
+/// Rows of labelled values; a label in `glossary` (or one of the view's own words) says what
+/// it means on hover.
+fn fields(rows: Vec<(String, String)>, glossary: &[(&str, &str)]) -> Html {
+    let meaning = |k: &str| {
+        (glossary.iter().chain(WORDS.iter()))
+            .find(|(w, _)| k == *w || k.ends_with(&format!(" {w}")))
+            .map(|(_, m)| m.to_string())
+    };
     html! {
         <table class="fields">
-            { for rows.into_iter().map(|(k, v)| html! { <tr><th>{k}</th><td>{v}</td></tr> }) }
+            { for rows.into_iter().map(|(k, v)| html! { <tr><th title={meaning(&k)}>{k}</th><td>{v}</td></tr> }) }
         </table>
     }
 }
@@ -64,7 +81,7 @@ pub fn inspector(p: &PanelProps) -> Html {
                 html! {
                     <>
                         <h3>{format!("Message {id}: n{} → n{}", env.from, env.to)}</h3>
-                        {fields(rows)}
+                        {fields(rows, &[])}
                         <div class="actions">
                             {action_button("Drop", "drop", "Lose this message", act_on(Action::DropMessage { id }), false)}
                             {action_button("Duplicate", "duplicate", "Deliver a second copy", act_on(Action::DuplicateMessage { id }), false)}
@@ -127,7 +144,7 @@ fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Htm
     html! {
         <>
             <h3>{format!("Node n{i}")}</h3>
-            {fields(rows)}
+            {fields(rows, d.glossary)}
             <div class="actions">
                 if status == Status::Down {
                     {action_button("Restart", "restart", "Restart from what it persisted", act(Action::Restart { node: i }), false)}
@@ -214,7 +231,7 @@ fn link_inspector(p: &LinkProps) -> Html {
                 (format!("n{b} → n{a}"), if ba { "cut".into() } else { "open".into() }),
                 ("latency".into(), format!("{} ms + up to {} ms", cfg.latency_ms, cfg.jitter_ms)),
                 ("loss".into(), format!("{:.0} %", cfg.loss * 100.0)),
-            ])}
+            ], &[])}
             <div class="actions">
                 {action_button(&format!("Cut n{a}→n{b}"), "cut-ab", "Messages from the first node to the second are lost", act(cut(a, b, !ab)), false)}
                 {action_button(&format!("Cut n{b}→n{a}"), "cut-ba", "Messages the other way are lost", act(cut(b, a, !ba)), false)}

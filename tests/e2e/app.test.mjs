@@ -60,6 +60,9 @@ test('opening the page elects a leader', async () => {
 
 test('crashing the leader: another node leads in a higher term', async () => {
   await clickNode(firstLeader.id);
+  // The inspector's words say what they mean on hover.
+  assert.match(await page.$eval('[data-panel="inspector"] th:text-is("commit")', (th) => th.title), /majority/);
+  assert.match(await page.$eval('[data-panel="inspector"] th:text-is("vote")', (th) => th.title), /one vote per term/);
   await page.click('[data-action="crash"]');
   assert.equal(await nodeAttr(firstLeader.id, 'data-role'), 'down');
   await waitFor((old) => [...document.querySelectorAll('[data-node][data-role="leader"]')].some((e) => +e.dataset.node !== old.id && +e.dataset.term > old.term), firstLeader, 'a new leader');

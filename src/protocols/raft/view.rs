@@ -188,6 +188,10 @@ pub(super) static DESCRIPTION: Description = Description {
     ],
     state: StateView::Log,
     library_log: Some("raft-rs log lines (raft-rs counts nodes from 1: its id 5 is n4)"),
+    glossary: &[
+        ("vote", "the node it voted for in its current term (one vote per term)"),
+        ("leader", "the node it believes leads its current term"),
+    ],
 };
 
 fn entry_text(entry_type: EntryType, data: &[u8]) -> String {
