@@ -104,6 +104,34 @@ fn leader_isolated() -> Vec<AnyScenario> {
     )]
 }
 
+/// The Raft paper's figure 7, reached by real faults on 7 nodes: n4 (leading term 1) and n3 are
+/// cut off and take two writes the others never see; the majority elects n0 in term 2, and
+/// commits three writes while n6 is down.
+fn figure_7() -> Vec<AnyScenario> {
+    let mut s = run(
+        "raft",
+        1,
+        &[
+            (
+                1_500,
+                Action::Partition {
+                    groups: vec![vec![4, 3], vec![0, 1, 2, 5, 6]],
+                },
+            ),
+            (1_600, put(4, "x", "1")),
+            (1_700, put(4, "x", "2")),
+            (3_000, Action::Crash { node: 6 }),
+            (3_100, put(0, "y", "1")),
+            (3_200, put(0, "y", "2")),
+            (3_300, put(0, "y", "3")),
+            (4_500, Action::Heal),
+            (4_600, Action::Restart { node: 6 }),
+        ],
+    );
+    s.sim_mut().nodes = 7;
+    vec![s]
+}
+
 fn rejoin_with_and_without_pre_vote() -> Vec<AnyScenario> {
     let schedule = [(1_500, isolate(2, 5)), (4_500, Action::Heal)];
     vec![
@@ -194,6 +222,13 @@ pub const LIBRARY: &[Entry] = &[
         caption: "n4 leads term 1 but was cut off from the others at 1.5 s, and a client's write x=1 has just reached it. It cannot commit that write (dashed in its log). Play: the majority elects a new leader in term 2; at 4.5 s the links heal, n4 steps down and its uncommitted entry is replaced.",
         at: 1_650,
         build: leader_isolated,
+    },
+    Entry {
+        name: "figure-7",
+        title: "Raft: followers with missing and extra entries (the paper's figure 7)",
+        caption: "n0 leads term 2 with entries 1 to 5. n6, down since 3 s, lacks 3 to 5; n4 and n3, cut off, hold entries 2 and 3 of term 1 that nobody committed. At 4.5 s the links heal and n6 restarts: play, and watch the Logs view as the leader's next index for each backs off until their logs agree, then overwrites the extra entries and sends the missing ones.",
+        at: 4_450,
+        build: figure_7,
     },
     Entry {
         name: "rejoin-pre-vote",

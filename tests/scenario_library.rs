@@ -248,3 +248,34 @@ fn causal_no_wait_is_caught() {
         .complete_t
         .is_some_and(|t| t <= e.at));
 }
+
+/// (index, term) of a node's log.
+fn log(w: &dyn Sim, n: usize) -> Vec<(u64, u64)> {
+    w.view(n).log.iter().map(|e| (e.index, e.term)).collect()
+}
+
+#[test]
+fn figure_7_missing_and_extra_entries_then_repaired() {
+    let w = &at("figure-7", 4_450)[0];
+    let leader = log(w.as_ref(), 0);
+    assert_eq!(leaders(w.as_ref()).iter().find(|l| l.0 == 0), Some(&(0, 2)));
+    assert_eq!(leader, vec![(1, 1), (2, 2), (3, 2), (4, 2), (5, 2)]);
+    assert_eq!(w.status(6), Status::Down);
+    assert_eq!(log(w.as_ref(), 6), vec![(1, 1), (2, 2)], "n6 lacks entries");
+    for n in [3, 4] {
+        assert_eq!(
+            log(w.as_ref(), n),
+            vec![(1, 1), (2, 1), (3, 1)],
+            "n{n} holds extra entries of term 1"
+        );
+    }
+    let w = &at("figure-7", 8_000)[0];
+    let l = leaders(w.as_ref());
+    assert_eq!(l.len(), 1);
+    let want = log(w.as_ref(), l[0].0);
+    assert!(want.len() >= 5);
+    assert!(
+        (0..7).all(|n| log(w.as_ref(), n) == want),
+        "every log repaired to the leader's"
+    );
+}
