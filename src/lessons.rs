@@ -43,6 +43,12 @@ impl Look<'_> {
     fn commit(&self, node: usize) -> u64 {
         self.sim.view(node).log_state.map_or(0, |l| l.commit)
     }
+    /// One leader, and every node has committed what it has.
+    fn caught_up(&self) -> bool {
+        let leaders = self.leaders();
+        leaders.len() == 1
+            && (0..self.sim.node_count()).all(|n| self.commit(n) == self.commit(leaders[0].0))
+    }
     /// Writes to `key` a client was told succeeded.
     fn acknowledged(&self, key: &str) -> usize {
         (self.sim.history()).count(|o| {
@@ -151,12 +157,7 @@ pub const LESSONS: &[Lesson] = &[
                 text: "Restart the crashed follower (click it, Restart). The leader finds where its log stops matching and sends what it missed: watch its row in the Logs view fill in to the leader's commit.",
                 hint: "The follower kept what it had written to its disk; only what it missed is sent.",
                 highlight: Some("[data-node][data-role=\"down\"]"),
-                done: |l| {
-                    let leaders = l.leaders();
-                    l.all_up()
-                        && leaders.len() == 1
-                        && (0..l.sim.node_count()).all(|n| l.commit(n) == l.commit(leaders[0].0))
-                },
+                done: |l| l.all_up() && l.caught_up(),
             },
         ],
     },
@@ -181,12 +182,7 @@ pub const LESSONS: &[Lesson] = &[
                 text: "Heal the links (Network: Heal links; it is also scheduled at 4.5 s). n4 hears the higher term, steps down, and its uncommitted x = 1 is replaced by the new leader's entries: nothing committed is ever lost.",
                 hint: "Compare n4's row in the Logs view before and after the heal.",
                 highlight: Some("[data-action=\"heal\"]"),
-                done: |l| {
-                    let leaders = l.leaders();
-                    l.no_cut_link()
-                        && leaders.len() == 1
-                        && (0..l.sim.node_count()).all(|n| l.commit(n) == l.commit(leaders[0].0))
-                },
+                done: |l| l.no_cut_link() && l.caught_up(),
             },
         ],
     },
