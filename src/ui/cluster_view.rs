@@ -142,7 +142,8 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                 if let Some(votes) = v.votes {
                     <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {}/{}", votes.granted, votes.of)}</text>
                 }
-                if !glyph.is_empty() { <text class="glyph" x={format!("{x:.1}")} y={format!("{:.1}", y - r * 0.25)}>{glyph}</text> }
+                // A badge at the node's shoulder, clear of its number.
+                if !glyph.is_empty() { <text class="glyph" x={format!("{:.1}", x + r * 0.8)} y={format!("{:.1}", y - r * 0.55)}>{glyph}</text> }
             </g>
         }
     });

@@ -336,7 +336,7 @@ pub fn app(props: &AppProps) -> Html {
             <lesson_panel::LessonPanel ..props.clone() />
             <welcome::Welcome ..props.clone() />
             if let Some(e) = s.caption {
-                <div class="caption" data-caption={e.name}>
+                <div class="scenario-caption" data-caption={e.name}>
                     <span><strong>{e.title}</strong>{" — "}{e.caption}</span>
                     <button class="close" title="Hide the caption" onclick={props.send.reform(|_| Msg::CloseCaption)}>{"×"}</button>
                 </div>
