@@ -3,11 +3,14 @@
 //! not when a particular button was pressed: a learner who gets there another way moves on
 //! just the same, and one who does something else still reads what to do next.
 
-use crate::engine::{Outcome, Sim, Status};
+use crate::engine::{NodeView, Outcome, Sim, Status};
 
-/// What a step's condition looks at: the run, and what the history checks found.
+/// What a step's condition looks at: the run, its nodes' views as the page built them for this
+/// update (building them again for each condition would cost a frame that much more), and
+/// what the history checks found.
 pub struct Look<'a> {
     pub sim: &'a dyn Sim,
+    pub views: &'a [NodeView],
     pub stale_reads: usize,
 }
 
@@ -19,19 +22,19 @@ impl Look<'_> {
     fn leaders(&self) -> Vec<(usize, u64)> {
         (0..self.sim.node_count())
             .filter(|&n| self.up(n))
-            .map(|n| (n, self.sim.view(n)))
+            .map(|n| (n, &self.views[n]))
             .filter(|(_, v)| v.role.leads)
             .map(|(n, v)| (n, v.headline))
             .collect()
     }
     fn highest(&self) -> u64 {
         (0..self.sim.node_count())
-            .map(|n| self.sim.view(n).headline)
+            .map(|n| self.views[n].headline)
             .max()
             .unwrap_or(0)
     }
     fn role_is(&self, node: usize, role: &str) -> bool {
-        self.sim.view(node).role.name == role
+        self.views[node].role.name == role
     }
     fn all_up(&self) -> bool {
         (0..self.sim.node_count()).all(|n| self.up(n))
@@ -41,7 +44,7 @@ impl Look<'_> {
         (0..n).all(|a| (0..n).all(|b| a == b || !self.sim.network().is_cut(a, b)))
     }
     fn commit(&self, node: usize) -> u64 {
-        self.sim.view(node).log_state.map_or(0, |l| l.commit)
+        self.views[node].log_state.map_or(0, |l| l.commit)
     }
     /// One leader, and every node has committed what it has.
     fn caught_up(&self) -> bool {
@@ -56,7 +59,7 @@ impl Look<'_> {
         })
     }
     fn value(&self, node: usize, key: &str) -> String {
-        (self.sim.view(node).kv.iter())
+        (self.views[node].kv.iter())
             .find(|(k, _)| k == key)
             .map_or(String::new(), |(_, v)| v.clone())
     }
@@ -125,7 +128,7 @@ pub const LESSONS: &[Lesson] = &[
                     l.all_up()
                         && l.no_cut_link()
                         && leaders.len() == 1
-                        && (0..l.sim.node_count()).all(|n| l.sim.view(n).headline == leaders[0].1)
+                        && l.views.iter().all(|v| v.headline == leaders[0].1)
                 },
             },
         ],

@@ -7,9 +7,14 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use consensus_lab::check::eventual::StaleReads;
-use consensus_lab::engine::{Action, KvOp, Sim};
+use consensus_lab::engine::{Action, KvOp, NodeView, Sim};
 use consensus_lab::lessons::{lesson, Look, Progress, LESSONS};
 use consensus_lab::library::entry;
+
+/// Every node's view, as the page builds them once per update.
+fn views(w: &dyn Sim) -> Vec<NodeView> {
+    (0..w.node_count()).map(|n| w.view(n)).collect()
+}
 
 /// A lesson's run at its scenario's moment, and its progress.
 fn start(name: &str) -> (Box<dyn Sim>, Progress) {
@@ -27,8 +32,10 @@ fn play_to(w: &mut Box<dyn Sim>, p: &mut Progress, step: usize, limit: u64) {
         let t = w.now() + 50;
         w.run_until(t);
         stale.observe(w.history());
+        let views = views(w.as_ref());
         let look = Look {
             sim: w.as_ref(),
+            views: &views,
             stale_reads: stale.count(),
         };
         p.advance(&look, w.now());
@@ -194,6 +201,7 @@ fn linearizability_as_told() {
     p.advance(
         &Look {
             sim: back.as_ref(),
+            views: &views(back.as_ref()),
             stale_reads: stale,
         },
         5_500,
@@ -202,6 +210,7 @@ fn linearizability_as_told() {
     p.advance(
         &Look {
             sim: w.as_ref(),
+            views: &views(w.as_ref()),
             stale_reads: stale,
         },
         6_000,

@@ -693,6 +693,7 @@ impl Session {
             let pane = &self.panes[0];
             let look = Look {
                 sim: pane.world.as_ref(),
+                views: &pane.views,
                 stale_reads: pane.checks.as_ref().map_or(0, |c| c.stale_reads),
             };
             p.advance(&look, pane.world.now());

@@ -65,6 +65,20 @@ test('a write on each side of a 2|3 split: the history shows the minority\'s fai
   const svg = await page.$('[data-view="history"] svg');
   await svg.screenshot({ path: join(shots, 'history.png') });
 
+  // The legends' switches: a key hidden and shown again, a routine kind shown, a node's lane hidden.
+  await page.click('[data-view="history"] [data-key-toggle="x"]');
+  await waitFor((h) => !document.querySelector(`[data-view="history"] [data-hop="${h}"]`), x.hop, 'key x hidden');
+  await page.click('[data-view="history"] [data-key-toggle="x"]');
+  await waitFor((h) => document.querySelector(`[data-view="history"] [data-hop="${h}"]`), x.hop, 'key x shown again');
+  assert.equal(await page.$('[data-view="spacetime"] [data-arrow][data-kind="heartbeat"]'), null, 'heartbeats start hidden among many messages');
+  await page.click('[data-view="spacetime"] [data-kind-toggle="heartbeat"]');
+  await waitFor(() => document.querySelector('[data-view="spacetime"] [data-arrow][data-kind="heartbeat"]'), null, 'heartbeats shown');
+  const lanes = () => page.$eval('[data-view="spacetime"] svg', (svg) => svg.viewBox.baseVal.height);
+  const tall = await lanes();
+  await page.click('[data-view="spacetime"] [data-node-toggle="0"]');
+  await waitFor((h) => document.querySelector('[data-view="spacetime"] svg').viewBox.baseVal.height < h, tall, 'a lane fewer');
+  await page.click('[data-view="spacetime"] [data-node-toggle="0"]');
+
   // Exported: each drawing as a standalone SVG file, the trace as `lab run --trace` writes it.
   const saved = async (selector) => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
