@@ -4,7 +4,7 @@
 //! shows (the page opens there, paused), and a caption that says what is on screen.
 //! `tests/scenario_library.rs` checks that each still reproduces its situation.
 
-use crate::engine::{Action, KvOp, TimedAction};
+use crate::engine::{Action, Control, KvOp, TimedAction};
 use crate::link::default_scenario;
 use crate::protocols::causal::CausalBug;
 use crate::protocols::raft::Bug;
@@ -132,6 +132,66 @@ fn figure_7() -> Vec<AnyScenario> {
     vec![s]
 }
 
+fn cut(from: usize, to: &[usize], cut: bool) -> Vec<Action> {
+    (to.iter())
+        .map(|&to| Action::Cut { from, to, cut })
+        .collect()
+}
+
+fn campaign(node: usize) -> Action {
+    Action::Control {
+        node,
+        cmd: Control {
+            name: "Campaign".into(),
+            peer: None,
+        },
+    }
+}
+
+/// The Raft paper's figure 8, reached by real faults on seed 1 (the paper's S1..S5 are n4, n3,
+/// n2, n1, n0), side by side: the same run up to panel (c), then left its panel (d), right (e).
+/// A leader's appends carry one entry each, as in the paper's drawing, so that a follower can
+/// take an older entry without the leader's newest one.
+fn figure_8() -> Vec<AnyScenario> {
+    let (s1, s2, s3, s4, s5) = (4, 3, 2, 1, 0);
+    let mut schedule = vec![];
+    let mut at = |t: u64, actions: Vec<Action>| {
+        schedule.extend(actions.into_iter().map(|a| (t, a)));
+    };
+    // (a) S1 leads term 1; only S2 hears it take x=1 at index 2.
+    at(1_500, cut(s1, &[s3, s4, s5], true));
+    at(1_510, vec![put(s1, "x", "1")]);
+    // (b) S5 is elected in term 2 by S3 and S4, and cut off before its index 2 leaves it.
+    at(1_620, vec![campaign(s5)]);
+    at(1_690, cut(s5, &[s1, s2, s3, s4], true));
+    // (c) S1 is elected in term 3 and copies index 2 to S3; S4 and S5 hear none of it.
+    at(1_700, cut(s1, &[s3, s4, s5], false));
+    at(1_720, vec![campaign(s1)]);
+    at(1_775, cut(s1, &[s4, s5], true));
+    let mut right = schedule.clone();
+    // (d), left: S1's index 3 never reaches S3; S1 crashes, S5 wins term 4 with S3 and S4 and
+    // overwrites index 2. (e), right: S1 gets index 3 to S3 first, committing 2 and 3.
+    schedule.push((1_940, Action::Cut { from: s1, to: s3, cut: true }));
+    for s in [&mut schedule, &mut right] {
+        s.extend([
+            (2_100, Action::Crash { node: s1 }),
+            (2_100, Action::Heal),
+            (2_100, campaign(s5)),
+            (2_600, Action::Restart { node: s1 }),
+        ]);
+    }
+    [schedule, right]
+        .iter()
+        .map(|schedule| {
+            let mut s = run("raft", 1, schedule);
+            if let AnyScenario::Raft(r) = &mut s {
+                r.protocol.max_append_bytes = 0;
+            }
+            s
+        })
+        .collect()
+}
+
 fn rejoin_with_and_without_pre_vote() -> Vec<AnyScenario> {
     let schedule = [(1_500, isolate(2, 5)), (4_500, Action::Heal)];
     vec![
@@ -229,6 +289,13 @@ pub const LIBRARY: &[Entry] = &[
         caption: "n0 leads term 2 with entries 1 to 5. n6, down since 3 s, lacks 3 to 5; n4 and n3, cut off, hold entries 2 and 3 of term 1 that nobody committed. At 4.5 s the links heal and n6 restarts: play, and watch the Logs view as the leader's next index for each backs off until their logs agree, then overwrites the extra entries and sends the missing ones.",
         at: 4_450,
         build: figure_7,
+    },
+    Entry {
+        name: "figure-8",
+        title: "Raft: why a leader does not count replicas of an older term (the paper's figure 8)",
+        caption: "Both sides: n4 leads term 3 and has copied x=1, its entry of term 1 at index 2, to n3 and n2. A majority holds it, yet n4 does not commit it: it is of an older term. Play. Left, n4 crashes and n0 wins term 4 and overwrites index 2: had it counted as committed, it would be lost. Right, n4 first gets its own index 3 to a majority, committing both, and n0 cannot win.",
+        at: 1_980,
+        build: figure_8,
     },
     Entry {
         name: "rejoin-pre-vote",

@@ -279,3 +279,63 @@ fn figure_7_missing_and_extra_entries_then_repaired() {
         "every log repaired to the leader's"
     );
 }
+
+/// Runs a pane to `until`, checking at every event that no leader ever advances its commit
+/// index to an entry of an older term than its own: it commits by counting replicas of its own
+/// term's entries only.
+fn run_checking_commits(w: &mut dyn Sim, until: u64) {
+    let commit_of = |w: &dyn Sim, n| w.view(n).log_state.map_or(0, |l| l.commit);
+    let mut commit: Vec<u64> = (0..w.node_count()).map(|n| commit_of(w, n)).collect();
+    while w.now() < until && w.step() {
+        for (n, seen) in commit.iter_mut().enumerate() {
+            let (v, c) = (w.view(n), commit_of(w, n));
+            if v.role.leads && c > *seen {
+                let term = (v.log.iter()).find(|e| e.index == c).map(|e| e.term);
+                assert_eq!(term, Some(v.headline), "n{n} committed {c} at {}", w.now());
+            }
+            *seen = c;
+        }
+    }
+}
+
+#[test]
+fn figure_8_an_older_term_entry_on_a_majority_is_not_committed() {
+    let mut panes = at("figure-8", 1_980);
+    assert_eq!(panes.len(), 2);
+    // Panel (c), in both: n4 leads term 3; index 2 of term 1 is on n4, n3 and n2, a majority,
+    // and n4 knows it; its own index 3 is not on a majority; nothing after index 1 commits.
+    for w in &panes {
+        let w = w.as_ref();
+        assert_eq!(leaders(w), vec![(4, 3)]);
+        assert_eq!(log(w, 4), vec![(1, 1), (2, 1), (3, 3)]);
+        assert_eq!(log(w, 3), vec![(1, 1), (2, 1), (3, 3)]);
+        assert_eq!(log(w, 2), vec![(1, 1), (2, 1)]);
+        let holders = (0..5).filter(|&n| log(w, n).contains(&(2, 1))).count();
+        assert_eq!(holders, 3, "a majority holds the term-1 entry");
+        let known = (w.view(4).peers.iter()).filter(|p| p.matched >= 2).count();
+        assert_eq!(known, 2, "the leader has heard n3 and n2 hold it");
+        for n in 0..5 {
+            assert_eq!(w.view(n).log_state.map(|l| l.commit), Some(1), "n{n}");
+        }
+    }
+    for w in &mut panes {
+        run_checking_commits(w.as_mut(), 4_000);
+        assert!(w.violations().is_empty(), "{:?}", w.violations());
+        let l = leaders(w.as_ref());
+        assert_eq!(l.len(), 1);
+        let want = log(w.as_ref(), l[0].0);
+        assert!((0..5).all(|n| log(w.as_ref(), n) == want), "logs repaired");
+    }
+    // (d), left: n0 won term 4 and overwrote index 2; the write was never acknowledged.
+    let left = panes[0].as_ref();
+    assert_eq!(leaders(left)[0], (0, 4));
+    assert_eq!(log(left, 0)[1], (2, 2), "index 2 of term 1 is gone");
+    assert!(put_x(left) != Some(Outcome::Ok { value: None }));
+    assert_eq!(value(left, 0, "x"), "");
+    // (e), right: index 3 reached a majority first, so 2 and 3 committed and n0 could not win.
+    let right = panes[1].as_ref();
+    assert_ne!(leaders(right)[0].0, 0);
+    assert_eq!(&log(right, 0)[..3], &[(1, 1), (2, 1), (3, 3)]);
+    assert_eq!(put_x(right), Some(Outcome::Ok { value: None }));
+    assert_eq!(value(right, 0, "x"), "1");
+}

@@ -49,6 +49,16 @@ pub struct RaftConfig {
     pub check_quorum: bool,
     pub read_mode: ReadMode,
     pub bug: Option<Bug>,
+    /// raft-rs's `max_size_per_msg`: the most bytes of entries a leader puts in one append
+    /// (one entry always goes). Left out of links at its default, so older links read the same.
+    #[serde(skip_serializing_if = "is_default_append_bytes")]
+    pub max_append_bytes: u64,
+}
+
+const DEFAULT_APPEND_BYTES: u64 = 1024 * 1024;
+
+fn is_default_append_bytes(b: &u64) -> bool {
+    *b == DEFAULT_APPEND_BYTES
 }
 
 impl Default for RaftConfig {
@@ -60,6 +70,7 @@ impl Default for RaftConfig {
             check_quorum: false,
             read_mode: ReadMode::Safe,
             bug: None,
+            max_append_bytes: DEFAULT_APPEND_BYTES,
         }
     }
 }
@@ -81,7 +92,7 @@ impl RaftConfig {
                 ReadMode::Safe => ReadOnlyOption::Safe,
                 ReadMode::LeaseBased => ReadOnlyOption::LeaseBased,
             },
-            max_size_per_msg: 1024 * 1024,
+            max_size_per_msg: self.max_append_bytes,
             max_inflight_msgs: 256,
             applied: 0,
             ..Default::default()
