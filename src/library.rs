@@ -171,7 +171,14 @@ fn figure_8() -> Vec<AnyScenario> {
     let mut right = schedule.clone();
     // (d), left: S1's index 3 never reaches S3; S1 crashes, S5 wins term 4 with S3 and S4 and
     // overwrites index 2. (e), right: S1 gets index 3 to S3 first, committing 2 and 3.
-    schedule.push((1_940, Action::Cut { from: s1, to: s3, cut: true }));
+    schedule.push((
+        1_940,
+        Action::Cut {
+            from: s1,
+            to: s3,
+            cut: true,
+        },
+    ));
     for s in [&mut schedule, &mut right] {
         s.extend([
             (2_100, Action::Crash { node: s1 }),

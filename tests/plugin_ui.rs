@@ -36,6 +36,7 @@ static COUNTING: Role = Role {
     name: "counting",
     colour: "#c9a0ff",
     leads: false,
+    passing: false,
 };
 static KINDS: [MessageKind; 1] = [MessageKind {
     code: 0,

@@ -51,6 +51,9 @@ pub struct Role {
     pub colour: &'static str,
     /// Whether clients should talk to a node in this role (what "isolate the leader" isolates).
     pub leads: bool,
+    /// A role held only for a moment worth watching (a Raft candidate's election): the page
+    /// plays it in slow motion unless told not to.
+    pub passing: bool,
 }
 
 impl Role {
@@ -58,11 +61,13 @@ impl Role {
         name: "down",
         colour: "#4b535c",
         leads: false,
+        passing: false,
     };
     pub const PAUSED: Role = Role {
         name: "paused",
         colour: "#6b7f99",
         leads: false,
+        passing: false,
     };
 }
 

@@ -3,7 +3,7 @@
 
 use super::arrows::Arrow;
 use super::client::History;
-use super::describe::Description;
+use super::describe::{Description, Role};
 use super::in_flight::Envelope;
 use super::marks::{HeldSpan, Mark, RoleChange};
 use super::network::{MsgId, Network};
@@ -29,6 +29,8 @@ pub trait Sim {
     fn node_count(&self) -> usize;
     fn status(&self, id: NodeId) -> Status;
     fn view(&self, id: NodeId) -> NodeView;
+    /// The node's role and headline number, without building its whole view.
+    fn role(&self, id: NodeId) -> (&'static Role, u64);
     fn network(&self) -> &Network;
     fn messages(&self) -> Vec<MessageView>;
     /// What the message with this id holds beyond its summary, if it is still in flight.
@@ -94,6 +96,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn view(&self, id: NodeId) -> NodeView {
         World::view(self, id)
+    }
+    fn role(&self, id: NodeId) -> (&'static Role, u64) {
+        World::role(self, id)
     }
     fn network(&self) -> &Network {
         World::network(self)

@@ -126,6 +126,7 @@ pub(crate) const REPLICA: Role = Role {
     name: "replica",
     colour: "#3fa37d",
     leads: false,
+    passing: false,
 };
 
 /// Start an exchange with a peer now (causal broadcast offers it too).

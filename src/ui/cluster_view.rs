@@ -7,6 +7,8 @@ use crate::engine::{NodeId, Role, Shape};
 use yew::prelude::*;
 
 const RING: f64 = 330.0;
+/// The drawing's viewBox: left, top, width, height.
+pub const VIEW_BOX: (f64, f64, f64, f64) = (-500.0, -470.0, 1000.0, 940.0);
 /// Up to this many nodes, every link is drawn and every node labelled.
 const LABELLED_UP_TO: usize = 16;
 
@@ -132,29 +134,52 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                 <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.headline}</text>
                 <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{caption}</text>
                 <title>{format!("n{i} · {}", role.name)}</title>
-                if !crowded { <text class="name" x={format!("{x:.1}")} y={format!("{:.1}", y - r - 14.0)}>{
-                    if role.leads && v.headline < newest_lead {
-                        format!("n{i} · {} of an old {caption}", role.name)
-                    } else {
-                        format!("n{i} · {}", role.name)
-                    }
-                }</text> }
-                if let Some(votes) = v.votes {
-                    <text class="votes" x={format!("{x:.1}")} y={format!("{:.1}", y + r + 26.0)}>{format!("votes {}/{}", votes.granted, votes.of)}</text>
-                }
                 // A badge at the node's shoulder, clear of its number.
                 if !glyph.is_empty() { <text class="glyph" x={format!("{:.1}", x + r * 0.8)} y={format!("{:.1}", y - r * 0.55)}>{glyph}</text> }
             </g>
         }
     });
 
+    // Names and vote counts in the page's own type size, whatever the drawing's scale (side by
+    // side or on a phone it is half or less), and above the messages, on a halo: a message
+    // passing a node's label must not make it unreadable.
+    let at = |x: f64, y: f64| {
+        format!(
+            "left:{:.2}%;top:{:.2}%",
+            (x - VIEW_BOX.0) / VIEW_BOX.2 * 100.0,
+            (y - VIEW_BOX.1) / VIEW_BOX.3 * 100.0
+        )
+    };
+    let labels = views.iter().enumerate().filter(|_| !crowded).map(|(i, v)| {
+        let ((x, y), role) = (node_pos(i, n), v.role);
+        let name = if role.leads && v.headline < newest_lead {
+            format!("n{i} · {} of an old {caption}", role.name)
+        } else {
+            format!("n{i} · {}", role.name)
+        };
+        html! {
+            <>
+                <span key={format!("t{i}")} class="name" data-label-of={i.to_string()} style={at(x, y - r - 8.0)}>{name}</span>
+                if let Some(votes) = v.votes {
+                    <span key={format!("v{i}")} class="votes" style={at(x, y + r + 8.0)}>{format!("votes {}/{}", votes.granted, votes.of)}</span>
+                }
+            </>
+        }
+    });
+
     html! {
         <section class="cluster" data-pane={which.to_string()} data-protocol={w.description().name} data-title={w.description().title} onclick={p.send.reform(|_| Msg::Select(Selection::None))}>
-            <svg viewBox="-500 -470 1000 940" preserveAspectRatio="xMidYMid meet">
-                <g class="links">{ for links }</g>
-                <g class="nodes">{ for nodes }</g>
-                <g class="messages">{ for messages }</g>
-            </svg>
+            // The stage keeps the drawing's aspect, so that the actions bar can stand at a node's
+            // place in percent.
+            <div class="stage">
+                <svg viewBox={format!("{} {} {} {}", VIEW_BOX.0, VIEW_BOX.1, VIEW_BOX.2, VIEW_BOX.3)}>
+                    <g class="links">{ for links }</g>
+                    <g class="nodes">{ for nodes }</g>
+                    <g class="messages">{ for messages }</g>
+                </svg>
+                <div class="labels">{ for labels }</div>
+                { super::actions_bar::beside(&s, which, &p.send) }
+            </div>
         </section>
     }
 }

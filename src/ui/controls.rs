@@ -191,6 +191,7 @@ pub fn top_bar(p: &PanelProps) -> Html {
                         { for SPEEDS.iter().map(|(v, label)| html! { <option value={v.to_string()} selected={*v == speed_value}>{*label}</option> }) }
                     </select>
                 </label>
+                { slow_motion(&s, send) }
                 if let Some(t) = s.lead().trace_kept_from() {
                     <span class="behind" data-trace-from={t.to_string()} title="A long run keeps the latest message detail only, so that the page does not grow without bound; drag the timeline back and the earlier detail is replayed">{format!("detail kept from {}", format_time(t))}</span>
                 }
@@ -251,5 +252,30 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 {action_button("?", "help", "Help and keyboard shortcuts (?)", send.reform(|_| Msg::ToggleHelp), false)}
             </div>
         </header>
+    }
+}
+
+/// The slow-motion switch, for a protocol with passing roles, and what it is doing now.
+fn slow_motion(s: &Session, send: &Callback<Msg>) -> Html {
+    let passing: Vec<&str> = (s.lead().description().roles.iter())
+        .filter(|r| r.passing)
+        .map(|r| r.name)
+        .collect();
+    if passing.is_empty() {
+        return html! {};
+    }
+    let on = send.reform(|e: Event| {
+        Msg::SetSlowMotion(e.target_unchecked_into::<HtmlInputElement>().checked())
+    });
+    let title = format!(
+        "At 1x and slower, play the first 150 ms after a node becomes a {} at 1/20x, so that its messages can be followed one by one",
+        passing.join(" or ")
+    );
+    let slowed = s.playing && s.effective_speed() < s.speed;
+    html! {
+        <label class={classes!("slow-motion", slowed.then_some("slowed"))} data-slowed={slowed.then_some("")} title={title}>
+            <input type="checkbox" data-field="slow-motion" checked={s.slow_motion} onchange={on} />
+            {"slow-mo"}
+        </label>
     }
 }

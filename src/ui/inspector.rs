@@ -23,9 +23,12 @@ fn fields(rows: Vec<(String, String)>, glossary: &[(&str, &str)]) -> Html {
             .find(|(w, _)| k == *w || k.ends_with(&format!(" {w}")))
             .map(|(_, m)| m.to_string())
     };
+    // Two facts a row: one a row would push the network and client panels out of view.
+    let cell =
+        |(k, v): &(String, String)| html! { <><th title={meaning(k)}>{k}</th><td>{v}</td></> };
     html! {
         <table class="fields">
-            { for rows.into_iter().map(|(k, v)| html! { <tr><th title={meaning(&k)}>{k}</th><td>{v}</td></tr> }) }
+            { for rows.chunks(2).map(|pair| html! { <tr>{ for pair.iter().map(cell) }</tr> }) }
         </table>
     }
 }
@@ -33,7 +36,6 @@ fn fields(rows: Vec<(String, String)>, glossary: &[(&str, &str)]) -> Html {
 #[function_component(Inspector)]
 pub fn inspector(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
-    let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
     let act_on = |a: Action| {
         let pane = match s.selected {
             Selection::Message(pane, _) => pane,
@@ -45,7 +47,7 @@ pub fn inspector(p: &PanelProps) -> Html {
         Selection::None => {
             html! { <p class="hint">{"Click a node, a message in flight or a link to inspect it."}</p> }
         }
-        Selection::Node(pane, i) => node(&s.panes[pane], i, &act),
+        Selection::Node(pane, i) => node(&s.panes[pane], i),
         Selection::Message(pane, id) => match s.panes[pane]
             .world
             .messages()
@@ -102,7 +104,7 @@ pub fn inspector(p: &PanelProps) -> Html {
     html! { <section class="panel inspector" data-panel="inspector"><h2>{"Inspector"}</h2>{body}</section> }
 }
 
-fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Html {
+fn node(s: &Pane, i: usize) -> Html {
     let v = &s.views[i];
     let d = s.world.description();
     let status = s.world.status(i);
@@ -140,27 +142,17 @@ fn node(s: &Pane, i: usize, act: &dyn Fn(Action) -> Callback<MouseEvent>) -> Htm
         "state machine".into(),
         if kv.is_empty() { "(empty)".into() } else { kv },
     ));
-    let up = status == Status::Up;
     html! {
         <>
             <h3>{format!("Node n{i}")}</h3>
             {fields(rows, d.glossary)}
-            <div class="actions">
-                if status == Status::Down {
-                    {action_button("Restart", "restart", "Restart from what it persisted", act(Action::Restart { node: i }), false)}
-                } else {
-                    {action_button("Crash", "crash", "Kill the process: volatile state is lost, the disk survives", act(Action::Crash { node: i }), false)}
-                }
-                if status == Status::Paused {
-                    {action_button("Resume", "resume-node", "Resume the frozen process", act(Action::Resume { node: i }), false)}
-                } else {
-                    {action_button("Pause", "pause-node", "Freeze the process (like a long GC pause)", act(Action::Pause { node: i }), !up)}
-                }
-                { for d.controls.iter().map(|c| action_button(c.label, c.hook, c.tooltip, act(Action::Control { node: i, cmd: c.on(i) }), !up)) }
-            </div>
+            <p class="hint">{if status == Status::Down { "Restart it from the bar beside the node." } else { "Crash, pause and more: the bar beside the node." }}</p>
             if let Some(heading) = d.library_log {
-                <h4>{heading}</h4>
-                <pre class="raftlog">{ for v.library_log.iter().rev().take(14).map(|l| html! { <div>{l}</div> }) }</pre>
+                // Folded: open, its lines would push the network and client panels out of view.
+                <details class="library-log">
+                    <summary>{heading}</summary>
+                    <pre class="raftlog">{ for v.library_log.iter().rev().take(14).map(|l| html! { <div>{l}</div> }) }</pre>
+                </details>
             }
         </>
     }
@@ -180,7 +172,6 @@ fn link_inspector(p: &LinkProps) -> Html {
     let s = p.model.session.borrow();
     let net = s.lead().network();
     let (ab, ba) = (net.is_cut(a, b), net.is_cut(b, a));
-    let cut = |from, to, cut| Action::Cut { from, to, cut };
     let cfg = *net.link(a, b);
     let latency_ref = use_node_ref();
     let loss_ref = use_node_ref();
@@ -206,23 +197,6 @@ fn link_inspector(p: &LinkProps) -> Html {
             }
         })
     };
-    let send = p.send.clone();
-    let both = move |c: bool| {
-        let send = send.clone();
-        Callback::from(move |_: MouseEvent| {
-            send.emit(Msg::Act(Action::Cut {
-                from: a,
-                to: b,
-                cut: c,
-            }));
-            send.emit(Msg::Act(Action::Cut {
-                from: b,
-                to: a,
-                cut: c,
-            }));
-        })
-    };
-    let act = |x: Action| p.send.reform(move |_| Msg::Act(x.clone()));
     html! {
         <>
             <h3>{format!("Link n{a} ↔ n{b}")}</h3>
@@ -232,12 +206,7 @@ fn link_inspector(p: &LinkProps) -> Html {
                 ("latency".into(), format!("{} ms + up to {} ms", cfg.latency_ms, cfg.jitter_ms)),
                 ("loss".into(), format!("{:.0} %", cfg.loss * 100.0)),
             ], &[])}
-            <div class="actions">
-                {action_button(&format!("Cut n{a}→n{b}"), "cut-ab", "Messages from the first node to the second are lost", act(cut(a, b, !ab)), false)}
-                {action_button(&format!("Cut n{b}→n{a}"), "cut-ba", "Messages the other way are lost", act(cut(b, a, !ba)), false)}
-                {action_button("Cut both", "cut", "Cut the link both ways", both(true), ab && ba)}
-                {action_button("Restore", "uncut", "Open the link both ways", both(false), !ab && !ba)}
-            </div>
+            <p class="hint">{"Cut it one way or both: the bar beside the link."}</p>
             <div class="form">
                 <label>{"latency ms "}<input ref={latency_ref.clone()} size="5" /></label>
                 <label>{"loss % "}<input ref={loss_ref.clone()} size="4" /></label>

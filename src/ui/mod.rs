@@ -1,6 +1,7 @@
 //! The browser app (Yew function components). It renders engine views and turns clicks into
 //! engine actions; all state lives in `session::Session`.
 
+mod actions_bar;
 mod checks_panel;
 mod client_panel;
 mod cluster_view;

@@ -36,6 +36,12 @@ pub enum Selection {
     Link(NodeId, NodeId),
 }
 
+/// Slow motion: 1/20x for the first 150 ms of a passing role, time for a round of votes to
+/// go out and come back (a hop of 30 to 50 ms then takes about a second). A split vote's
+/// candidates then wait out their timeouts at the chosen speed.
+pub const SLOW_MOTION: f64 = 0.05;
+const SLOW_MOTION_MS: u64 = 150;
+
 pub const SPEEDS: [(f64, &str); 9] = [
     (100.0, "100x"),
     (10.0, "10x"),
@@ -359,6 +365,9 @@ pub struct Session {
     pub horizon: u64,
     pub playing: bool,
     pub speed: f64,
+    /// Play at most at `SLOW_MOTION` while a node is in a passing role (an election), at the
+    /// speeds meant for watching.
+    pub slow_motion: bool,
     last_frame: Option<f64>,
     pub selected: Selection,
     /// A message for the user (bad input, a refused action); cleared by the next action.
@@ -386,6 +395,7 @@ pub enum Msg {
     /// Run until something a reader cares about happens (a leader elected, an entry committed).
     StepInteresting,
     SetSpeed(f64),
+    SetSlowMotion(bool),
     /// Rebuild the run and show it at this time.
     Seek(u64),
     /// Go to a moment picked on a view (a mark, an operation) and stay there, paused.
@@ -451,6 +461,7 @@ impl Session {
             horizon: 0,
             playing: true,
             speed: 0.25,
+            slow_motion: true,
             last_frame: None,
             selected: Selection::None,
             notice: None,
@@ -458,6 +469,27 @@ impl Session {
             behind: false,
             replaying: None,
             seen_problems: 0,
+        })
+    }
+
+    /// The speed the run plays at now: the one chosen, or slow motion through a passing role.
+    pub fn effective_speed(&self) -> f64 {
+        if self.slow_motion && self.speed <= 1.0 && self.in_passing_role() {
+            self.speed.min(SLOW_MOTION)
+        } else {
+            self.speed
+        }
+    }
+
+    /// Whether a node entered a passing role less than `SLOW_MOTION_MS` ago and holds it still.
+    fn in_passing_role(&self) -> bool {
+        (self.panes.iter()).any(|p| {
+            let w = p.world.as_ref();
+            let since = |node| (w.role_changes().iter().rev()).find(|c| c.node == node);
+            (0..w.node_count()).any(|n| {
+                w.role(n).0.passing
+                    && since(n).is_some_and(|c| w.now().saturating_sub(c.t) < SLOW_MOTION_MS)
+            })
         })
     }
 
@@ -549,7 +581,7 @@ impl Session {
                     .last_frame
                     .map_or(0.0, |last| (wall - last).clamp(0.0, 100.0));
                 self.last_frame = Some(wall);
-                self.vt += dt * self.speed;
+                self.vt += dt * self.effective_speed();
                 let t = self.vt as u64;
                 self.behind = !self.run_toward(t, FRAME_BUDGET_MS);
                 if self.behind {
@@ -589,6 +621,7 @@ impl Session {
                 self.vt = self.now() as f64;
             }
             Msg::SetSpeed(s) => self.speed = s.clamp(0.0001, 100.0),
+            Msg::SetSlowMotion(on) => self.slow_motion = on,
             Msg::Seek(t) => self.seek(t),
             Msg::GoTo(t) => {
                 self.playing = false;

@@ -40,6 +40,9 @@ test('on a phone the page fits the screen, the Raft elections lesson is complete
   await page.screenshot({ path: join(root, 'target/screenshots/phone-lesson.png') });
   const old = await page.$eval('[data-node][data-role="leader"]', (n) => n.dataset.node);
   await page.tap(`[data-node="${old}"] circle.body`);
+  // The bar of actions stands beside the node, whole on the screen.
+  const bar = await (await page.$('.actions-bar')).boundingBox();
+  assert.ok(bar.x >= 0 && bar.x + bar.width <= 390, `the actions bar spans ${bar.x} to ${bar.x + bar.width} px`);
   await page.tap('button:has-text("Crash")');
   await step(5);
   await page.tap(`[data-node="${old}"] circle.body`);

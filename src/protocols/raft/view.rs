@@ -18,21 +18,25 @@ static ROLES: [Role; 4] = [
         name: "leader",
         colour: "#f2b134",
         leads: true,
+        passing: false,
     },
     Role {
         name: "follower",
         colour: "#4a90d9",
         leads: false,
+        passing: false,
     },
     Role {
         name: "candidate",
         colour: "#e0603a",
         leads: false,
+        passing: true,
     },
     Role {
         name: "precandidate",
         colour: "#d98ad9",
         leads: false,
+        passing: true,
     },
 ];
 
