@@ -335,7 +335,7 @@ pub const LIBRARY: &[Entry] = &[
     Entry {
         name: "causal-buffering",
         title: "Causal: an effect held back until its cause arrives",
-        caption: "Causal broadcast under a steady load with 30% of messages lost. n2 has received n1's update #4 before n0's update #6, which it depends on, and holds it back (a gold bar under its lane in the space-time view) until the cause arrives by a later sync. Press play.",
+        caption: "Causal broadcast under a steady load with 30% of messages lost. n2 has received n1's update #4 before n0's update #6, which it depends on, and holds it back (\"holds … back\" under n2; a gold bar on its lane in the space-time view) until the cause arrives by a later sync. Press play.",
         at: 5_200,
         build: || vec![causal_lossy(1, None)],
     },

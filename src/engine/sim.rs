@@ -52,6 +52,8 @@ pub trait Sim {
     fn role_changes(&self) -> &[RoleChange];
     /// What its nodes held back until what it depended on arrived, and when.
     fn held(&self) -> &[HeldSpan];
+    /// What a node holds back now, oldest first.
+    fn holding(&self, id: NodeId) -> Vec<&HeldSpan>;
 
     fn run_until(&mut self, t: u64);
     /// See `World::run_toward`.
@@ -140,6 +142,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn role_changes(&self) -> &[RoleChange] {
         World::role_changes(self)
+    }
+    fn holding(&self, id: NodeId) -> Vec<&HeldSpan> {
+        World::holding(self, id)
     }
     fn held(&self) -> &[HeldSpan] {
         World::held(self)

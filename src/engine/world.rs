@@ -209,6 +209,15 @@ impl<N: Node> World<N> {
     pub fn held(&self) -> &[HeldSpan] {
         &self.held
     }
+    /// What a node holds back now, oldest first.
+    pub fn holding(&self, node: NodeId) -> Vec<&HeldSpan> {
+        let mut open: Vec<&HeldSpan> = (self.holding.iter())
+            .filter(|((n, _), _)| *n == node)
+            .map(|(_, &i)| &self.held[i])
+            .collect();
+        open.sort_by_key(|h| h.from);
+        open
+    }
     /// A crashed node's volatile state is gone, and what it held back with it.
     pub(super) fn release_all(&mut self, node: NodeId) {
         let now = self.now;

@@ -150,6 +150,7 @@ pub fn cluster_view(p: &PanelProps) -> Html {
             (y - VIEW_BOX.1) / VIEW_BOX.3 * 100.0
         )
     };
+    let holding: Vec<Vec<_>> = (0..n).map(|i| w.holding(i)).collect();
     let labels = views.iter().enumerate().filter(|_| !crowded).map(|(i, v)| {
         let ((x, y), role) = (node_pos(i, n), v.role);
         let name = if role.leads && v.headline < newest_lead {
@@ -162,6 +163,13 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                 <span key={format!("t{i}")} class="name" data-label-of={i.to_string()} style={at(x, y - r - 8.0)}>{name}</span>
                 if let Some(votes) = v.votes {
                     <span key={format!("v{i}")} class="votes" style={at(x, y + r + 8.0)}>{format!("votes {}/{}", votes.granted, votes.of)}</span>
+                }
+                // What a replica holds back until its causes arrive, on the node itself.
+                if !holding[i].is_empty() {
+                    <span key={format!("h{i}")} class="holds" data-holds={i.to_string()} style={at(x, y + r + 8.0)}
+                        title={holding[i].iter().map(|h| h.what.as_str()).collect::<Vec<_>>().join("\n")}>
+                        {format!("holds {} back", holding[i].len())}
+                    </span>
                 }
             </>
         }

@@ -227,6 +227,8 @@ test('Raft pre-vote, another way: heal the links by hand before the schedule doe
 test('Causal consistency, as the steps say: open the space-time view, play, see the held update let go', async () => {
   const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
   await begin(page, waitFor, 'causal-consistency');
+  // On the cluster too: n2 says what it holds back.
+  assert.match(await page.$eval('[data-holds="2"]', (e) => `${e.textContent} ${e.title}`), /holds \d+ back n1#4 waits for n0#6/);
   await page.click('button:has-text("Space-time")');
   await waitFor(() => document.querySelector('[data-view="spacetime"] [data-held="2"]'), null, 'n2\'s held update drawn');
   await page.click('text=▶ Play');
