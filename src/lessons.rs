@@ -108,7 +108,7 @@ pub const LESSONS: &[Lesson] = &[
                 done: |l| !l.leaders().is_empty(),
             },
             Step {
-                text: "The leader's heartbeats (small circles) reset the followers' timers, so nobody else stands. Now stop the leader: click the gold node, then Crash in the inspector.",
+                text: "The leader's heartbeats (small circles) reset the followers' timers, so nobody else stands. Now stop the leader: click the gold node, then Crash on the bar beside it.",
                 hint: "Cutting the leader off with \"Isolate leader\" in the Network panel works too.",
                 highlight: Some("[data-node][data-role=\"leader\"]"),
                 done: |l| l.highest() >= 2,
