@@ -144,6 +144,7 @@ fn campaign(node: usize) -> Action {
         cmd: Control {
             name: "Campaign".into(),
             peer: None,
+            list: vec![],
         },
     }
 }

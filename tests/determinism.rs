@@ -92,6 +92,7 @@ fn replaying_recorded_user_actions_reproduces_the_run() {
         cmd: Control {
             name: "Campaign".into(),
             peer: None,
+            list: vec![],
         },
     })
     .unwrap();

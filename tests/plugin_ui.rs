@@ -67,11 +67,14 @@ static DESCRIPTION: Description = Description {
         hook: "forget",
         tooltip: "Set this node's count back to zero",
         names_node: false,
+        lists_nodes: false,
+        to_leader: false,
         aliases: &[],
     }],
     toggles: &[],
     state: StateView::Store,
     library_log: None,
+    join_control: None,
     glossary: &[],
 };
 

@@ -3,7 +3,7 @@
 
 use super::client::Client;
 use super::describe::Description;
-use super::limits::{short, MAX_ACTIONS, MAX_KEY_BYTES, MAX_VALUE_BYTES};
+use super::limits::{short, MAX_ACTIONS, MAX_KEY_BYTES, MAX_VALUE_BYTES, NODES};
 use super::marks::MarkKind;
 use super::network::MsgId;
 use super::node::{Node, NodeId};
@@ -40,8 +40,12 @@ impl<N: Node> World<N> {
         Ok(())
     }
 
-    /// Carry out an action (recorded in the trace first).
+    /// Carry out an action (recorded in the trace first). One that names a node not there yet
+    /// (a scenario may name a node it adds later) does nothing.
     pub(super) fn apply(&mut self, action: Action) {
+        if validate(&action, self.nodes.len(), N::DESCRIPTION).is_err() {
+            return;
+        }
         self.record(TraceKind::Action {
             action: action.clone(),
         });
@@ -155,6 +159,7 @@ impl<N: Node> World<N> {
                 self.start_op(self.clients.len() - 1, op);
             }
             Action::SetLoad { on } => self.set_load(on),
+            Action::AddNode => self.add_node(),
             Action::HealAll => {
                 self.net.heal();
                 self.mark(MarkKind::Heal, None, 0);
@@ -210,15 +215,31 @@ pub(super) fn validate(a: &Action, n: usize, protocol: &Description) -> Result<(
         }
     };
     match a {
+        Action::AddNode if protocol.join_control.is_none() => Err(format!(
+            "{}'s membership is fixed: nodes cannot be added",
+            protocol.title
+        )),
+        Action::AddNode if n >= NODES.1 => Err(format!("a run has at most {} nodes", NODES.1)),
         Action::Crash { node: i }
         | Action::Restart { node: i }
         | Action::Pause { node: i }
         | Action::Resume { node: i } => node(i),
         Action::Control { node: i, cmd } => {
             node(i)?;
-            cmd.peer.iter().try_for_each(node)?;
+            cmd.peer.iter().chain(&cmd.list).try_for_each(node)?;
+            let mut listed = cmd.list.clone();
+            listed.sort_unstable();
+            listed.dedup();
+            if listed.len() < cmd.list.len() {
+                return Err(format!("the command {:?} lists a node twice", cmd.name));
+            }
             match protocol.control(&cmd.name) {
-                Some(c) if c.names_node == cmd.peer.is_some() => Ok(()),
+                Some(c)
+                    if c.names_node == cmd.peer.is_some()
+                        && c.lists_nodes == !cmd.list.is_empty() =>
+                {
+                    Ok(())
+                }
                 Some(_) => Err(format!(
                     "the command {:?} names a node in a different way",
                     cmd.name
@@ -263,6 +284,7 @@ pub(super) fn validate(a: &Action, n: usize, protocol: &Description) -> Result<(
         }
         Action::Heal
         | Action::HealAll
+        | Action::AddNode
         | Action::SetLoad { .. }
         | Action::DropMessage { .. }
         | Action::DuplicateMessage { .. }

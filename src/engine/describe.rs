@@ -114,6 +114,11 @@ pub struct ControlInfo {
     pub tooltip: &'static str,
     /// The command names the node it is given on (as "make this node the leader" does).
     pub names_node: bool,
+    /// The command names a set of nodes instead (as "these are the voters now" does).
+    pub lists_nodes: bool,
+    /// The page gives the command to the node that leads, naming the node it is offered on,
+    /// rather than to that node (which may not know the leader yet).
+    pub to_leader: bool,
     /// Names that links made by earlier versions used for this command.
     pub aliases: &'static [&'static str],
 }
@@ -124,6 +129,7 @@ impl ControlInfo {
         Control {
             name: self.name.to_string(),
             peer: self.names_node.then_some(node),
+            list: Vec::new(),
         }
     }
 }
@@ -162,6 +168,9 @@ pub struct Description {
     pub state: StateView,
     /// The heading of the lines the protocol's library logged, if it logs any.
     pub library_log: Option<&'static str>,
+    /// For a protocol whose nodes can join a running cluster: the control a member is given,
+    /// naming a node just added (`Action::AddNode`), to take it in. None: membership is fixed.
+    pub join_control: Option<&'static str>,
     /// What the words of its views mean (a fact's label, and its meaning), said on hover.
     pub glossary: &'static [(&'static str, &'static str)],
 }
@@ -176,13 +185,15 @@ impl Description {
     }
 }
 
-/// A user's command to one node: one of the protocol's `controls`, and the node it names if it
-/// names one. Written in scenarios as `"Name"` or `{"Name": node}`.
+/// A user's command to one node: one of the protocol's `controls`, and the node it names or
+/// the nodes it lists, if any. Written in scenarios as `"Name"`, `{"Name": node}` or
+/// `{"Name": [nodes]}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "ControlForm", into = "ControlForm")]
 pub struct Control {
     pub name: String,
     pub peer: Option<NodeId>,
+    pub list: Vec<NodeId>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -190,21 +201,37 @@ pub struct Control {
 enum ControlForm {
     Plain(String),
     Naming(BTreeMap<String, NodeId>),
+    Listing(BTreeMap<String, Vec<NodeId>>),
 }
 
 impl TryFrom<ControlForm> for Control {
     type Error = String;
     fn try_from(f: ControlForm) -> Result<Self, String> {
         match f {
-            ControlForm::Plain(name) => Ok(Control { name, peer: None }),
+            ControlForm::Plain(name) => Ok(Control {
+                name,
+                peer: None,
+                list: Vec::new(),
+            }),
             ControlForm::Naming(map) if map.len() == 1 => {
                 let (name, peer) = map.into_iter().next().expect("one entry");
                 Ok(Control {
                     name,
                     peer: Some(peer),
+                    list: Vec::new(),
                 })
             }
-            ControlForm::Naming(_) => Err("a command names one node at most".into()),
+            ControlForm::Listing(map) if map.len() == 1 => {
+                let (name, list) = map.into_iter().next().expect("one entry");
+                Ok(Control {
+                    name,
+                    peer: None,
+                    list,
+                })
+            }
+            ControlForm::Naming(_) | ControlForm::Listing(_) => {
+                Err("a command names one node or one list at most".into())
+            }
         }
     }
 }
@@ -212,8 +239,9 @@ impl TryFrom<ControlForm> for Control {
 impl From<Control> for ControlForm {
     fn from(c: Control) -> Self {
         match c.peer {
-            None => ControlForm::Plain(c.name),
             Some(p) => ControlForm::Naming(BTreeMap::from([(c.name, p)])),
+            None if !c.list.is_empty() => ControlForm::Listing(BTreeMap::from([(c.name, c.list)])),
+            None => ControlForm::Plain(c.name),
         }
     }
 }
@@ -234,6 +262,7 @@ mod tests {
                 Control {
                     name: "Campaign".into(),
                     peer: None,
+                    list: vec![],
                 },
             ),
             (
@@ -241,6 +270,15 @@ mod tests {
                 Control {
                     name: "TransferLeaderTo".into(),
                     peer: Some(3),
+                    list: vec![],
+                },
+            ),
+            (
+                r#"{"SetVoters":[0,1,5]}"#,
+                Control {
+                    name: "SetVoters".into(),
+                    peer: None,
+                    list: vec![0, 1, 5],
                 },
             ),
         ] {

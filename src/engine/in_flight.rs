@@ -83,6 +83,11 @@ impl<M> InFlight<M> {
             self.queue.push(now, event);
         }
     }
+    /// One more node, with nothing waiting for it.
+    pub fn add_node(&mut self) {
+        self.paused.push(Vec::new());
+    }
+
     /// The paused node crashed: the messages that waited for it are lost (returned), and so
     /// are the client requests (their clients time out).
     pub fn crash(&mut self, node: NodeId) -> Vec<Envelope<M>> {

@@ -67,6 +67,20 @@ impl Network {
             last_delivery: vec![0; n * n],
         }
     }
+    /// One more node, its links set to `link` and open; every other link as it was.
+    pub fn add_node(&mut self, link: LinkConfig) {
+        let (old, n) = (self.n, self.n + 1);
+        let mut grown = Network::new(n, link);
+        for a in 0..old {
+            for b in 0..old {
+                let (from, to) = (a * old + b, a * n + b);
+                grown.links[to] = self.links[from];
+                grown.cut[to] = self.cut[from];
+                grown.last_delivery[to] = self.last_delivery[from];
+            }
+        }
+        *self = grown;
+    }
     fn ix(&self, from: NodeId, to: NodeId) -> usize {
         from * self.n + to
     }

@@ -150,6 +150,49 @@ pub struct NodeView {
     pub timer: Option<(u32, u32)>,
     /// Recent lines the protocol library logged.
     pub library_log: Vec<String>,
+    /// Where it stands in the membership it believes in, for a protocol whose membership can
+    /// change.
+    pub member: Option<Membership>,
+    /// The names of the description's controls that apply to it now; None: all of them.
+    pub offers: Option<Vec<&'static str>>,
+}
+
+/// A node's place in a configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberKind {
+    Voter,
+    Learner,
+    None,
+}
+
+impl MemberKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            MemberKind::Voter => "voter",
+            MemberKind::Learner => "learner",
+            MemberKind::None => "none",
+        }
+    }
+}
+
+/// The configuration a node believes in: what it is in it, who votes (while a change is under
+/// way, both the old and the new voters: a decision needs a majority of each), and the log
+/// index the configuration came from (0: the cluster's start).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub kind: MemberKind,
+    pub voters: Vec<NodeId>,
+    /// The voters being left, while joint; empty otherwise.
+    pub outgoing: Vec<NodeId>,
+    pub learners: Vec<NodeId>,
+    pub index: u64,
+}
+
+impl Membership {
+    pub fn joint(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
 }
 
 impl NodeView {
@@ -166,6 +209,8 @@ impl NodeView {
             kv: Vec::new(),
             timer: None,
             library_log: Vec::new(),
+            member: None,
+            offers: None,
         }
     }
 }
@@ -221,6 +266,11 @@ pub trait Node: Sized {
     fn validate(cfg: &Self::Config) -> Result<(), String>;
 
     fn new(id: NodeId, nodes: usize, cfg: &Self::Config, rng: &mut Rng) -> Self;
+    /// A node started empty in a running cluster of `genesis` initial members, not yet one of
+    /// them; None for a protocol whose membership is fixed.
+    fn join(_id: NodeId, _genesis: usize, _cfg: &Self::Config, _rng: &mut Rng) -> Option<Self> {
+        None
+    }
 
     fn on_message(&mut self, from: NodeId, msg: Self::Msg, out: &mut Outbox<Self::Msg, Self::Note>);
     fn on_tick(&mut self, out: &mut Outbox<Self::Msg, Self::Note>);

@@ -100,6 +100,9 @@ pub enum Action {
     /// End every fault: heal links, restore link settings, restart and resume all nodes,
     /// release held messages.
     HealAll,
+    /// Start a new, empty node (the next id), for a protocol whose nodes can join a running
+    /// cluster; it takes part once the members take it in (a protocol's control).
+    AddNode,
 }
 
 /// Something a user did, stamped with the virtual time and the number of events run before

@@ -7,12 +7,12 @@ use super::client::{Client, ClientId, History};
 use super::describe::Role;
 use super::in_flight::{Envelope, InFlight};
 use super::kv::{KvReply, KvRequest};
-use super::limits::{clip, within, MAX_ACTIONS, MAX_TIME_MS};
+use super::limits::{clip, within, MAX_ACTIONS, MAX_TIME_MS, NODES};
 use super::marks::{HeldSpan, Hold, Mark, MarkKind, RoleChange};
 use super::network::{Fate, MsgId, Network};
 use super::node::{Monitor, Node, NodeId, NodeView, Outbox, Rng, Violation};
 use super::queue::Event;
-use super::scenario::Scenario;
+use super::scenario::{Action, Scenario};
 use super::trace::{DropReason, Trace, TraceKind};
 use rand::{Rng as _, SeedableRng};
 use rustc_hash::FxHashMap;
@@ -218,6 +218,22 @@ impl<N: Node> World<N> {
         open.sort_by_key(|h| h.from);
         open
     }
+    /// A node started empty, when the protocol lets one join (validated before).
+    pub(super) fn add_node(&mut self) {
+        let id = self.nodes.len();
+        let genesis = self.scenario.sim.nodes;
+        let Some(node) = N::join(id, genesis, &self.scenario.protocol, &mut self.rng) else {
+            return;
+        };
+        self.nodes.push(node);
+        self.status.push(Status::Up);
+        self.epoch.push(0);
+        self.net.add_node(self.scenario.sim.link);
+        self.bus.add_node();
+        let tick = Event::Tick { node: id, epoch: 0 };
+        self.bus.push(self.now + self.scenario.sim.tick_ms, tick);
+    }
+
     /// A crashed node's volatile state is gone, and what it held back with it.
     pub(super) fn release_all(&mut self, node: NodeId) {
         let now = self.now;
@@ -266,9 +282,25 @@ impl<N: Node> World<N> {
         }
         let user = scenario.actions.iter().map(|a| (a.t, &a.action));
         let schedule = scenario.schedule.iter().map(|a| (a.t, &a.action));
+        // Nodes added later may be named anywhere: the count is that of the end of the run.
+        let added = (user.clone().chain(schedule.clone()))
+            .filter(|(_, a)| matches!(a, Action::AddNode))
+            .count();
+        let n = scenario.sim.nodes + added;
+        if added > 0 && N::DESCRIPTION.join_control.is_some() && n > NODES.1 {
+            return Err(format!(
+                "a run has at most {} nodes, this one adds up to {n}",
+                NODES.1
+            ));
+        }
         for (i, (t, a)) in user.chain(schedule).enumerate() {
+            let before = if matches!(a, Action::AddNode) {
+                n - 1
+            } else {
+                n
+            };
             within("an action's time (ms)", t, 0, MAX_TIME_MS)
-                .and_then(|()| super::actions::validate(a, scenario.sim.nodes, N::DESCRIPTION))
+                .and_then(|()| super::actions::validate(a, before, N::DESCRIPTION))
                 .map_err(|e| format!("action {} ({}): {e}", i + 1, clip(&format!("{a:?}"), 80)))?;
         }
         Ok(())
@@ -513,6 +545,9 @@ impl<N: Node> World<N> {
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: N::Msg) {
+        if to >= self.nodes.len() {
+            return;
+        }
         let id = self.next_msg;
         self.next_msg += 1;
         self.stats.messages_sent += 1;

@@ -120,6 +120,7 @@ static DESCRIPTION: Description = Description {
     toggles: &[],
     state: StateView::Store,
     library_log: None,
+    join_control: None,
     glossary: &[
         ("vector clock", "how many updates of each replica it has applied"),
         ("updates applied", "updates it has applied, its own and others', in causal order"),

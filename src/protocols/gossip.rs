@@ -136,6 +136,8 @@ pub(crate) const SYNC_NOW: ControlInfo = ControlInfo {
     hook: "sync",
     tooltip: "Start an anti-entropy round now",
     names_node: false,
+    lists_nodes: false,
+    to_leader: false,
     // Links made before protocols described their own commands called it so.
     aliases: &["Campaign"],
 };
@@ -188,6 +190,7 @@ static DESCRIPTION: Description = Description {
     }],
     state: StateView::Store,
     library_log: None,
+    join_control: None,
     glossary: &[
         ("version vector", "how many writes of each replica it has seen: a replica ahead of another in some place has something to send it"),
         ("lamport clock", "a counter that orders writes: the higher one wins under last-writer-wins"),

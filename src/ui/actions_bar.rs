@@ -4,7 +4,7 @@
 use super::action_button;
 use super::cluster_view::{node_pos, node_radius, VIEW_BOX};
 use super::session::{Msg, Selection, Session};
-use crate::engine::{Action, NodeId, Status};
+use crate::engine::{Action, NodeId, NodeView, Status};
 use yew::prelude::*;
 
 /// The bar for what is selected in pane `which`, if anything there is.
@@ -22,7 +22,15 @@ pub fn beside(s: &Session, which: usize, send: &Callback<Msg>) -> Html {
             } else {
                 (y - r - 30.0, true)
             };
-            let buttons = node_actions(w.description(), w.status(i), i, &act);
+            let pane = &s.panes[which];
+            let buttons = node_actions(
+                w.description(),
+                &pane.views[i],
+                w.status(i),
+                i,
+                pane.leader(),
+                &act,
+            );
             (buttons, (x, at), above, format!("n{i}"))
         }
         Selection::Link(a, b) if which == 0 && a < n && b < n => {
@@ -58,11 +66,32 @@ pub fn beside(s: &Session, which: usize, send: &Callback<Msg>) -> Html {
 
 fn node_actions(
     d: &crate::engine::Description,
+    view: &NodeView,
     status: Status,
     i: NodeId,
+    leader: Option<NodeId>,
     act: &dyn Fn(Action) -> Callback<MouseEvent>,
 ) -> Html {
     let up = status == Status::Up;
+    // The controls that apply to the node now (as it says), each given to the node or, for
+    // one the leader carries out, to the leader.
+    let offered = (d.controls.iter())
+        .filter(|c| !c.lists_nodes)
+        .filter(|c| view.offers.as_ref().is_none_or(|o| o.contains(&c.name)));
+    let control = |c: &crate::engine::ControlInfo| {
+        let to = if c.to_leader { leader } else { Some(i) };
+        let title = match to {
+            None => format!("{} (no node leads now to carry it out)", c.tooltip),
+            Some(_) => c.tooltip.to_string(),
+        };
+        let onclick = to.map_or_else(Callback::noop, |to| {
+            act(Action::Control {
+                node: to,
+                cmd: c.on(i),
+            })
+        });
+        action_button(c.label, c.hook, &title, onclick, !up || to.is_none())
+    };
     html! {
         <>
             if status == Status::Down {
@@ -75,7 +104,7 @@ fn node_actions(
             } else {
                 {action_button("Pause", "pause-node", "Freeze the process (like a long GC pause)", act(Action::Pause { node: i }), !up)}
             }
-            { for d.controls.iter().map(|c| action_button(c.label, c.hook, c.tooltip, act(Action::Control { node: i, cmd: c.on(i) }), !up)) }
+            { for offered.map(control) }
         </>
     }
 }

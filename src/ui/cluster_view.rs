@@ -3,7 +3,7 @@
 
 use super::session::{Msg, Selection};
 use super::PanelProps;
-use crate::engine::{NodeId, Role, Shape};
+use crate::engine::{MemberKind, NodeId, Role, Shape};
 use yew::prelude::*;
 
 const RING: f64 = 330.0;
@@ -20,6 +20,14 @@ pub fn node_pos(i: NodeId, n: usize) -> (f64, f64) {
 
 pub fn node_radius(n: usize) -> f64 {
     (RING * (std::f64::consts::PI / n as f64).sin() * 0.55).min(62.0)
+}
+
+fn names(nodes: &[NodeId]) -> String {
+    nodes
+        .iter()
+        .map(|n| format!("n{n}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An SVG arc path for the fraction `f` of a circle of radius r around (x, y), clockwise from the top.
@@ -124,9 +132,12 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         } else {
             ""
         };
-        let class = classes!("node", (role == &Role::PAUSED).then_some("paused"), (s.selected == Selection::Node(which, i)).then_some("selected"));
+        let member = v.member.as_ref();
+        let outside = member.is_some_and(|m| m.kind == MemberKind::None);
+        let class = classes!("node", (role == &Role::PAUSED).then_some("paused"), outside.then_some("outside"), (s.selected == Selection::Node(which, i)).then_some("selected"));
         html! {
-            <g key={format!("n{i}")} class={class} data-node={i.to_string()} data-role={role.name} data-term={v.headline.to_string()} onclick={select(Selection::Node(which, i))}>
+            <g key={format!("n{i}")} class={class} data-node={i.to_string()} data-role={role.name} data-term={v.headline.to_string()} onclick={select(Selection::Node(which, i))}
+                data-member={member.map(|m| m.kind.name())} data-joint={member.filter(|m| m.joint()).map(|_| "1")}>
                 <circle class="body" style={format!("fill:{}", role.colour)} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r={format!("{r:.1}")} />
                 if let Some((left, total)) = v.timer {
                     <path class="timer" d={arc(x, y, r + 7.0, left as f64 / total.max(1) as f64)} />
@@ -151,13 +162,32 @@ pub fn cluster_view(p: &PanelProps) -> Html {
         )
     };
     let holding: Vec<Vec<_>> = (0..n).map(|i| w.holding(i)).collect();
+    // A joint configuration, as the leader (or else any node) believes in it.
+    let joint = (pane.leader().into_iter().chain(0..n))
+        .filter_map(|i| views[i].member.as_ref())
+        .find(|m| m.joint());
     let labels = views.iter().enumerate().filter(|_| !crowded).map(|(i, v)| {
         let ((x, y), role) = (node_pos(i, n), v.role);
-        let name = if role.leads && v.headline < newest_lead {
+        let mut name = if role.leads && v.headline < newest_lead {
             format!("n{i} · {} of an old {caption}", role.name)
         } else {
             format!("n{i} · {}", role.name)
         };
+        name += match v.member.as_ref().map(|m| m.kind) {
+            Some(MemberKind::Learner) => " · learner",
+            Some(MemberKind::None) if role.name != "removed" => " · not a member",
+            _ => "",
+        };
+        // While a change is under way, which voter set(s) the node's vote counts in.
+        if let Some(j) = joint {
+            let (old, new) = (j.outgoing.contains(&i), j.voters.contains(&i));
+            name += match (old, new) {
+                (true, true) => " (old+new)",
+                (true, false) => " (old)",
+                (false, true) => " (new)",
+                _ => "",
+            };
+        }
         html! {
             <>
                 <span key={format!("t{i}")} class="name" data-label-of={i.to_string()} style={at(x, y - r - 8.0)}>{name}</span>
@@ -186,6 +216,12 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                     <g class="messages">{ for messages }</g>
                 </svg>
                 <div class="labels">{ for labels }</div>
+                if let Some(j) = joint {
+                    <div class="joint-note" data-joint-config="">{format!(
+                        "joint consensus: every decision needs a majority of the old voters ({}) and of the new ({})",
+                        names(&j.outgoing), names(&j.voters)
+                    )}</div>
+                }
                 { super::actions_bar::beside(&s, which, &p.send) }
             </div>
         </section>

@@ -2,21 +2,35 @@
 
 use super::session::Msg;
 use super::{action_button, PanelProps};
-use crate::engine::Action;
+use crate::engine::{Action, Control};
 use yew::prelude::*;
 
 #[function_component(NetworkPanel)]
 pub fn network_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
     let n = s.node_count();
-    let leader = s.panes[0]
-        .views
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.role.leads)
-        .max_by_key(|(_, v)| v.headline)
-        .map(|(i, _)| i);
+    let leader = s.panes[0].leader();
     let act = |a: Action| p.send.reform(move |_| Msg::Act(a.clone()));
+    // A new node, then (if a node leads) the protocol's command that takes it in.
+    let add_node = s.lead().description().join_control.map(|take_in| {
+        let send = p.send.clone();
+        Callback::from(move |_: MouseEvent| {
+            send.emit(Msg::Act(Action::AddNode));
+            match leader {
+                Some(l) => send.emit(Msg::Act(Action::Control {
+                    node: l,
+                    cmd: Control {
+                        name: take_in.into(),
+                        peer: Some(n),
+                        list: vec![],
+                    },
+                })),
+                None => send.emit(Msg::Notice(Some(format!(
+                    "n{n} was started, but no node leads to take it in: click it once a leader is elected"
+                )))),
+            }
+        })
+    });
 
     let isolate = leader.map(|l| Action::Partition {
         groups: vec![vec![l], (0..n).filter(|&i| i != l).collect()],
@@ -72,6 +86,9 @@ pub fn network_panel(p: &PanelProps) -> Html {
                 {action_button("Split minority|majority", "split", "Partition: the leader and a minority on one side", act(split), n < 3)}
                 {action_button("Heal links", "heal", "Restore every link", act(Action::Heal), false)}
                 {action_button("Heal all", "heal-all", "End every fault: links, link settings, crashed and paused nodes, held messages", act(Action::HealAll), false)}
+                if let Some(add) = add_node {
+                    {action_button("Add node", "add-node", "Start a new, empty node and ask the leader to take it in as a learner", add, false)}
+                }
             </div>
             <div class="form groups">
                 { for (0..n).map(|i| html! {

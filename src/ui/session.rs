@@ -103,6 +103,14 @@ const CHECK_MEMO: usize = 1 << 20;
 const TRACE_WINDOW: usize = 8 << 20;
 
 impl Pane {
+    /// The node that leads the newest term among those that say they lead, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        (self.views.iter().enumerate())
+            .filter(|(_, v)| v.role.leads)
+            .max_by_key(|(_, v)| v.headline)
+            .map(|(i, _)| i)
+    }
+
     fn new(mut world: Box<dyn Sim>) -> Self {
         world.set_trace_window(Some(TRACE_WINDOW));
         let views = (0..world.node_count()).map(|i| world.view(i)).collect();

@@ -11,7 +11,10 @@ use crate::engine::{
     uniform_index, Control, Description, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node,
     NodeId, NodeView, Outbox, Rng, Role,
 };
-use raft::eraftpb::{Entry, EntryType, Message, MessageType, Snapshot};
+use raft::eraftpb::{
+    ConfChangeSingle, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, MessageType,
+    Snapshot,
+};
 use raft::prelude::ConfState;
 use raft::storage::MemStorage;
 use raft::{RawNode, ReadOnlyOption, ReadState, StateRole};
@@ -136,7 +139,6 @@ const SPARE_BOXES: usize = 64;
 
 pub struct RaftNode {
     pub(super) id: NodeId,
-    pub(super) nodes: usize,
     cfg: RaftConfig,
     /// The disk: raft-rs's MemStorage, kept across crashes (the RawNode holds a handle to it).
     pub(super) disk: MemStorage,
@@ -146,6 +148,13 @@ pub struct RaftNode {
     /// The state machine, volatile: rebuilt from the log after a restart.
     pub(super) kv: KvStore,
     pub(super) applied: u64,
+    /// The log index of the configuration change applied last (0: the cluster's start).
+    pub(super) conf_index: u64,
+    /// In the configuration it last applied (a node added is not, until it is taken in).
+    was_member: bool,
+    /// Applied a configuration that left it out: it takes no further part (durable, as the
+    /// configuration on its disk is).
+    pub(super) retired: bool,
     requests: Requests,
     last_role: (u64, StateRole),
     timeout: usize,
@@ -177,6 +186,32 @@ pub(crate) fn digest(data: &[u8]) -> u64 {
 }
 
 impl RaftNode {
+    /// A node of a cluster whose first configuration has voters n0 to n(voters - 1), started.
+    fn started(id: NodeId, voters: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
+        let voters: Vec<u64> = (0..voters).map(raft_id).collect();
+        let disk = MemStorage::new_with_conf_state(ConfState::from((voters, vec![])));
+        let mut node = RaftNode {
+            id,
+            cfg: cfg.clone(),
+            disk,
+            raw: None,
+            logs: LogBuffer::default(),
+            recent_log: VecDeque::new(),
+            kv: KvStore::default(),
+            applied: 0,
+            conf_index: 0,
+            was_member: false,
+            retired: false,
+            requests: Requests::default(),
+            last_role: (0, StateRole::Follower),
+            timeout: 0,
+            spare_boxes: Vec::new(),
+        };
+        let mut out = Outbox::new(0, rng);
+        node.start(&mut out);
+        node
+    }
+
     fn start(&mut self, out: &mut Out) {
         let raw = RawNode::new(
             &self.cfg.raft_config(self.id),
@@ -184,6 +219,7 @@ impl RaftNode {
             &self.logs.logger(),
         )
         .expect("a valid raft config");
+        self.was_member = is_member(&raw);
         self.raw = Some(raw);
         self.last_role = (0, StateRole::Follower);
         self.new_timeout(out);
@@ -220,6 +256,18 @@ impl RaftNode {
         if self.requests.issue(raw) {
             self.ready(out);
         }
+        let member = self.raw.as_ref().is_some_and(is_member);
+        if self.was_member && !member && !self.retired {
+            self.retired = true;
+            let term = self.last_role.0;
+            out.note(RaftNote::Role {
+                term,
+                role: view::REMOVED.name,
+                leader: None,
+            });
+            self.requests.lost_leadership(None, out);
+        }
+        self.was_member = member;
         for line in self.logs.take() {
             if self.recent_log.len() == 40 {
                 self.recent_log.pop_front();
@@ -232,10 +280,10 @@ impl RaftNode {
     fn ready(&mut self, out: &mut Out) {
         let Some(raw) = self.raw.as_mut() else { return };
         let mut app = Applier {
-            nodes: self.nodes,
             bug: self.cfg.bug,
             kv: &mut self.kv,
             applied: &mut self.applied,
+            conf_index: &mut self.conf_index,
             requests: &mut self.requests,
             spare_boxes: &mut self.spare_boxes,
             out,
@@ -256,12 +304,36 @@ impl RaftNode {
     }
 }
 
+/// Whether the node is a voter or a learner of the configuration it holds.
+fn is_member(raw: &RawNode<MemStorage>) -> bool {
+    let conf = raw.raft.prs().conf();
+    let me = raw.raft.id;
+    conf.voters().contains(me) || conf.learners().contains(&me)
+}
+
+/// Propose one configuration change of these steps (raft-rs forwards it to the leader from a
+/// follower that knows one, and refuses it while another change is under way).
+fn propose_change(raw: &mut RawNode<MemStorage>, steps: &[(ConfChangeType, NodeId)]) {
+    let mut cc = ConfChangeV2::default();
+    cc.set_changes(
+        (steps.iter())
+            .map(|&(t, n)| {
+                let mut c = ConfChangeSingle::default();
+                c.set_change_type(t);
+                c.node_id = raft_id(n);
+                c
+            })
+            .collect(),
+    );
+    let _ = raw.propose_conf_change(vec![], cc);
+}
+
 /// The node's side of the Ready contract: its state machine, its clients and its outbox.
 struct Applier<'n, 'o, 'r> {
-    nodes: usize,
     bug: Option<Bug>,
     kv: &'n mut KvStore,
     applied: &'n mut u64,
+    conf_index: &'n mut u64,
     requests: &'n mut Requests,
     #[allow(clippy::vec_box)]
     spare_boxes: &'n mut Vec<Box<Message>>,
@@ -276,9 +348,7 @@ impl ReadyApp for Applier<'_, '_, '_> {
             msgs.sort_by_key(|m| m.to);
         }
         for m in msgs {
-            let Some(to) = node_id(m.to).filter(|&t| t < self.nodes) else {
-                continue;
-            };
+            let Some(to) = node_id(m.to) else { continue };
             let boxed = match self.spare_boxes.pop() {
                 Some(mut b) => {
                     *b = m;
@@ -321,6 +391,7 @@ impl ReadyApp for Applier<'_, '_, '_> {
                 node_term,
             });
             if e.get_entry_type() != EntryType::EntryNormal {
+                *self.conf_index = e.index;
                 continue;
             }
             let result = KvOp::decode(&e.data).map(|op| self.kv.apply(&op));
@@ -396,30 +467,19 @@ impl Node for RaftNode {
     }
 
     fn new(id: NodeId, nodes: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
-        let voters: Vec<u64> = (0..nodes).map(raft_id).collect();
-        let disk = MemStorage::new_with_conf_state(ConfState::from((voters, vec![])));
-        let mut node = RaftNode {
-            id,
-            nodes,
-            cfg: cfg.clone(),
-            disk,
-            raw: None,
-            logs: LogBuffer::default(),
-            recent_log: VecDeque::new(),
-            kv: KvStore::default(),
-            applied: 0,
-            requests: Requests::default(),
-            last_role: (0, StateRole::Follower),
-            timeout: 0,
-            spare_boxes: Vec::new(),
-        };
-        let mut out = Outbox::new(0, rng);
-        node.start(&mut out);
-        node
+        RaftNode::started(id, nodes, cfg, rng)
+    }
+
+    /// A node added to a running cluster starts from the cluster's first configuration, of
+    /// which it is not a member: it takes part once a member adds it as a learner.
+    fn join(id: NodeId, genesis: usize, cfg: &RaftConfig, rng: &mut Rng) -> Option<Self> {
+        Some(RaftNode::started(id, genesis, cfg, rng))
     }
 
     fn on_message(&mut self, _from: NodeId, mut msg: Box<Message>, out: &mut Out) {
-        let Some(raw) = self.raw.as_mut() else { return };
+        let Some(raw) = self.raw.as_mut().filter(|_| !self.retired) else {
+            return;
+        };
         // A stale or unexpected message is rejected by raft-rs with an error; nothing to do.
         let _ = raw.step(std::mem::take(&mut *msg));
         if self.spare_boxes.len() < SPARE_BOXES {
@@ -429,6 +489,9 @@ impl Node for RaftNode {
     }
 
     fn on_tick(&mut self, out: &mut Out) {
+        if self.retired {
+            return;
+        }
         if let Some(raw) = self.raw.as_mut() {
             raw.tick();
         }
@@ -436,6 +499,11 @@ impl Node for RaftNode {
     }
 
     fn on_client(&mut self, req: KvRequest<'_>, out: &mut Out) {
+        if self.retired {
+            let reason = "this node was removed from the cluster".to_string();
+            out.reply(req.id, KvReply::Failed { reason, hint: None });
+            return;
+        }
         let hint = self.leader_hint();
         let Some(raw) = self.raw.as_mut() else { return };
         if raw.raft.state != StateRole::Leader {
@@ -467,10 +535,35 @@ impl Node for RaftNode {
     }
 
     fn on_control(&mut self, cmd: &Control, out: &mut Out) {
-        let Some(raw) = self.raw.as_mut() else { return };
+        let Some(raw) = self.raw.as_mut().filter(|_| !self.retired) else {
+            return;
+        };
         match (cmd.name.as_str(), cmd.peer) {
             ("Campaign", _) => {
                 let _ = raw.campaign();
+            }
+            ("AddLearner", Some(p)) => propose_change(raw, &[(ConfChangeType::AddLearnerNode, p)]),
+            ("Promote", Some(p)) => propose_change(raw, &[(ConfChangeType::AddNode, p)]),
+            ("Demote", Some(p)) => propose_change(raw, &[(ConfChangeType::AddLearnerNode, p)]),
+            ("Remove", Some(p)) => propose_change(raw, &[(ConfChangeType::RemoveNode, p)]),
+            ("SetVoters", None) => {
+                // The listed nodes vote, the other voters leave: more than one voter changing
+                // goes through joint consensus (raft-rs leaves it on its own).
+                let voters = raw.raft.prs().conf().to_conf_state().voters;
+                let wanted: Vec<u64> = cmd.list.iter().map(|&n| raft_id(n)).collect();
+                let changes: Vec<(ConfChangeType, NodeId)> = (wanted.iter())
+                    .filter(|id| !voters.contains(id))
+                    .map(|&id| (ConfChangeType::AddNode, id))
+                    .chain(
+                        (voters.iter())
+                            .filter(|id| !wanted.contains(id))
+                            .map(|&id| (ConfChangeType::RemoveNode, id)),
+                    )
+                    .filter_map(|(t, id)| Some((t, node_id(id)?)))
+                    .collect();
+                if !changes.is_empty() {
+                    propose_change(raw, &changes);
+                }
             }
             ("TransferLeaderTo", Some(to)) => {
                 // Only the leader can hand over; otherwise ask the leader we know of.
@@ -513,6 +606,7 @@ impl Node for RaftNode {
 
     fn role(&self) -> (&'static Role, u64) {
         match self.raw.as_ref() {
+            Some(raw) if self.retired => (view::REMOVED, raw.raft.term),
             Some(raw) => (view::role(raw.raft.state), raw.raft.term),
             None => (&Role::DOWN, self.disk.rl().hard_state().term),
         }

@@ -1,11 +1,11 @@
 //! What a reader sees of Raft: the protocol's description (roles, message kinds, properties,
 //! controls), a node's view, and each message's summary and fields.
 
-use super::node::{node_id, RaftNode};
+use super::node::{node_id, raft_id, RaftNode};
 use crate::check::raft_safety::PROPERTIES;
 use crate::engine::{
-    Consistency, ControlInfo, Description, KvOp, LogEntry, LogState, MessageKind, MsgSummary,
-    NodeView, PeerProgress, Role, Shape, StateView, Toggle, Votes,
+    Consistency, ControlInfo, Description, KvOp, LogEntry, LogState, MemberKind, Membership,
+    MessageKind, MsgSummary, NodeId, NodeView, PeerProgress, Role, Shape, StateView, Toggle, Votes,
 };
 use raft::eraftpb::{EntryType, Message, MessageType};
 use raft::{StateRole, Storage};
@@ -13,7 +13,7 @@ use raft::{StateRole, Storage};
 /// How many of the latest log entries a view carries.
 const VIEW_LOG_TAIL: u64 = 120;
 
-static ROLES: [Role; 4] = [
+static ROLES: [Role; 5] = [
     Role {
         name: "leader",
         colour: "#f2b134",
@@ -38,7 +38,17 @@ static ROLES: [Role; 4] = [
         leads: false,
         passing: true,
     },
+    Role {
+        name: "removed",
+        colour: "#5d6673",
+        leads: false,
+        passing: false,
+    },
 ];
+
+/// A node that applied a configuration without it: it takes no further part, as a removed
+/// etcd member or TiKV peer does (it cannot be added back under the same id).
+pub(super) static REMOVED: &Role = &ROLES[4];
 
 pub(super) fn role(r: StateRole) -> &'static Role {
     &ROLES[match r {
@@ -152,6 +162,24 @@ static KINDS: [MessageKind; 14] = {
     ]
 };
 
+const fn membership_control(
+    name: &'static str,
+    label: &'static str,
+    hook: &'static str,
+    tooltip: &'static str,
+) -> ControlInfo {
+    ControlInfo {
+        name,
+        label,
+        hook,
+        tooltip,
+        names_node: true,
+        lists_nodes: false,
+        to_leader: true,
+        aliases: &[],
+    }
+}
+
 pub(super) static DESCRIPTION: Description = Description {
     name: "raft",
     title: "Raft",
@@ -167,14 +195,32 @@ pub(super) static DESCRIPTION: Description = Description {
             hook: "campaign",
             tooltip: "Start an election now",
             names_node: false,
+        lists_nodes: false,
+        to_leader: false,
             aliases: &[],
         },
         ControlInfo {
             name: "TransferLeaderTo",
             label: "Make leader",
-            hook: "transfer",
-            tooltip: "Ask the leader to transfer leadership here",
+            hook: "transfer-leader",
+            tooltip: "Ask the leader to hand leadership over to this node",
             names_node: true,
+            lists_nodes: false,
+            to_leader: false,
+            aliases: &[],
+        },
+        membership_control("AddLearner", "Add as learner", "add-learner", "Ask the leader to take this node in as a learner: it gets the log but does not vote"),
+        membership_control("Promote", "Promote", "promote", "Ask the leader to make this learner a voter"),
+        membership_control("Demote", "Demote", "demote", "Ask the leader to make this voter a learner"),
+        membership_control("Remove", "Remove", "remove-node", "Ask the leader to take this node out of the cluster (a leader may remove itself)"),
+        ControlInfo {
+            name: "SetVoters",
+            label: "Set voters",
+            hook: "set-voters",
+            tooltip: "Make exactly these nodes the voters, in one change: more than one voter changing goes through joint consensus",
+            names_node: false,
+            lists_nodes: true,
+            to_leader: true,
             aliases: &[],
         },
     ],
@@ -192,6 +238,7 @@ pub(super) static DESCRIPTION: Description = Description {
     ],
     state: StateView::Log,
     library_log: Some("raft-rs log lines (raft-rs counts nodes from 1: its id 5 is n4)"),
+    join_control: Some("AddLearner"),
     glossary: &[
         ("vote", "the node it voted for in its current term (one vote per term)"),
         ("leader", "the node it believes leads its current term"),
@@ -250,7 +297,7 @@ impl RaftNode {
             return v;
         };
         let r = &raw.raft;
-        v.role = role(r.state);
+        v.role = if self.retired { REMOVED } else { role(r.state) };
         v.headline = r.term;
         state.commit = r.raft_log.committed;
         state.last = r.raft_log.last_index();
@@ -262,12 +309,41 @@ impl RaftNode {
             let left = timeout.saturating_sub(r.election_elapsed);
             v.timer = Some((left as u32, timeout as u32));
         }
+        let conf = r.prs().conf().to_conf_state();
         if matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
             v.votes = Some(Votes {
                 granted: r.prs().votes().values().filter(|&&g| g).count(),
-                of: self.nodes,
+                of: conf.voters.len(),
             });
         }
+        let nodes = |ids: &[u64]| -> Vec<NodeId> {
+            let mut n: Vec<NodeId> = ids.iter().filter_map(|&i| node_id(i)).collect();
+            n.sort_unstable();
+            n
+        };
+        let me = raft_id(self.id);
+        let kind = if conf.voters.contains(&me) || conf.voters_outgoing.contains(&me) {
+            MemberKind::Voter
+        } else if conf.learners.contains(&me) || conf.learners_next.contains(&me) {
+            MemberKind::Learner
+        } else {
+            MemberKind::None
+        };
+        let member = Membership {
+            kind,
+            voters: nodes(&conf.voters),
+            outgoing: nodes(&conf.voters_outgoing),
+            learners: nodes(&[conf.learners.as_slice(), conf.learners_next.as_slice()].concat()),
+            index: self.conf_index,
+        };
+        v.facts.push(("configuration", configuration_text(&member)));
+        v.offers = Some(match kind {
+            _ if self.retired => vec![],
+            MemberKind::Voter => vec!["Campaign", "TransferLeaderTo", "Demote", "Remove"],
+            MemberKind::Learner => vec!["Promote", "Remove"],
+            MemberKind::None => vec!["AddLearner"],
+        });
+        v.member = Some(member);
         if r.state == StateRole::Leader {
             v.peers = (r.prs().iter())
                 .filter_map(|(id, p)| {
@@ -288,6 +364,28 @@ impl RaftNode {
         }
         v
     }
+}
+
+/// "voters n0 n1 n2, learners n5 (from index 7)"; while joint, "voters n0 n1 n2 → n0 n1 n5".
+fn configuration_text(m: &Membership) -> String {
+    let list = |ns: &[NodeId]| {
+        ns.iter()
+            .map(|n| format!("n{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let mut t = if m.joint() {
+        format!("voters {} → {}", list(&m.outgoing), list(&m.voters))
+    } else {
+        format!("voters {}", list(&m.voters))
+    };
+    if !m.learners.is_empty() {
+        t += &format!(", learners {}", list(&m.learners));
+    }
+    if m.index > 0 {
+        t += &format!(" (from index {})", m.index);
+    }
+    t
 }
 
 pub(super) fn summarize(m: &Message) -> MsgSummary {
