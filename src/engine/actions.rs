@@ -236,7 +236,7 @@ pub(super) fn validate(a: &Action, n: usize, protocol: &Description) -> Result<(
             match protocol.control(&cmd.name) {
                 Some(c)
                     if c.names_node == cmd.peer.is_some()
-                        && c.lists_nodes == !cmd.list.is_empty() =>
+                        && c.lists_nodes != cmd.list.is_empty() =>
                 {
                     Ok(())
                 }
