@@ -16,7 +16,7 @@ const USAGE: &str = "usage:
           [--history FILE [--history-format kv|jepsen]] [OPTIONS]
   lab explore --protocol raft|gossip|causal --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
   lab check-history --model register|kv [--timeout 10s] FILE   (exit 0 linearizable, 1 not, 3 unknown)
-raft: --pre-vote --check-quorum --read safe|lease --bug forget-vote|ack-before-commit
+raft: --pre-vote --check-quorum --read safe|lease --compact-after N --bug forget-vote|ack-before-commit
 gossip: --fanout K --multi-value    causal: --bug no-dependency-wait
 Times take a unit: 500ms, 30s, 2m.";
 
@@ -147,12 +147,17 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         .map(|v| parse_num::<usize>("--fanout", v))
         .transpose()?;
     let multi_value = a.flag("--multi-value");
-    let raft_only = pre_vote || check_quorum || read.is_some();
+    let compact_after = a
+        .value("--compact-after")?
+        .map(|v| parse_num::<u64>("--compact-after", v))
+        .transpose()?;
+    let raft_only = pre_vote || check_quorum || read.is_some() || compact_after.is_some();
     let protocol = match protocol {
         "raft" => {
             let mut raft = RaftConfig {
                 pre_vote,
                 check_quorum,
+                compact_after: compact_after.unwrap_or(0),
                 ..RaftConfig::default()
             };
             raft.read_mode = match read {
@@ -177,7 +182,7 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         }
         "gossip" if raft_only || bug.is_some() => {
             return Err(
-                "--pre-vote, --check-quorum, --read and --bug do not apply to gossip".into(),
+                "--pre-vote, --check-quorum, --read, --compact-after and --bug do not apply to gossip".into(),
             )
         }
         "gossip" => {
@@ -195,7 +200,7 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
             })
         }
         "causal" if raft_only || fanout.is_some() || multi_value => return Err(
-            "--pre-vote, --check-quorum, --read, --fanout and --multi-value do not apply to causal"
+            "--pre-vote, --check-quorum, --read, --compact-after, --fanout and --multi-value do not apply to causal"
                 .into(),
         ),
         "causal" => Protocol::Causal(CausalConfig {
@@ -267,6 +272,9 @@ fn replay_command(o: &RunOptions) -> String {
             }
             if r.read_mode == ReadMode::LeaseBased {
                 c += " --read lease";
+            }
+            if r.compact_after > 0 {
+                c += &format!(" --compact-after {}", r.compact_after);
             }
             match r.bug {
                 Some(Bug::ForgetVoteOnRestart) => c += " --bug forget-vote",

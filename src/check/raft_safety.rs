@@ -68,6 +68,9 @@ pub struct RaftMonitor {
     pub elections: u64,
     pub leader_changes: u64,
     last_leader: Option<NodeId>,
+    /// A digest of the state machine at each index a snapshot was taken or installed at, and
+    /// the first node that reported it.
+    snapshots: BTreeMap<u64, (u64, NodeId)>,
 }
 
 /// The slot of a log index (from 1) in a list indexed by position, grown as needed.
@@ -133,6 +136,18 @@ impl RaftMonitor {
             }
         }
         None
+    }
+
+    /// A node installed a snapshot: its log is now the committed log up to `index`.
+    fn installed(&mut self, node: NodeId, index: u64) {
+        let mut shadow = LogShadow::default();
+        let mut h = 0;
+        for &(term, digest, _) in self.committed.iter().take(index as usize) {
+            h = mix(h, term, digest);
+            shadow.terms.push(term);
+            shadow.prefix_hash.push(h);
+        }
+        *self.log(node) = shadow;
     }
 
     fn persisted(
@@ -222,6 +237,23 @@ impl Monitor<RaftNote> for RaftMonitor {
             RaftNote::Acked { index, term } => {
                 *at(&mut self.acked, *index) = *term;
                 self.check_ack(t, *index)
+            }
+            RaftNote::Snapshot {
+                index,
+                digest,
+                installed,
+                ..
+            } => {
+                if *installed {
+                    self.installed(node, *index);
+                }
+                // A snapshot taken by replaying the log and one installed from the leader's
+                // must hold the same state for the same index.
+                let (first, by) = *self.snapshots.entry(*index).or_insert((*digest, node));
+                if first == *digest {
+                    return None;
+                }
+                Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node}'s state machine at index {index} differs from n{by}'s snapshot of it"))
             }
             RaftNote::Role { .. } | RaftNote::Log { .. } => None,
         }

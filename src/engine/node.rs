@@ -120,6 +120,8 @@ pub struct LogState {
     pub commit: u64,
     pub applied: u64,
     pub last: u64,
+    /// Index and term of the snapshot the log was compacted to, if it was.
+    pub snapshot: Option<(u64, u64)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

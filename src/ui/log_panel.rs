@@ -83,6 +83,9 @@ pub fn log_panel(p: &PanelProps) -> Html {
             </div>
         }
     });
+    let any_compacted = views
+        .iter()
+        .any(|v| v.log_state.is_some_and(|l| l.snapshot.is_some()));
     let rows = views.iter().enumerate().map(|(i, v)| {
         let state = v.log_state.unwrap_or_default();
         let mut entries = v.log.iter().filter(|e| e.index >= first).peekable();
@@ -96,8 +99,20 @@ pub fn log_panel(p: &PanelProps) -> Html {
             }
             None => html! { <span key={index} class="entry empty" /> },
         });
+        // The prefix compacted into a snapshot: one block, in a slot every row keeps while any
+        // node has one, so that entries still line up by index.
+        let compacted = match state.snapshot {
+            Some((index, term)) => html! {
+                <span class="compacted" data-compacted={index.to_string()} title={format!("entries 1–{index} compacted into a snapshot of the state machine (last index {index}, term {term})")}>
+                    {format!("…{index} t{term}")}
+                </span>
+            },
+            None if any_compacted => html! { <span class="compacted none" /> },
+            None => html! {},
+        };
         html! {
             <div class="logrow" data-log={i.to_string()} data-commit={state.commit.to_string()} data-last={v.log.last().map_or(0, |e| e.index).to_string()}>
+                {compacted}
                 { for cells }
             </div>
         }
@@ -106,7 +121,7 @@ pub fn log_panel(p: &PanelProps) -> Html {
         <section class="logs" data-panel="logs" data-pane={p.pane.to_string()}>
             <div class="labels">{ for labels }</div>
             <div class="logscroll"><div class="logrows">
-                <div class="indices">{format!("entries {first}–{last}")}</div>
+                <div class="indices">{if any_compacted { "compacted · " } else { "" }}{format!("entries {first}–{last}")}</div>
                 { for rows }
             </div></div>
         </section>

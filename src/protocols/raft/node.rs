@@ -1,6 +1,7 @@
 //! One Raft replica: a raft-rs `RawNode` (volatile) over a `MemStorage` that plays the disk
 //! (durable: survives crash), plus the key-value state machine it applies to.
 
+use super::disk::Disk;
 use super::library_log::LogBuffer;
 use super::ready::{handle_ready, ReadyApp};
 use super::requests::Requests;
@@ -16,7 +17,6 @@ use raft::eraftpb::{
     Snapshot,
 };
 use raft::prelude::ConfState;
-use raft::storage::MemStorage;
 use raft::{RawNode, ReadOnlyOption, ReadState, StateRole};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -56,6 +56,16 @@ pub struct RaftConfig {
     /// (one entry always goes). Left out of links at its default, so older links read the same.
     #[serde(skip_serializing_if = "is_default_append_bytes")]
     pub max_append_bytes: u64,
+    /// Compact the log each time this many more entries are applied (0: never).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub compact_after: u64,
+}
+
+/// What the page's "compact logs" switch sets `compact_after` to.
+pub const COMPACT_EVERY: u64 = 20;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 const DEFAULT_APPEND_BYTES: u64 = 1024 * 1024;
@@ -74,6 +84,7 @@ impl Default for RaftConfig {
             read_mode: ReadMode::Safe,
             bug: None,
             max_append_bytes: DEFAULT_APPEND_BYTES,
+            compact_after: 0,
         }
     }
 }
@@ -126,6 +137,14 @@ pub enum RaftNote {
     },
     /// A client was told its write at (index, term) succeeded.
     Acked { index: u64, term: u64 },
+    /// The state machine as of (index, term), a digest of it, taken to compact the log or
+    /// installed from a snapshot the leader sent.
+    Snapshot {
+        index: u64,
+        term: u64,
+        digest: u64,
+        installed: bool,
+    },
     /// A line raft-rs logged.
     Log { line: String },
 }
@@ -140,9 +159,9 @@ const SPARE_BOXES: usize = 64;
 pub struct RaftNode {
     pub(super) id: NodeId,
     cfg: RaftConfig,
-    /// The disk: raft-rs's MemStorage, kept across crashes (the RawNode holds a handle to it).
-    pub(super) disk: MemStorage,
-    pub(super) raw: Option<RawNode<MemStorage>>,
+    /// The disk, kept across crashes (the RawNode holds a handle to it).
+    pub(super) disk: Disk,
+    pub(super) raw: Option<RawNode<Disk>>,
     logs: LogBuffer,
     pub(super) recent_log: VecDeque<String>,
     /// The state machine, volatile: rebuilt from the log after a restart.
@@ -189,7 +208,7 @@ impl RaftNode {
     /// A node of a cluster whose first configuration has voters n0 to n(voters - 1), started.
     fn started(id: NodeId, voters: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
         let voters: Vec<u64> = (0..voters).map(raft_id).collect();
-        let disk = MemStorage::new_with_conf_state(ConfState::from((voters, vec![])));
+        let disk = Disk::new(ConfState::from((voters, vec![])));
         let mut node = RaftNode {
             id,
             cfg: cfg.clone(),
@@ -213,12 +232,16 @@ impl RaftNode {
     }
 
     fn start(&mut self, out: &mut Out) {
-        let raw = RawNode::new(
-            &self.cfg.raft_config(self.id),
-            self.disk.clone(),
-            &self.logs.logger(),
-        )
-        .expect("a valid raft config");
+        // The state machine starts from the disk's snapshot; raft-rs hands over what follows.
+        let snapshot = self.disk.snapshot();
+        let state = SnapshotData::of(&snapshot);
+        self.kv.data = state.kv.into_iter().collect();
+        self.conf_index = state.conf_index;
+        self.applied = snapshot.get_metadata().index;
+        let mut config = self.cfg.raft_config(self.id);
+        config.applied = self.applied;
+        let raw = RawNode::new(&config, self.disk.clone(), &self.logs.logger())
+            .expect("a valid raft config");
         self.was_member = is_member(&raw);
         self.raw = Some(raw);
         self.last_role = (0, StateRole::Follower);
@@ -256,6 +279,11 @@ impl RaftNode {
         if self.requests.issue(raw) {
             self.ready(out);
         }
+        if self.cfg.compact_after > 0
+            && self.applied >= self.disk.snapshot_at().0 + self.cfg.compact_after
+        {
+            self.compact(out);
+        }
         let member = self.raw.as_ref().is_some_and(is_member);
         if self.was_member && !member && !self.retired {
             self.retired = true;
@@ -277,9 +305,8 @@ impl RaftNode {
         }
     }
 
-    fn ready(&mut self, out: &mut Out) {
-        let Some(raw) = self.raw.as_mut() else { return };
-        let mut app = Applier {
+    fn applier<'n, 'o, 'r>(&'n mut self, out: &'o mut Out<'r>) -> Applier<'n, 'o, 'r> {
+        Applier {
             bug: self.cfg.bug,
             kv: &mut self.kv,
             applied: &mut self.applied,
@@ -287,8 +314,48 @@ impl RaftNode {
             requests: &mut self.requests,
             spare_boxes: &mut self.spare_boxes,
             out,
+        }
+    }
+
+    fn ready(&mut self, out: &mut Out) {
+        let Some(mut raw) = self.raw.take() else {
+            return;
         };
-        handle_ready(raw, &self.disk, &mut app);
+        let disk = self.disk.clone();
+        handle_ready(&mut raw, &disk, &mut self.applier(out));
+        self.raw = Some(raw);
+    }
+
+    /// Snapshot the state machine at the index applied last and drop the log before it.
+    fn compact(&mut self, out: &mut Out) {
+        let Some(raw) = self.raw.as_ref() else { return };
+        let index = self.applied;
+        if index <= self.disk.snapshot_at().0 {
+            return;
+        }
+        let Ok(term) = raw.raft.raft_log.term(index) else {
+            return;
+        };
+        let mut snapshot = Snapshot::default();
+        let meta = snapshot.mut_metadata();
+        (meta.index, meta.term) = (index, term);
+        meta.set_conf_state(raw.raft.prs().conf().to_conf_state());
+        let state = SnapshotData {
+            kv: (self.kv.data.iter())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            conf_index: self.conf_index,
+        };
+        snapshot.data = serde_json::to_vec(&state)
+            .expect("strings serialize")
+            .into();
+        out.note(RaftNote::Snapshot {
+            index,
+            term,
+            digest: digest(&snapshot.data),
+            installed: false,
+        });
+        self.disk.compact(snapshot);
     }
 
     /// The election timeout (in ticks) last drawn from the simulator's RNG.
@@ -304,8 +371,22 @@ impl RaftNode {
     }
 }
 
+/// What a snapshot's data holds: the state machine and where its configuration came from.
+#[derive(Default, Serialize, Deserialize)]
+struct SnapshotData {
+    kv: Vec<(String, String)>,
+    conf_index: u64,
+}
+
+impl SnapshotData {
+    /// What a snapshot holds (none taken yet: the empty state machine of the start).
+    fn of(snap: &Snapshot) -> Self {
+        serde_json::from_slice(&snap.data).unwrap_or_default()
+    }
+}
+
 /// Whether the node is a voter or a learner of the configuration it holds.
-fn is_member(raw: &RawNode<MemStorage>) -> bool {
+fn is_member(raw: &RawNode<Disk>) -> bool {
     let conf = raw.raft.prs().conf();
     let me = raw.raft.id;
     conf.voters().contains(me) || conf.learners().contains(&me)
@@ -313,7 +394,7 @@ fn is_member(raw: &RawNode<MemStorage>) -> bool {
 
 /// Propose one configuration change of these steps (raft-rs forwards it to the leader from a
 /// follower that knows one, and refuses it while another change is under way).
-fn propose_change(raw: &mut RawNode<MemStorage>, steps: &[(ConfChangeType, NodeId)]) {
+fn propose_change(raw: &mut RawNode<Disk>, steps: &[(ConfChangeType, NodeId)]) {
     let mut cc = ConfChangeV2::default();
     cc.set_changes(
         (steps.iter())
@@ -370,11 +451,18 @@ impl ReadyApp for Applier<'_, '_, '_> {
         }
     }
 
+    /// The state machine as the leader's snapshot holds it.
     fn restore(&mut self, snap: &Snapshot) {
-        if let Ok(data) = serde_json::from_slice::<Vec<(String, String)>>(&snap.data) {
-            self.kv.data = data.into_iter().collect();
-        }
+        let state = SnapshotData::of(snap);
+        self.kv.data = state.kv.into_iter().collect();
+        *self.conf_index = state.conf_index;
         *self.applied = snap.get_metadata().index;
+        self.out.note(RaftNote::Snapshot {
+            index: *self.applied,
+            term: snap.get_metadata().term,
+            digest: digest(&snap.data),
+            installed: true,
+        });
     }
 
     fn apply(&mut self, entries: Vec<Entry>, node_term: u64) {
@@ -542,6 +630,10 @@ impl Node for RaftNode {
             ("Campaign", _) => {
                 let _ = raw.campaign();
             }
+            ("Compact", None) => {
+                self.compact(out);
+                return;
+            }
             ("AddLearner", Some(p)) => propose_change(raw, &[(ConfChangeType::AddLearnerNode, p)]),
             ("Promote", Some(p)) => propose_change(raw, &[(ConfChangeType::AddNode, p)]),
             ("Demote", Some(p)) => propose_change(raw, &[(ConfChangeType::AddLearnerNode, p)]),
@@ -593,7 +685,7 @@ impl Node for RaftNode {
 
     fn restart(&mut self, out: &mut Out) {
         if self.cfg.bug == Some(Bug::ForgetVoteOnRestart) {
-            let mut core = self.disk.wl();
+            let mut core = self.disk.log().wl();
             core.mut_hard_state().vote = 0;
             core.mut_hard_state().term = 0;
         }
@@ -608,7 +700,7 @@ impl Node for RaftNode {
         match self.raw.as_ref() {
             Some(raw) if self.retired => (view::REMOVED, raw.raft.term),
             Some(raw) => (view::role(raw.raft.state), raw.raft.term),
-            None => (&Role::DOWN, self.disk.rl().hard_state().term),
+            None => (&Role::DOWN, self.disk.log().rl().hard_state().term),
         }
     }
 
@@ -626,6 +718,7 @@ impl Node for RaftNode {
                 cfg.pre_vote = on;
                 cfg.check_quorum = on;
             }
+            "compact" => cfg.compact_after = if on { COMPACT_EVERY } else { 0 },
             "ack-before-commit" if on => cfg.bug = Some(Bug::AckBeforeCommit),
             "ack-before-commit" if cfg.bug == Some(Bug::AckBeforeCommit) => cfg.bug = None,
             _ => {}

@@ -1,11 +1,11 @@
-//! raft-rs's Ready contract, once: what any application of a `RawNode` over a `MemStorage`
-//! disk must do after every input, in the documented order. The node and the benchmark's
-//! raft-rs-alone replicas both drive their `RawNode`s through it.
+//! raft-rs's Ready contract, once: what any application of a `RawNode` must do after every
+//! input, in the documented order, to its disk. The node (over its `Disk`) and the benchmark's
+//! raft-rs-alone replicas (over a bare `MemStorage`) both drive their `RawNode`s through it.
 
+use super::disk::DiskWrite;
 use protobuf::Message as _;
 use raft::eraftpb::{ConfChange, ConfChangeV2, Entry, EntryType, Message, Snapshot};
-use raft::storage::MemStorage;
-use raft::{RawNode, ReadState};
+use raft::{RawNode, ReadState, Storage};
 
 /// What the application does with what raft-rs hands it.
 pub trait ReadyApp {
@@ -26,7 +26,11 @@ pub trait ReadyApp {
 /// Handle every pending Ready of `raw`: send the leader's messages, restore a snapshot, apply
 /// committed entries, append entries and hard state to the disk, send the messages that must
 /// wait for it (votes, append responses), then advance and handle the light ready.
-pub fn handle_ready(raw: &mut RawNode<MemStorage>, disk: &MemStorage, app: &mut impl ReadyApp) {
+pub fn handle_ready<S: Storage>(
+    raw: &mut RawNode<S>,
+    disk: &impl DiskWrite,
+    app: &mut impl ReadyApp,
+) {
     while raw.has_ready() {
         let mut rd = raw.ready();
         let msgs = rd.take_messages();
@@ -35,17 +39,15 @@ pub fn handle_ready(raw: &mut RawNode<MemStorage>, disk: &MemStorage, app: &mut 
         }
         if !rd.snapshot().is_empty() {
             app.restore(rd.snapshot());
-            (disk.wl())
-                .apply_snapshot(rd.snapshot().clone())
-                .expect("apply a snapshot to the disk");
+            disk.install(rd.snapshot().clone());
         }
         apply(raw, disk, rd.take_committed_entries(), app);
         if !rd.entries().is_empty() {
             app.persisting(rd.entries());
-            disk.wl().append(rd.entries()).expect("append to the disk");
+            disk.append(rd.entries());
         }
         if let Some(hs) = rd.hs() {
-            disk.wl().set_hardstate(hs.clone());
+            disk.set_hard_state(hs.clone());
         }
         let msgs = rd.take_persisted_messages();
         if !msgs.is_empty() {
@@ -54,7 +56,7 @@ pub fn handle_ready(raw: &mut RawNode<MemStorage>, disk: &MemStorage, app: &mut 
         let reads = rd.take_read_states();
         let mut light = raw.advance(rd);
         if let Some(commit) = light.commit_index() {
-            disk.wl().mut_hard_state().set_commit(commit);
+            disk.set_commit(commit);
         }
         let msgs = light.take_messages();
         if !msgs.is_empty() {
@@ -68,9 +70,9 @@ pub fn handle_ready(raw: &mut RawNode<MemStorage>, disk: &MemStorage, app: &mut 
     }
 }
 
-fn apply(
-    raw: &mut RawNode<MemStorage>,
-    disk: &MemStorage,
+fn apply<S: Storage>(
+    raw: &mut RawNode<S>,
+    disk: &impl DiskWrite,
     entries: Vec<Entry>,
     app: &mut impl ReadyApp,
 ) {
@@ -87,7 +89,7 @@ fn apply(
                 .and_then(|cc| raw.apply_conf_change(&cc).ok()),
         };
         if let Some(cs) = cs {
-            disk.wl().set_conf_state(cs);
+            disk.set_conf_state(cs);
         }
     }
     app.apply(entries, raw.raft.term);

@@ -2,8 +2,8 @@
 //! reads waiting for ReadIndex to confirm them and then for the state machine to catch up.
 
 use crate::engine::{KvReply, KvStore, NodeId, Outbox};
-use raft::storage::MemStorage;
-use raft::{RawNode, ReadState, StateRole};
+
+use raft::{RawNode, ReadState, StateRole, Storage};
 use std::collections::BTreeMap;
 
 #[derive(Default)]
@@ -36,7 +36,7 @@ impl Requests {
     }
 
     /// Hand the waiting reads to raft-rs once it can take them. Returns whether it did.
-    pub fn issue(&mut self, raw: &mut RawNode<MemStorage>) -> bool {
+    pub fn issue<S: Storage>(&mut self, raw: &mut RawNode<S>) -> bool {
         if self.unissued.is_empty()
             || raw.raft.state != StateRole::Leader
             || !raw.raft.commit_to_current_term()

@@ -129,6 +129,7 @@ const PRECANDIDATE: &str = "#d98ad9";
 const LEADER: &str = "#f2b134";
 const HEARTBEAT: &str = "#9fb4c8";
 const RARE: &str = "#b28cf0";
+const SNAPSHOT: &str = "#5ccfb0";
 
 static KINDS: [MessageKind; 14] = {
     use Shape::{Circle, Square};
@@ -153,7 +154,11 @@ static KINDS: [MessageKind; 14] = {
             Circle,
             true,
         ),
-        kind(Kind::Snapshot, "snapshot", RARE, Circle, false),
+        MessageKind {
+            colour: SNAPSHOT,
+            numbers: ["term", "snapshot index", "snapshot term", "bytes"],
+            ..kind(Kind::Snapshot, "snapshot", RARE, Circle, false)
+        },
         kind(Kind::TimeoutNow, "timeout-now", RARE, Circle, false),
         kind(Kind::ReadIndex, "read-index", RARE, Circle, false),
         kind(Kind::ReadIndexResp, "read-index-resp", RARE, Circle, true),
@@ -209,6 +214,16 @@ pub(super) static DESCRIPTION: Description = Description {
             to_leader: false,
             aliases: &[],
         },
+        ControlInfo {
+            name: "Compact",
+            label: "Compact",
+            hook: "compact",
+            tooltip: "Snapshot its state machine now and drop the log before it",
+            names_node: false,
+            lists_nodes: false,
+            to_leader: false,
+            aliases: &[],
+        },
         membership_control("AddLearner", "Add as learner", "add-learner", "Ask the leader to take this node in as a learner: it gets the log but does not vote"),
         membership_control("Promote", "Promote", "promote", "Ask the leader to make this learner a voter"),
         membership_control("Demote", "Demote", "demote", "Ask the leader to make this voter a learner"),
@@ -229,6 +244,11 @@ pub(super) static DESCRIPTION: Description = Description {
             key: "pre-vote",
             label: "pre-vote + check-quorum",
             tooltip: "Raft: pre-vote and check-quorum, as etcd and TiKV run it",
+        },
+        Toggle {
+            key: "compact",
+            label: "compact logs",
+            tooltip: "Raft: each node snapshots its state machine every 20 applied entries and drops the log before it; a follower too far behind is sent the snapshot",
         },
         Toggle {
             key: "ack-before-commit",
@@ -260,7 +280,7 @@ fn name(n: Option<usize>, none: &str) -> String {
 
 impl RaftNode {
     pub(super) fn build_view(&self) -> NodeView {
-        let store = self.disk.rl();
+        let store = self.disk.log().rl();
         let hs = store.hard_state().clone();
         drop(store);
         let mut v = NodeView::new(&Role::DOWN, hs.term);
@@ -272,6 +292,7 @@ impl RaftNode {
             commit: hs.commit,
             applied: self.applied,
             last: 0,
+            snapshot: Some(self.disk.snapshot_at()).filter(|s| s.0 > 0),
         };
         // MemStorage::entries panics on an empty log: ask only when there is something.
         if let (Ok(first), Ok(last)) = (self.disk.first_index(), self.disk.last_index()) {
@@ -304,13 +325,16 @@ impl RaftNode {
         v.log_state = Some(state);
         v.facts
             .push(("leader", name(node_id(r.leader_id), "unknown")));
-        if r.state != StateRole::Leader {
+        // A removed node's raft-rs state is frozen as it was: it counts down nothing and
+        // leads no one.
+        let active = !self.retired;
+        if active && r.state != StateRole::Leader {
             let timeout = r.randomized_election_timeout();
             let left = timeout.saturating_sub(r.election_elapsed);
             v.timer = Some((left as u32, timeout as u32));
         }
         let conf = r.prs().conf().to_conf_state();
-        if matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
+        if active && matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
             v.votes = Some(Votes {
                 granted: r.prs().votes().values().filter(|&&g| g).count(),
                 of: conf.voters.len(),
@@ -339,12 +363,18 @@ impl RaftNode {
         v.facts.push(("configuration", configuration_text(&member)));
         v.offers = Some(match kind {
             _ if self.retired => vec![],
-            MemberKind::Voter => vec!["Campaign", "TransferLeaderTo", "Demote", "Remove"],
-            MemberKind::Learner => vec!["Promote", "Remove"],
+            MemberKind::Voter => vec![
+                "Campaign",
+                "TransferLeaderTo",
+                "Compact",
+                "Demote",
+                "Remove",
+            ],
+            MemberKind::Learner => vec!["Compact", "Promote", "Remove"],
             MemberKind::None => vec!["AddLearner"],
         });
         v.member = Some(member);
-        if r.state == StateRole::Leader {
+        if active && r.state == StateRole::Leader {
             v.peers = (r.prs().iter())
                 .filter_map(|(id, p)| {
                     let peer = node_id(*id).filter(|&n| n != self.id)?;
@@ -389,9 +419,16 @@ fn configuration_text(m: &Membership) -> String {
 }
 
 pub(super) fn summarize(m: &Message) -> MsgSummary {
+    let numbers = match m.snapshot.as_ref() {
+        Some(snap) if m.get_msg_type() == MessageType::MsgSnapshot => {
+            let meta = snap.get_metadata();
+            [m.term, meta.index, meta.term, snap.data.len() as u64]
+        }
+        _ => [m.term, m.index, m.log_term, m.commit],
+    };
     MsgSummary {
         kind: Kind::of(m.get_msg_type()).info(),
-        numbers: [m.term, m.index, m.log_term, m.commit],
+        numbers,
         entries: m.entries.len() as u32,
         reject: m.reject,
     }

@@ -1,0 +1,61 @@
+// Raft's membership changes from the page, by clicking: a node added catches up as a learner
+// and is promoted to voter; the leader removes itself and the rest elect another. Every wait
+// is for a DOM condition, with a timeout. Screenshot: target/screenshots/membership.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serveDist, launch, openPage, root } from './harness.mjs';
+
+let server, browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+  await mkdir(join(root, 'target/screenshots'), { recursive: true });
+});
+after(async () => { await browser?.close(); server?.close(); });
+
+const leaderOf = (page) => page.$eval('[data-node][data-role="leader"]', (n) => n.dataset.node);
+
+test('add a node: it catches up as a learner, then is promoted to voter', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await page.selectOption('[data-action="speed"]', '1');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  await page.fill('[data-field="key"]', 'x');
+  await page.click('button:has-text("Put")');
+  await page.click('[data-action="add-node"]');
+  await waitFor(() => document.querySelector('[data-node="5"][data-member="learner"]'), null, 'n5 a learner');
+  // Caught up: its row in the Logs view reaches the leader's commit.
+  const leader = await leaderOf(page);
+  const commit = (n) => `[data-log="${n}"]`;
+  await waitFor(([l, c]) => {
+    const row = (n) => document.querySelector(c.replace('N', n))?.dataset.commit;
+    return row(5) !== undefined && row(5) === row(l) && +row(5) >= 2;
+  }, [leader, commit('N')], 'n5 caught up with the leader');
+  await page.click('[data-node="5"] circle.body');
+  assert.ok(await page.$('.actions-bar [data-action="promote"]'), 'a learner can be promoted');
+  assert.equal(await page.$('.actions-bar [data-action="demote"]'), null, 'not demoted');
+  await page.click('.actions-bar [data-action="promote"]');
+  await waitFor(() => document.querySelector('[data-node="5"][data-member="voter"]'), null, 'n5 a voter');
+  await waitFor(() => document.querySelectorAll('[data-node][data-member="voter"]').length === 6, null, 'six voters');
+  await page.screenshot({ path: join(root, 'target/screenshots/membership.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('remove the leader: it leaves, and the others elect a new one among themselves', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await page.selectOption('[data-action="speed"]', '1');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  const old = await leaderOf(page);
+  await page.click(`[data-node="${old}"] circle.body`);
+  await page.click('.actions-bar [data-action="remove-node"]');
+  await waitFor((o) => document.querySelector(`[data-node="${o}"]`).dataset.role === 'removed', old, 'the old leader removed');
+  await waitFor((o) => [...document.querySelectorAll('[data-node][data-role="leader"]')].some((n) => n.dataset.node !== o), old, 'a new leader', 60000);
+  const fresh = await leaderOf(page);
+  assert.notEqual(fresh, old);
+  assert.equal(await page.$eval(`[data-node="${old}"]`, (n) => n.dataset.member), 'none');
+  await page.screenshot({ path: join(root, 'target/screenshots/membership-removed.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
