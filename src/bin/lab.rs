@@ -16,7 +16,9 @@ const USAGE: &str = "usage:
           [--history FILE [--history-format kv|jepsen]] [OPTIONS]
   lab explore --protocol raft|gossip|causal --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
   lab check-history --model register|kv [--timeout 10s] FILE   (exit 0 linearizable, 1 not, 3 unknown)
-raft: --pre-vote --check-quorum --read safe|lease --compact-after N --bug forget-vote|ack-before-commit
+raft: --pre-vote --check-quorum --read safe|lease --compact-after N
+      --membership (with --faults random; turns on pre-vote, check-quorum and --compact-after 10)
+      --bug forget-vote|ack-before-commit
 gossip: --fanout K --multi-value    causal: --bug no-dependency-wait
 Times take a unit: 500ms, 30s, 2m.";
 
@@ -131,11 +133,18 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         .map(parse_duration)
         .transpose()?
         .unwrap_or(30_000);
-    let faults = match a.value("--faults")? {
-        None | Some("none") => Faults::None,
-        Some("random") => Faults::Random,
-        Some(f) => return Err(format!("unknown --faults {f:?} (none|random)")),
-    };
+    let membership = a.flag("--membership");
+    let faults =
+        match (a.value("--faults")?, membership) {
+            (Some("random"), true) => Faults::RandomWithMembership,
+            (_, true) => return Err(
+                "--membership adds changes to the random fault schedule: give --faults random too"
+                    .into(),
+            ),
+            (None | Some("none"), false) => Faults::None,
+            (Some("random"), false) => Faults::Random,
+            (Some(f), false) => return Err(format!("unknown --faults {f:?} (none|random)")),
+        };
     let (pre_vote, check_quorum, read, bug) = (
         a.flag("--pre-vote"),
         a.flag("--check-quorum"),
@@ -151,13 +160,18 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         .value("--compact-after")?
         .map(|v| parse_num::<u64>("--compact-after", v))
         .transpose()?;
-    let raft_only = pre_vote || check_quorum || read.is_some() || compact_after.is_some();
+    let raft_only =
+        pre_vote || check_quorum || read.is_some() || compact_after.is_some() || membership;
     let protocol = match protocol {
         "raft" => {
+            // Membership changes run as etcd runs them: with pre-vote and check-quorum, without
+            // which a node removed before it heard of its removal keeps standing for election
+            // and deposing the leader (the Raft thesis, 4.2.3).
             let mut raft = RaftConfig {
-                pre_vote,
-                check_quorum,
-                compact_after: compact_after.unwrap_or(0),
+                pre_vote: pre_vote || membership,
+                check_quorum: check_quorum || membership,
+                // Membership changes come with compaction unless told otherwise.
+                compact_after: compact_after.unwrap_or(if membership { 10 } else { 0 }),
                 ..RaftConfig::default()
             };
             raft.read_mode = match read {
@@ -182,7 +196,7 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         }
         "gossip" if raft_only || bug.is_some() => {
             return Err(
-                "--pre-vote, --check-quorum, --read, --compact-after and --bug do not apply to gossip".into(),
+                "--pre-vote, --check-quorum, --read, --compact-after, --membership and --bug do not apply to gossip".into(),
             )
         }
         "gossip" => {
@@ -200,7 +214,7 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
             })
         }
         "causal" if raft_only || fanout.is_some() || multi_value => return Err(
-            "--pre-vote, --check-quorum, --read, --compact-after, --fanout and --multi-value do not apply to causal"
+            "--pre-vote, --check-quorum, --read, --compact-after, --membership, --fanout and --multi-value do not apply to causal"
                 .into(),
         ),
         "causal" => Protocol::Causal(CausalConfig {
@@ -259,8 +273,10 @@ fn replay_command(o: &RunOptions) -> String {
         o.seed,
         o.time_ms
     );
-    if o.faults == Faults::Random {
-        c += " --faults random";
+    match o.faults {
+        Faults::None => {}
+        Faults::Random => c += " --faults random",
+        Faults::RandomWithMembership => c += " --faults random --membership",
     }
     match &o.protocol {
         Protocol::Raft(r) => {

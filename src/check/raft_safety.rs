@@ -71,6 +71,12 @@ pub struct RaftMonitor {
     /// A digest of the state machine at each index a snapshot was taken or installed at, and
     /// the first node that reported it.
     snapshots: BTreeMap<u64, (u64, NodeId)>,
+    /// The log indexes of configuration changes some node applied (each once).
+    pub conf_changes: std::collections::BTreeSet<u64>,
+    pub snapshots_sent: u64,
+    pub snapshots_installed: u64,
+    /// Nodes that stood at once because the leader handed over to them.
+    pub leader_transfers: u64,
 }
 
 /// The slot of a log index (from 1) in a list indexed by position, grown as needed.
@@ -245,6 +251,7 @@ impl Monitor<RaftNote> for RaftMonitor {
                 ..
             } => {
                 if *installed {
+                    self.snapshots_installed += 1;
                     self.installed(node, *index);
                 }
                 // A snapshot taken by replaying the log and one installed from the leader's
@@ -254,6 +261,18 @@ impl Monitor<RaftNote> for RaftMonitor {
                     return None;
                 }
                 Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node}'s state machine at index {index} differs from n{by}'s snapshot of it"))
+            }
+            RaftNote::Configured { index, .. } => {
+                self.conf_changes.insert(*index);
+                None
+            }
+            RaftNote::SnapshotSent { .. } => {
+                self.snapshots_sent += 1;
+                None
+            }
+            RaftNote::TakingOver { .. } => {
+                self.leader_transfers += 1;
+                None
             }
             RaftNote::Role { .. } | RaftNote::Log { .. } => None,
         }

@@ -1,6 +1,6 @@
 //! Random fault schedules: a scenario's time-stamped actions, drawn from the seed.
 
-use crate::engine::{uniform_index, Action, LinkConfig, NodeId, Rng, TimedAction};
+use crate::engine::{uniform_index, Action, Control, LinkConfig, NodeId, Rng, TimedAction};
 use rand::seq::SliceRandom;
 use rand::{Rng as _, SeedableRng};
 
@@ -116,5 +116,79 @@ pub fn random_faults(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<T
     }
     out.push(at(heal_at, Action::HealAll));
     out.sort_by_key(|a| a.t);
+    out
+}
+
+/// Raft membership changes between `start` and `heal_at`, drawn from the seed: nodes added
+/// (started, then a member asked to take each in as a learner), learners promoted, voters
+/// removed (the leader among them, as chance has it) or demoted, several voters changed at
+/// once (joint consensus), and leadership handed over. Each command goes to a node drawn at
+/// random, which forwards it to the leader it knows, or drops it: changes that fail are part
+/// of the test. At least three voters are meant to stay; at most three nodes are added.
+pub fn random_membership(seed: u64, nodes: usize, start: u64, heal_at: u64) -> Vec<TimedAction> {
+    let mut rng = Rng::seed_from_u64(seed ^ 0x3e3b_e125_c4a4_6e55);
+    let mut out = Vec::new();
+    let (mut voters, mut learners): (Vec<NodeId>, Vec<NodeId>) = ((0..nodes).collect(), vec![]);
+    let mut count = nodes;
+    let command = |node: NodeId, name: &str, peer: Option<NodeId>, list: Vec<NodeId>| {
+        let cmd = Control {
+            name: name.into(),
+            peer,
+            list,
+        };
+        Action::Control { node, cmd }
+    };
+    let mut t = start;
+    loop {
+        t += rng.gen_range(700..3_000);
+        if t >= heal_at {
+            break;
+        }
+        let any = uniform_index(&mut rng, 0, count);
+        let at = |t: u64, action: Action| TimedAction { t, action };
+        match rng.gen_range(0..6) {
+            0 if count < nodes + 3 => {
+                out.push(at(t, Action::AddNode));
+                let to = voters[uniform_index(&mut rng, 0, voters.len())];
+                out.push(at(t + 1, command(to, "AddLearner", Some(count), vec![])));
+                learners.push(count);
+                count += 1;
+            }
+            1 if !learners.is_empty() => {
+                let l = learners.remove(uniform_index(&mut rng, 0, learners.len()));
+                out.push(at(t, command(any, "Promote", Some(l), vec![])));
+                voters.push(l);
+            }
+            2 if voters.len() > 3 => {
+                let v = voters.remove(uniform_index(&mut rng, 0, voters.len()));
+                let demote = rng.gen_bool(0.5);
+                out.push(at(
+                    t,
+                    command(
+                        any,
+                        if demote { "Demote" } else { "Remove" },
+                        Some(v),
+                        vec![],
+                    ),
+                ));
+                if demote {
+                    learners.push(v);
+                }
+            }
+            3 if !learners.is_empty() && voters.len() >= 3 => {
+                // One learner in, one voter out, in one change: joint consensus.
+                let l = learners.remove(uniform_index(&mut rng, 0, learners.len()));
+                voters.remove(uniform_index(&mut rng, 0, voters.len()));
+                voters.push(l);
+                let mut list = voters.clone();
+                list.sort_unstable();
+                out.push(at(t, command(any, "SetVoters", None, list)));
+            }
+            _ => {
+                let to = voters[uniform_index(&mut rng, 0, voters.len())];
+                out.push(at(t, command(to, "TransferLeaderTo", Some(to), vec![])));
+            }
+        }
+    }
     out
 }

@@ -5,7 +5,7 @@
 
 mod faults;
 
-pub use faults::random_faults;
+pub use faults::{random_faults, random_membership};
 
 use crate::check::{eventual, linearizability};
 use crate::engine::limits::{within, NODES};
@@ -21,6 +21,14 @@ use serde::Serialize;
 pub enum Faults {
     None,
     Random,
+    /// The random faults, and Raft membership changes among them.
+    RandomWithMembership,
+}
+
+impl Faults {
+    pub fn random(self) -> bool {
+        self != Faults::None
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -90,7 +98,7 @@ impl RunOptions {
                 node_minutes(self)
             ));
         }
-        if self.faults == Faults::Random && self.time_ms < MIN_FAULTY_RUN_MS {
+        if self.faults.random() && self.time_ms < MIN_FAULTY_RUN_MS {
             return Err(format!(
                 "a run with random faults needs at least {} s, so that liveness can be judged once they heal (the last third, up to 10 s, is quiet); got {} ms",
                 MIN_FAULTY_RUN_MS / 1000,
@@ -121,8 +129,13 @@ pub fn scenario<C>(o: &RunOptions, protocol: C) -> Scenario<C> {
     sim.clients.think_ms = (20, 120);
     sim.clients.sticky = matches!(o.protocol, Protocol::Causal(_));
     let mut s = Scenario::new(o.seed, sim, protocol);
-    if o.faults == Faults::Random {
+    if o.faults.random() {
         s.schedule = random_faults(o.seed, o.nodes, 1_000, heal_time(o.time_ms));
+    }
+    if o.faults == Faults::RandomWithMembership {
+        let changes = random_membership(o.seed, o.nodes, 1_000, heal_time(o.time_ms));
+        s.schedule.extend(changes);
+        s.schedule.sort_by_key(|a| a.t);
     }
     if !matches!(o.protocol, Protocol::Raft(_)) {
         s.schedule.push(TimedAction {
@@ -158,6 +171,12 @@ pub struct Summary {
     /// Acknowledged writes that no replica holds at the end and no client ever read: lost to a
     /// last-writer-wins overwrite (gossip, causal).
     pub lww_overwritten: u64,
+    /// Raft: configuration changes committed (applied by some node), snapshots leaders sent,
+    /// snapshots followers installed, and leaderships handed over.
+    pub conf_changes: u64,
+    pub snapshots_sent: u64,
+    pub snapshots_installed: u64,
+    pub leader_transfers: u64,
 }
 
 impl Summary {
@@ -179,6 +198,10 @@ impl Summary {
         self.convergence_ms = self.convergence_ms.max(o.convergence_ms);
         self.stale_reads += o.stale_reads;
         self.lww_overwritten += o.lww_overwritten;
+        self.conf_changes += o.conf_changes;
+        self.snapshots_sent += o.snapshots_sent;
+        self.snapshots_installed += o.snapshots_installed;
+        self.leader_transfers += o.leader_transfers;
     }
 }
 
@@ -263,7 +286,7 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
     let mut leader: Option<(usize, u64)> = None;
     let mut leader_since = None;
     let world = run_sliced::<RaftNode>(o, cfg, keep_trace, |w| {
-        let now_leader = (0..o.nodes)
+        let now_leader = (0..w.node_count())
             .map(|i| (i, w.role(i)))
             .filter(|(_, r)| r.0.leads)
             .max_by_key(|(_, r)| r.1)
@@ -305,7 +328,7 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
             ),
         });
     }
-    if o.faults == Faults::Random {
+    if o.faults.random() {
         if let Err(detail) = liveness(
             world.history(),
             world.scenario().sim.clients.timeout_ms,
@@ -321,8 +344,13 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
         }
     }
     let mut summary = base_summary(&world, o);
-    summary.elections = world.monitor().elections;
-    summary.leader_changes = world.monitor().leader_changes;
+    let m = world.monitor();
+    summary.elections = m.elections;
+    summary.leader_changes = m.leader_changes;
+    summary.conf_changes = m.conf_changes.len() as u64;
+    summary.snapshots_sent = m.snapshots_sent;
+    summary.snapshots_installed = m.snapshots_installed;
+    summary.leader_transfers = m.leader_transfers;
     Ok(report(&world, summary, problems, keep_trace))
 }
 

@@ -59,3 +59,32 @@ test('remove the leader: it leaves, and the others elect a new one among themsel
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('compact logs, crash a follower, write on, restart it: it is sent a snapshot and installs it', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await page.check('[data-field="compact"]');
+  await page.click('[data-action="reset"]');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  const leader = await leaderOf(page);
+  const follower = String((+leader + 1) % 5);
+  await page.click(`[data-node="${follower}"] circle.body`);
+  await page.click('.actions-bar [data-action="crash"]');
+  await page.check('text=steady load');
+  await page.selectOption('[data-action="speed"]', '10');
+  // The leader's log compacted well past what the follower holds.
+  await waitFor((l) => +document.querySelector(`[data-log="${l}"] [data-compacted]`)?.dataset.compacted >= 60, leader, 'the leader compacted past index 60', 60000);
+  await page.click('button:has-text("❚❚ Pause")');
+  await page.click(`[data-node="${follower}"] circle.body`);
+  await page.click('.actions-bar [data-action="restart"]');
+  // Step event by event until the snapshot is on its way to the follower.
+  for (let i = 0; i < 400 && !(await page.$(`[data-msg="snapshot"][data-to="${follower}"]`)); i++) {
+    await page.click('[data-action="step"]');
+  }
+  assert.ok(await page.$(`[data-msg="snapshot"][data-to="${follower}"]`), 'a snapshot in flight to the follower');
+  await page.screenshot({ path: join(root, 'target/screenshots/snapshot-in-flight.png') });
+  await page.click('text=▶ Play');
+  await waitFor((f) => +document.querySelector(`[data-log="${f}"] [data-compacted]`)?.dataset.compacted >= 60, follower, 'the follower installed it', 30000);
+  await page.screenshot({ path: join(root, 'target/screenshots/snapshot-installed.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -124,8 +124,30 @@ impl Storage for Disk {
     fn last_index(&self) -> raft::Result<u64> {
         self.log.last_index()
     }
-    /// The last snapshot taken: raft-rs asks only once the log before it is gone.
-    fn snapshot(&self, _request_index: u64, _to: u64) -> raft::Result<Snapshot> {
-        Ok(Disk::snapshot(self))
+    /// The last snapshot taken (raft-rs asks only once the log before it is gone), unless its
+    /// configuration predates the peer asked for: raft-rs would refuse to install it there.
+    /// Then it is "temporarily unavailable", and the node takes a newer one (`RaftNode::after`);
+    /// TiKV, too, makes snapshots on demand.
+    fn snapshot(&self, request_index: u64, to: u64) -> raft::Result<Snapshot> {
+        let snapshot = Disk::snapshot(self);
+        let (meta, cs) = (
+            snapshot.get_metadata(),
+            snapshot.get_metadata().get_conf_state(),
+        );
+        let knows = [
+            &cs.voters,
+            &cs.voters_outgoing,
+            &cs.learners,
+            &cs.learners_next,
+        ]
+        .iter()
+        .any(|ids| ids.contains(&to));
+        if knows && meta.index >= request_index {
+            Ok(snapshot)
+        } else {
+            Err(raft::Error::Store(
+                raft::StorageError::SnapshotTemporarilyUnavailable,
+            ))
+        }
     }
 }

@@ -19,7 +19,7 @@ use raft::eraftpb::{
 use raft::prelude::ConfState;
 use raft::{RawNode, ReadOnlyOption, ReadState, StateRole};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -137,6 +137,18 @@ pub enum RaftNote {
     },
     /// A client was told its write at (index, term) succeeded.
     Acked { index: u64, term: u64 },
+    /// A configuration change at `index` applied: the voters (and, while joint, the old ones)
+    /// and learners now.
+    Configured {
+        index: u64,
+        voters: Vec<NodeId>,
+        outgoing: Vec<NodeId>,
+        learners: Vec<NodeId>,
+    },
+    /// The leader sent `to` its snapshot as of `index`.
+    SnapshotSent { to: NodeId, index: u64 },
+    /// Told by the leader to stand at once (a leadership transfer), it did.
+    TakingOver { term: u64 },
     /// The state machine as of (index, term), a digest of it, taken to compact the log or
     /// installed from a snapshot the leader sent.
     Snapshot {
@@ -169,12 +181,14 @@ pub struct RaftNode {
     pub(super) applied: u64,
     /// The log index of the configuration change applied last (0: the cluster's start).
     pub(super) conf_index: u64,
-    /// In the configuration it last applied (a node added is not, until it is taken in).
-    was_member: bool,
-    /// Applied a configuration that left it out: it takes no further part (durable, as the
-    /// configuration on its disk is).
-    pub(super) retired: bool,
+    /// Was a voter or learner at some point (a node added is not, until it is taken in).
+    once_member: bool,
+    /// Was a member and its configuration no longer has it: it leads no one and serves no
+    /// client, and takes part again if a configuration takes it back in.
+    pub(super) removed: bool,
     requests: Requests,
+    /// As leader: for how many ticks each peer has waited for the snapshot sent to it.
+    snapshot_wait: BTreeMap<u64, usize>,
     last_role: (u64, StateRole),
     timeout: usize,
     /// Boxes of delivered messages, reused for outgoing ones: an allocation and a free less
@@ -219,9 +233,10 @@ impl RaftNode {
             kv: KvStore::default(),
             applied: 0,
             conf_index: 0,
-            was_member: false,
-            retired: false,
+            once_member: false,
+            removed: false,
             requests: Requests::default(),
+            snapshot_wait: BTreeMap::new(),
             last_role: (0, StateRole::Follower),
             timeout: 0,
             spare_boxes: Vec::new(),
@@ -242,7 +257,7 @@ impl RaftNode {
         config.applied = self.applied;
         let raw = RawNode::new(&config, self.disk.clone(), &self.logs.logger())
             .expect("a valid raft config");
-        self.was_member = is_member(&raw);
+        self.once_member |= is_member(&raw);
         self.raw = Some(raw);
         self.last_role = (0, StateRole::Follower);
         self.new_timeout(out);
@@ -264,9 +279,14 @@ impl RaftNode {
         let leader = node_id(raw.raft.leader_id);
         if now_role != self.last_role {
             self.last_role = now_role;
+            let role = if self.removed {
+                view::REMOVED
+            } else {
+                view::role(now_role.1)
+            };
             out.note(RaftNote::Role {
                 term: now_role.0,
-                role: view::role(now_role.1).name,
+                role: role.name,
                 leader,
             });
             self.new_timeout(out);
@@ -279,29 +299,71 @@ impl RaftNode {
         if self.requests.issue(raw) {
             self.ready(out);
         }
-        if self.cfg.compact_after > 0
-            && self.applied >= self.disk.snapshot_at().0 + self.cfg.compact_after
+        // Every so many entries; and, once the log was compacted, after every configuration
+        // change, so that the snapshot a new member is sent has it in its configuration.
+        let since = self.disk.snapshot_at().0;
+        if (self.cfg.compact_after > 0 && self.applied >= since + self.cfg.compact_after)
+            || (since > 0 && self.conf_index > since)
         {
             self.compact(out);
         }
-        let member = self.raw.as_ref().is_some_and(is_member);
-        if self.was_member && !member && !self.retired {
-            self.retired = true;
-            let term = self.last_role.0;
-            out.note(RaftNote::Role {
-                term,
-                role: view::REMOVED.name,
-                leader: None,
-            });
-            self.requests.lost_leadership(None, out);
-        }
-        self.was_member = member;
+        self.follow_membership(out);
         for line in self.logs.take() {
             if self.recent_log.len() == 40 {
                 self.recent_log.pop_front();
             }
             self.recent_log.push_back(line.clone());
             out.note(RaftNote::Log { line });
+        }
+    }
+
+    /// Say so when the configuration leaves the node out (a leader stepped down as it applied
+    /// that: `ready`), or takes it back in.
+    fn follow_membership(&mut self, out: &mut Out) {
+        let Some(raw) = self.raw.as_mut() else { return };
+        let member = is_member(raw);
+        let removed = self.once_member && !member;
+        self.once_member |= member;
+        if removed == self.removed {
+            return;
+        }
+        self.removed = removed;
+        let (term, state) = (raw.raft.term, raw.raft.state);
+        self.last_role = (term, state);
+        let role = if removed {
+            view::REMOVED
+        } else {
+            view::role(state)
+        };
+        out.note(RaftNote::Role {
+            term,
+            role: role.name,
+            leader: None,
+        });
+        self.requests.lost_leadership(None, out);
+    }
+
+    /// raft-rs waits for a snapshot it sent until told how it went, and a snapshot lost on the
+    /// way is never answered; a transport would report the failure. Here a snapshot unanswered
+    /// for two election timeouts counts as failed, and raft-rs sends another.
+    fn retry_snapshots(&mut self) {
+        let Some(raw) = self.raw.as_mut() else { return };
+        if raw.raft.state != StateRole::Leader {
+            self.snapshot_wait.clear();
+            return;
+        }
+        let waiting: Vec<u64> = (raw.raft.prs().iter())
+            .filter(|(_, p)| p.state == raft::ProgressState::Snapshot)
+            .map(|(&id, _)| id)
+            .collect();
+        self.snapshot_wait.retain(|id, _| waiting.contains(id));
+        for id in waiting {
+            let ticks = self.snapshot_wait.entry(id).or_insert(0);
+            *ticks += 1;
+            if *ticks > 2 * self.cfg.election_tick {
+                *ticks = 0;
+                raw.report_snapshot(id, raft::SnapshotStatus::Failure);
+            }
         }
     }
 
@@ -430,6 +492,10 @@ impl ReadyApp for Applier<'_, '_, '_> {
         }
         for m in msgs {
             let Some(to) = node_id(m.to) else { continue };
+            if m.get_msg_type() == MessageType::MsgSnapshot {
+                let index = m.get_snapshot().get_metadata().index;
+                self.out.note(RaftNote::SnapshotSent { to, index });
+            }
             let boxed = match self.spare_boxes.pop() {
                 Some(mut b) => {
                     *b = m;
@@ -479,7 +545,6 @@ impl ReadyApp for Applier<'_, '_, '_> {
                 node_term,
             });
             if e.get_entry_type() != EntryType::EntryNormal {
-                *self.conf_index = e.index;
                 continue;
             }
             let result = KvOp::decode(&e.data).map(|op| self.kv.apply(&op));
@@ -503,6 +568,18 @@ impl ReadyApp for Applier<'_, '_, '_> {
             }
         }
         self.requests.serve(*self.applied, self.kv, out);
+    }
+
+    fn configured(&mut self, index: u64, conf: &ConfState) {
+        *self.conf_index = index;
+        let nodes = |ids: &[u64]| ids.iter().filter_map(|&i| node_id(i)).collect();
+        let learners = [conf.learners.as_slice(), &conf.learners_next].concat();
+        self.out.note(RaftNote::Configured {
+            index,
+            voters: nodes(&conf.voters),
+            outgoing: nodes(&conf.voters_outgoing),
+            learners: nodes(&learners),
+        });
     }
 
     fn read_confirmed(&mut self, reads: Vec<ReadState>) {
@@ -565,11 +642,15 @@ impl Node for RaftNode {
     }
 
     fn on_message(&mut self, _from: NodeId, mut msg: Box<Message>, out: &mut Out) {
-        let Some(raw) = self.raw.as_mut().filter(|_| !self.retired) else {
-            return;
-        };
+        let Some(raw) = self.raw.as_mut() else { return };
+        let takes_over = msg.get_msg_type() == MessageType::MsgTimeoutNow;
         // A stale or unexpected message is rejected by raft-rs with an error; nothing to do.
         let _ = raw.step(std::mem::take(&mut *msg));
+        if takes_over && raw.raft.state == StateRole::Candidate {
+            out.note(RaftNote::TakingOver {
+                term: raw.raft.term,
+            });
+        }
         if self.spare_boxes.len() < SPARE_BOXES {
             self.spare_boxes.push(msg);
         }
@@ -577,19 +658,26 @@ impl Node for RaftNode {
     }
 
     fn on_tick(&mut self, out: &mut Out) {
-        if self.retired {
-            return;
-        }
         if let Some(raw) = self.raw.as_mut() {
             raw.tick();
+            self.retry_snapshots();
         }
         self.after(out);
     }
 
     fn on_client(&mut self, req: KvRequest<'_>, out: &mut Out) {
-        if self.retired {
-            let reason = "this node was removed from the cluster".to_string();
-            out.reply(req.id, KvReply::Failed { reason, hint: None });
+        // A removed node serves no one; it points the client at a voter of the configuration
+        // that left it out (the next after it), which knows more than it does.
+        if self.removed {
+            let voters = (self.raw.as_ref())
+                .map(|r| r.raft.prs().conf().to_conf_state().voters)
+                .unwrap_or_default();
+            let mut ids: Vec<NodeId> = voters.iter().filter_map(|&v| node_id(v)).collect();
+            ids.sort_unstable();
+            let hint = (ids.iter().find(|&&v| v > self.id))
+                .or(ids.first())
+                .copied();
+            out.reply(req.id, KvReply::NotLeader { hint });
             return;
         }
         let hint = self.leader_hint();
@@ -623,9 +711,7 @@ impl Node for RaftNode {
     }
 
     fn on_control(&mut self, cmd: &Control, out: &mut Out) {
-        let Some(raw) = self.raw.as_mut().filter(|_| !self.retired) else {
-            return;
-        };
+        let Some(raw) = self.raw.as_mut() else { return };
         match (cmd.name.as_str(), cmd.peer) {
             ("Campaign", _) => {
                 let _ = raw.campaign();
@@ -677,6 +763,7 @@ impl Node for RaftNode {
 
     fn crash(&mut self) {
         self.raw = None;
+        self.snapshot_wait.clear();
         self.kv = KvStore::default();
         self.applied = 0;
         self.requests.clear();
@@ -698,7 +785,7 @@ impl Node for RaftNode {
 
     fn role(&self) -> (&'static Role, u64) {
         match self.raw.as_ref() {
-            Some(raw) if self.retired => (view::REMOVED, raw.raft.term),
+            Some(raw) if self.removed => (view::REMOVED, raw.raft.term),
             Some(raw) => (view::role(raw.raft.state), raw.raft.term),
             None => (&Role::DOWN, self.disk.log().rl().hard_state().term),
         }

@@ -4,8 +4,8 @@
 
 use super::disk::DiskWrite;
 use protobuf::Message as _;
-use raft::eraftpb::{ConfChange, ConfChangeV2, Entry, EntryType, Message, Snapshot};
-use raft::{RawNode, ReadState, Storage};
+use raft::eraftpb::{ConfChange, ConfChangeV2, ConfState, Entry, EntryType, Message, Snapshot};
+use raft::{RawNode, ReadState, StateRole, Storage};
 
 /// What the application does with what raft-rs hands it.
 pub trait ReadyApp {
@@ -19,6 +19,8 @@ pub trait ReadyApp {
     /// empty list). Configuration changes come here too, after the driver has applied them to
     /// raft-rs and the disk.
     fn apply(&mut self, entries: Vec<Entry>, term: u64);
+    /// A configuration change at `index` took effect: the configuration now.
+    fn configured(&mut self, _index: u64, _conf: &ConfState) {}
     /// Reads confirmed by ReadIndex (never an empty list).
     fn read_confirmed(&mut self, reads: Vec<ReadState>);
 }
@@ -89,6 +91,16 @@ fn apply<S: Storage>(
                 .and_then(|cc| raw.apply_conf_change(&cc).ok()),
         };
         if let Some(cs) = cs {
+            // raft-rs keeps a leader that is no longer a voter leading, and then fails on its
+            // own progress once it is gone from the tracker: it steps down here, as etcd and
+            // TiKV stop a removed leader.
+            let me = raw.raft.id;
+            let votes = cs.voters.contains(&me) || cs.voters_outgoing.contains(&me);
+            if raw.raft.state == StateRole::Leader && !votes {
+                let term = raw.raft.term;
+                raw.raft.become_follower(term, raft::INVALID_ID);
+            }
+            app.configured(e.index, &cs);
             disk.set_conf_state(cs);
         }
     }

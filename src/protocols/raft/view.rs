@@ -46,8 +46,7 @@ static ROLES: [Role; 5] = [
     },
 ];
 
-/// A node that applied a configuration without it: it takes no further part, as a removed
-/// etcd member or TiKV peer does (it cannot be added back under the same id).
+/// A node that applied a configuration without it: it leads no one and serves no client.
 pub(super) static REMOVED: &Role = &ROLES[4];
 
 pub(super) fn role(r: StateRole) -> &'static Role {
@@ -318,16 +317,15 @@ impl RaftNode {
             return v;
         };
         let r = &raw.raft;
-        v.role = if self.retired { REMOVED } else { role(r.state) };
+        v.role = if self.removed { REMOVED } else { role(r.state) };
         v.headline = r.term;
         state.commit = r.raft_log.committed;
         state.last = r.raft_log.last_index();
         v.log_state = Some(state);
         v.facts
             .push(("leader", name(node_id(r.leader_id), "unknown")));
-        // A removed node's raft-rs state is frozen as it was: it counts down nothing and
-        // leads no one.
-        let active = !self.retired;
+        // A removed node is no candidate: its timer and votes mean nothing.
+        let active = !self.removed;
         if active && r.state != StateRole::Leader {
             let timeout = r.randomized_election_timeout();
             let left = timeout.saturating_sub(r.election_elapsed);
@@ -362,7 +360,7 @@ impl RaftNode {
         };
         v.facts.push(("configuration", configuration_text(&member)));
         v.offers = Some(match kind {
-            _ if self.retired => vec![],
+            _ if self.removed => vec!["AddLearner"],
             MemberKind::Voter => vec![
                 "Campaign",
                 "TransferLeaderTo",
