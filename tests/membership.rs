@@ -149,3 +149,53 @@ fn membership_changes_replay_exactly() {
     assert_eq!(again.node_count(), 6);
     assert_eq!(again.trace_json(), w.trace_json());
 }
+
+/// A 3-node cluster takes in two learners, then swaps two of its three voters for them in one
+/// change, so that the two voters left out are a majority of the old configuration. Raft goes
+/// through joint consensus and nothing breaks; the deliberately broken node that switches at
+/// once lets the old majority elect its own leader and commit other entries, and the monitor
+/// catches it.
+fn swap_two_of_three(bug: Option<consensus_lab::protocols::raft::Bug>) -> Box<dyn Sim> {
+    let mut s = default_scenario("raft", 1).unwrap();
+    s.sim_mut().nodes = 3;
+    if let consensus_lab::protocols::AnyScenario::Raft(r) = &mut s {
+        r.protocol.bug = bug;
+    }
+    let mut w = s.build().unwrap();
+    w.run_until(1_000);
+    for new in [3, 4] {
+        w.act(Action::AddNode).unwrap();
+        let l = leader(w.as_ref());
+        w.act(control(l, "AddLearner", Some(new), vec![])).unwrap();
+        run_for(&mut w, 500);
+    }
+    let l = leader(w.as_ref());
+    let mut voters = vec![l, 3, 4];
+    voters.sort_unstable();
+    w.act(control(l, "SetVoters", None, voters)).unwrap();
+    put(&mut w, "x");
+    // The moment the leader has committed the change and the two left out have not heard so:
+    // they are cut off from the rest.
+    let out: Vec<usize> = (0..3).filter(|&n| n != l).collect();
+    let commit = |w: &dyn Sim, n: usize| w.view(n).log_state.unwrap().commit;
+    let before = commit(w.as_ref(), l);
+    while commit(w.as_ref(), l) == before && w.step() {}
+    assert!(out.iter().all(|&n| commit(w.as_ref(), n) == before));
+    let rest = vec![l, 3, 4];
+    w.act(Action::Partition {
+        groups: vec![out, rest],
+    })
+    .unwrap();
+    run_for(&mut w, 8_000);
+    w
+}
+
+#[test]
+fn switching_voters_without_joint_consensus_is_caught() {
+    let safe = swap_two_of_three(None);
+    assert!(safe.violations().is_empty(), "{:?}", safe.violations());
+    let broken = swap_two_of_three(Some(consensus_lab::protocols::raft::Bug::JointQuorum));
+    let v = broken.violations();
+    assert!(!v.is_empty(), "the broken switch went unnoticed");
+    println!("{:?}", v[0]);
+}

@@ -18,7 +18,7 @@ const USAGE: &str = "usage:
   lab check-history --model register|kv [--timeout 10s] FILE   (exit 0 linearizable, 1 not, 3 unknown)
 raft: --pre-vote --check-quorum --read safe|lease --compact-after N
       --membership (with --faults random; turns on pre-vote, check-quorum and --compact-after 10)
-      --bug forget-vote|ack-before-commit
+      --bug forget-vote|ack-before-commit|joint-quorum
 gossip: --fanout K --multi-value    causal: --bug no-dependency-wait
 Times take a unit: 500ms, 30s, 2m.";
 
@@ -183,9 +183,10 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
                 None => None,
                 Some("forget-vote") => Some(Bug::ForgetVoteOnRestart),
                 Some("ack-before-commit") => Some(Bug::AckBeforeCommit),
+                Some("joint-quorum") => Some(Bug::JointQuorum),
                 Some(b) => {
                     return Err(format!(
-                        "unknown --bug {b:?} for raft (forget-vote|ack-before-commit)"
+                        "unknown --bug {b:?} for raft (forget-vote|ack-before-commit|joint-quorum)"
                     ))
                 }
             };
@@ -295,6 +296,7 @@ fn replay_command(o: &RunOptions) -> String {
             match r.bug {
                 Some(Bug::ForgetVoteOnRestart) => c += " --bug forget-vote",
                 Some(Bug::AckBeforeCommit) => c += " --bug ack-before-commit",
+                Some(Bug::JointQuorum) => c += " --bug joint-quorum",
                 None => {}
             }
         }

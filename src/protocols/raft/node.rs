@@ -39,6 +39,9 @@ pub enum Bug {
     ForgetVoteOnRestart,
     /// Answers a write as soon as it is proposed, before it commits.
     AckBeforeCommit,
+    /// Changes several voters at once without joint consensus: the new configuration's quorum
+    /// alone decides while others still count the old one.
+    JointQuorum,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -568,6 +571,10 @@ impl ReadyApp for Applier<'_, '_, '_> {
             }
         }
         self.requests.serve(*self.applied, self.kv, out);
+    }
+
+    fn skips_joint(&self) -> bool {
+        self.bug == Some(Bug::JointQuorum)
     }
 
     fn configured(&mut self, index: u64, conf: &ConfState) {

@@ -19,6 +19,11 @@ pub trait ReadyApp {
     /// empty list). Configuration changes come here too, after the driver has applied them to
     /// raft-rs and the disk.
     fn apply(&mut self, entries: Vec<Entry>, term: u64);
+    /// A deliberately broken application: a change of several voters takes effect at once,
+    /// without joint consensus, so that the new voters alone decide.
+    fn skips_joint(&self) -> bool {
+        false
+    }
     /// A configuration change at `index` took effect: the configuration now.
     fn configured(&mut self, _index: u64, _conf: &ConfState) {}
     /// Reads confirmed by ReadIndex (never an empty list).
@@ -87,8 +92,19 @@ fn apply<S: Storage>(
             EntryType::EntryNormal => None,
             EntryType::EntryConfChange => (ConfChange::parse_from_bytes(&e.data).ok())
                 .and_then(|cc| raw.apply_conf_change(&cc).ok()),
-            EntryType::EntryConfChangeV2 => (ConfChangeV2::parse_from_bytes(&e.data).ok())
-                .and_then(|cc| raw.apply_conf_change(&cc).ok()),
+            EntryType::EntryConfChangeV2 => match ConfChangeV2::parse_from_bytes(&e.data) {
+                // The deliberate bug: each change on its own, the new voters deciding alone.
+                Ok(cc) if app.skips_joint() && cc.changes.len() > 1 => (cc.changes.iter())
+                    .map(|c| {
+                        let mut one = ConfChangeV2::default();
+                        one.set_changes(vec![c.clone()].into());
+                        raw.apply_conf_change(&one).ok()
+                    })
+                    .last()
+                    .flatten(),
+                Ok(cc) => raw.apply_conf_change(&cc).ok(),
+                Err(_) => None,
+            },
         };
         if let Some(cs) = cs {
             // raft-rs keeps a leader that is no longer a voter leading, and then fails on its
@@ -97,6 +113,12 @@ fn apply<S: Storage>(
             let me = raw.raft.id;
             let votes = cs.voters.contains(&me) || cs.voters_outgoing.contains(&me);
             if raw.raft.state == StateRole::Leader && !votes {
+                // What it sent as leader goes out first: raft-rs refuses a follower's messages
+                // when the Ready advances.
+                let sent = std::mem::take(&mut raw.raft.msgs);
+                if !sent.is_empty() {
+                    app.send(sent);
+                }
                 let term = raw.raft.term;
                 raw.raft.become_follower(term, raft::INVALID_ID);
             }
