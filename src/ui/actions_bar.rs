@@ -90,7 +90,7 @@ fn node_actions(
                 cmd: c.on(i),
             })
         });
-        action_button(c.label, c.hook, &title, onclick, !up || to.is_none())
+        action_button(c.label, c.hook, &title, onclick, to.is_none())
     };
     html! {
         <>
@@ -104,7 +104,10 @@ fn node_actions(
             } else {
                 {action_button("Pause", "pause-node", "Freeze the process (like a long GC pause)", act(Action::Pause { node: i }), !up)}
             }
-            { for offered.map(control) }
+            // A stopped process takes no commands: only what starts it again is offered.
+            if up {
+                { for offered.map(control) }
+            }
         </>
     }
 }
