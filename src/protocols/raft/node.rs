@@ -370,8 +370,9 @@ impl RaftNode {
         }
     }
 
-    fn applier<'n, 'o, 'r>(&'n mut self, out: &'o mut Out<'r>) -> Applier<'n, 'o, 'r> {
-        Applier {
+    fn ready(&mut self, out: &mut Out) {
+        let Some(raw) = self.raw.as_mut() else { return };
+        let mut app = Applier {
             bug: self.cfg.bug,
             kv: &mut self.kv,
             applied: &mut self.applied,
@@ -379,16 +380,8 @@ impl RaftNode {
             requests: &mut self.requests,
             spare_boxes: &mut self.spare_boxes,
             out,
-        }
-    }
-
-    fn ready(&mut self, out: &mut Out) {
-        let Some(mut raw) = self.raw.take() else {
-            return;
         };
-        let disk = self.disk.clone();
-        handle_ready(&mut raw, &disk, &mut self.applier(out));
-        self.raw = Some(raw);
+        handle_ready(raw, &self.disk, &mut app);
     }
 
     /// Snapshot the state machine at the index applied last and drop the log before it.
