@@ -42,6 +42,16 @@ fn put(w: &mut Box<dyn Sim>, key: &str) {
     w.act(Action::Request { node: None, op }).unwrap();
 }
 
+/// Starts a node and asks the leader to take it in as a learner, as the page's "Add node" does;
+/// returns the leader asked.
+fn add_learner(w: &mut Box<dyn Sim>) -> usize {
+    let new = w.node_count();
+    w.act(Action::AddNode).unwrap();
+    let l = leader(w.as_ref());
+    w.act(control(l, "AddLearner", Some(new), vec![])).unwrap();
+    l
+}
+
 fn run_for(w: &mut Box<dyn Sim>, ms: u64) {
     let t = w.now() + ms;
     w.run_until(t);
@@ -53,11 +63,9 @@ fn a_node_added_catches_up_as_a_learner_and_is_promoted() {
     w.run_until(1_000);
     put(&mut w, "x");
     run_for(&mut w, 500);
-    w.act(Action::AddNode).unwrap();
+    let l = add_learner(&mut w);
     assert_eq!(w.node_count(), 6);
     assert_eq!(kind(w.as_ref(), 5), MemberKind::None, "not a member yet");
-    let l = leader(w.as_ref());
-    w.act(control(l, "AddLearner", Some(5), vec![])).unwrap();
     run_for(&mut w, 1_000);
     let new = w.view(5);
     assert_eq!(kind(w.as_ref(), 5), MemberKind::Learner);
@@ -105,9 +113,7 @@ fn a_leader_removes_itself_and_the_rest_elect_another() {
 fn several_voters_change_at_once_through_joint_consensus() {
     let mut w = raft(1);
     w.run_until(1_000);
-    w.act(Action::AddNode).unwrap();
-    let l = leader(w.as_ref());
-    w.act(control(l, "AddLearner", Some(5), vec![])).unwrap();
+    let l = add_learner(&mut w);
     run_for(&mut w, 1_000);
     // Out go n0 and n1, in comes n5: three voter changes, so a joint configuration first.
     let voters = vec![2, 3, 4, 5];
@@ -136,9 +142,7 @@ fn several_voters_change_at_once_through_joint_consensus() {
 fn membership_changes_replay_exactly() {
     let mut w = raft(4);
     w.run_until(1_000);
-    w.act(Action::AddNode).unwrap();
-    let l = leader(w.as_ref());
-    w.act(control(l, "AddLearner", Some(5), vec![])).unwrap();
+    let l = add_learner(&mut w);
     run_for(&mut w, 800);
     w.act(control(l, "Promote", Some(5), vec![])).unwrap();
     run_for(&mut w, 800);
@@ -163,10 +167,8 @@ fn swap_two_of_three(bug: Option<consensus_lab::protocols::raft::Bug>) -> Box<dy
     }
     let mut w = s.build().unwrap();
     w.run_until(1_000);
-    for new in [3, 4] {
-        w.act(Action::AddNode).unwrap();
-        let l = leader(w.as_ref());
-        w.act(control(l, "AddLearner", Some(new), vec![])).unwrap();
+    for _ in [3, 4] {
+        add_learner(&mut w);
         run_for(&mut w, 500);
     }
     let l = leader(w.as_ref());

@@ -3,18 +3,15 @@
 // Every wait is for a DOM condition, with a timeout.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, root } from './harness.mjs';
+import { start, root } from './harness.mjs';
 
 const shots = join(root, 'target/screenshots');
 let server, browser, page;
 const problems = [];
 
 before(async () => {
-  await mkdir(shots, { recursive: true });
-  server = await serveDist();
-  browser = await launch();
+  ({ server, browser } = await start());
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });

@@ -1,7 +1,7 @@
 // Shared by the end-to-end tests and the measurement script: serve dist/ on a free loopback
 // port and drive Debian's Chromium through playwright-core.
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +27,14 @@ export async function serveDist() {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+// What every test file starts with: the page served, a browser, and the screenshots folder.
+export async function start() {
+  const server = await serveDist();
+  const browser = await launch();
+  await mkdir(join(root, 'target/screenshots'), { recursive: true });
+  return { server, browser };
 }
 
 export async function launch() {

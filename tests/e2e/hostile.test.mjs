@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, openPage, root } from './harness.mjs';
+import { start, openPage, root } from './harness.mjs';
 
 const fixtures = JSON.parse(await readFile(join(root, '../shared/fixtures/share-links.json'), 'utf8'));
 // A Raft scenario as the Share button writes it, without its actions.
@@ -36,10 +36,7 @@ const refused = [
 ];
 
 let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 const open = (hash) => openPage(browser, server, hash);

@@ -4,16 +4,11 @@
 // with a timeout. Screenshot: target/screenshots/lesson-raft-elections.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, openPage, root } from './harness.mjs';
+import { start, openPage, root } from './harness.mjs';
 
 let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  await mkdir(join(root, 'target/screenshots'), { recursive: true });
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 const step = (page) => page.$eval('[data-lesson]', (l) => +l.dataset.step);

@@ -3,16 +3,11 @@
 // is for a DOM condition, with a timeout. Screenshot: target/screenshots/membership.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, openPage, root } from './harness.mjs';
+import { start, openPage, root } from './harness.mjs';
 
 let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  await mkdir(join(root, 'target/screenshots'), { recursive: true });
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 const leaderOf = (page) => page.$eval('[data-node][data-role="leader"]', (n) => n.dataset.node);
@@ -39,6 +34,13 @@ test('add a node: it catches up as a learner, then is promoted to voter', async 
   await waitFor(() => document.querySelector('[data-node="5"][data-member="voter"]'), null, 'n5 a voter');
   await waitFor(() => document.querySelectorAll('[data-node][data-member="voter"]').length === 6, null, 'six voters');
   await page.screenshot({ path: join(root, 'target/screenshots/membership.png') });
+  // The newcomer is handed the leadership, then compacts its log on request.
+  await page.click('[data-node="5"] circle.body');
+  await page.click('.actions-bar [data-action="transfer-leader"]');
+  await waitFor(() => document.querySelector('[data-node="5"][data-role="leader"]'), null, 'n5 leading');
+  await page.click('[data-node="5"] circle.body');
+  await page.click('.actions-bar [data-action="compact"]');
+  await waitFor(() => document.querySelector('[data-log="5"] [data-compacted]'), null, "n5's log compacted");
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -48,8 +50,12 @@ test('remove the leader: it leaves, and the others elect a new one among themsel
   await page.selectOption('[data-action="speed"]', '1');
   await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
   const old = await leaderOf(page);
+  // Slow motion off: the election that follows plays at the chosen speed.
+  await page.uncheck('[data-field="slow-motion"]');
   await page.click(`[data-node="${old}"] circle.body`);
   await page.click('.actions-bar [data-action="remove-node"]');
+  await waitFor(() => document.querySelector('[data-node][data-role="candidate"], [data-node][data-role="precandidate"]'), null, 'a candidate');
+  assert.equal(await page.$('[data-slowed]'), null, 'no slow motion when switched off');
   await waitFor((o) => document.querySelector(`[data-node="${o}"]`).dataset.role === 'removed', old, 'the old leader removed');
   await waitFor((o) => [...document.querySelectorAll('[data-node][data-role="leader"]')].some((n) => n.dataset.node !== o), old, 'a new leader', 60000);
   const fresh = await leaderOf(page);

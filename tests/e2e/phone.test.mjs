@@ -4,16 +4,11 @@
 // target/screenshots/phone-{lesson,crash}.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, root } from './harness.mjs';
+import { start, root } from './harness.mjs';
 
 let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  await mkdir(join(root, 'target/screenshots'), { recursive: true });
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 async function phone(hash) {

@@ -6,13 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, openPage, root } from './harness.mjs';
+import { start, openPage, root } from './harness.mjs';
 
 let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 test('every entry of the Scenarios menu opens at its moment, paused, with its caption', async () => {

@@ -7,15 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, root } from './harness.mjs';
+import { start, root } from './harness.mjs';
 
 const fixtures = JSON.parse(await readFile(join(root, '../shared/fixtures/share-links.json'), 'utf8'));
 let server, browser;
 
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 for (const f of fixtures) {

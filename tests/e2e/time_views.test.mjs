@@ -6,19 +6,15 @@
 // history-violation,history-imported}.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serveDist, launch, openPage, root } from './harness.mjs';
+import { start, openPage, root } from './harness.mjs';
 
 const shots = join(root, 'target/screenshots');
 const histories = join(root, '../shared/histories');
 let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-  await mkdir(shots, { recursive: true });
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 const verdict = (page) => page.$eval('[data-view="history"] [data-verdict]', (e) => e.dataset.verdict);

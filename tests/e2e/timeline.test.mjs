@@ -5,13 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serveDist, launch, root } from './harness.mjs';
+import { start, root } from './harness.mjs';
 
 let server, browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
+before(async () => ({ server, browser } = await start()));
 after(async () => { await browser?.close(); server?.close(); });
 
 test('elections and crashes are marked on the timeline, and a click on a mark seeks there', async () => {
