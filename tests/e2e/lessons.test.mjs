@@ -105,8 +105,10 @@ test('Gossip and eventual consistency: heal early and split again, the step wait
   await page.close();
 });
 
-test('Raft log replication, as the steps say: write via the leader, crash a follower and write again, restart it', async () => {
-  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+// The replication lesson as its first two steps say, up to step 3: play, then Put x = 1.
+async function replicationAtStep3() {
+  const opened = await openPage(browser, server, 'seed=1');
+  const { page, waitFor } = opened;
   await begin(page, waitFor, 'raft-replication');
   await page.selectOption('[data-action="speed"]', '1');
   await page.click('text=▶ Play');
@@ -115,6 +117,11 @@ test('Raft log replication, as the steps say: write via the leader, crash a foll
   await page.fill('[data-field="value"]', '1');
   await page.click('button:has-text("Put")');
   await at(waitFor, 3);
+  return opened;
+}
+
+test('Raft log replication, as the steps say: write via the leader, crash a follower and write again, restart it', async () => {
+  const { page, problems, waitFor } = await replicationAtStep3();
   const follower = await node(page, 'follower');
   await page.click(`[data-node="${follower}"] circle.body`);
   await page.click('button:has-text("Crash")');
@@ -129,15 +136,7 @@ test('Raft log replication, as the steps say: write via the leader, crash a foll
 });
 
 test('Raft log replication, with the leader crashed instead of a follower: a new leader takes the second write, then the restart', async () => {
-  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
-  await begin(page, waitFor, 'raft-replication');
-  await page.selectOption('[data-action="speed"]', '1');
-  await page.click('text=▶ Play');
-  await at(waitFor, 2);
-  await page.fill('[data-field="key"]', 'x');
-  await page.fill('[data-field="value"]', '1');
-  await page.click('button:has-text("Put")');
-  await at(waitFor, 3);
+  const { page, problems, waitFor } = await replicationAtStep3();
   // Something else: the step asks for a follower to crash; crash the leader.
   const old = await node(page, 'leader');
   await page.click(`[data-node="${old}"] circle.body`);
