@@ -206,3 +206,24 @@ fn membership_changes_and_compaction_break_nothing() {
         );
     }
 }
+
+/// The node that switches several voters at once without joint consensus is caught by the
+/// random schedule of `lab explore --membership`, for every cluster size.
+#[test]
+fn a_node_that_skips_joint_consensus_is_caught() {
+    for nodes in [3, 5, 7] {
+        let buggy = RaftConfig {
+            pre_vote: true,
+            check_quorum: true,
+            compact_after: 10,
+            bug: Some(Bug::JointQuorum),
+            ..RaftConfig::default()
+        };
+        let membership = Faults::RandomWithMembership;
+        let (_, failure) = explore_with(nodes, Protocol::Raft(buggy), 100, true, membership);
+        let (seed, what) =
+            failure.expect("skipping joint consensus must be caught within 100 seeds");
+        assert!(what.starts_with("unsafe configuration change"), "{what}");
+        println!("{nodes} nodes: caught at seed {seed}: {what}");
+    }
+}

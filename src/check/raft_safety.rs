@@ -4,7 +4,7 @@
 
 use crate::engine::{Monitor, NodeId, Property, Violation};
 use crate::protocols::raft::RaftNote;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const fn property(name: &'static str, holds: &'static str, meaning: &'static str) -> Property {
     Property {
@@ -15,7 +15,7 @@ const fn property(name: &'static str, holds: &'static str, meaning: &'static str
 }
 
 /// The properties this monitor checks, named as its violations name them.
-pub const PROPERTIES: [Property; 5] = [
+pub const PROPERTIES: [Property; 6] = [
     property(
         "election safety",
         "election safety",
@@ -41,12 +41,50 @@ pub const PROPERTIES: [Property; 5] = [
         "no acknowledged write lost",
         "a write a client was told succeeded stays committed",
     ),
+    property(
+        "unsafe configuration change",
+        "safe configuration changes",
+        "each change adds or removes one voter, or goes through joint consensus; nodes agree on each configuration",
+    ),
 ];
 const ELECTION_SAFETY: usize = 0;
 const LOG_MATCHING: usize = 1;
 const LEADER_COMPLETENESS: usize = 2;
 const STATE_MACHINE_SAFETY: usize = 3;
 const ACK_LOST: usize = 4;
+const CONFIGURATION: usize = 5;
+
+/// A configuration as nodes report applying it: voters, and while joint the outgoing voters.
+#[derive(Clone, Debug, PartialEq)]
+struct Voters {
+    incoming: BTreeSet<NodeId>,
+    outgoing: BTreeSet<NodeId>,
+}
+
+impl Voters {
+    /// Whether `next` may follow `self` without two disjoint majorities ever deciding: one
+    /// voter in or out, entering joint consensus with the old voters as the outgoing set,
+    /// or leaving it for the incoming set.
+    fn may_become(&self, next: &Voters) -> bool {
+        match (self.outgoing.is_empty(), next.outgoing.is_empty()) {
+            (true, true) => self.incoming.symmetric_difference(&next.incoming).count() <= 1,
+            (true, false) => next.outgoing == self.incoming,
+            (false, true) => next.incoming == self.incoming,
+            (false, false) => next == self,
+        }
+    }
+}
+
+/// An entry some node applied: term 0 where none is known yet (real entries have terms from 1).
+#[derive(Clone, Copy, Default)]
+struct Committed {
+    term: u64,
+    digest: u64,
+    /// A term in or after which the entry was committed: the lowest term of a node applying it.
+    by: u64,
+    /// The state machine's digest after it, as the first node to apply it had it.
+    state: u64,
+}
 
 /// One node's log as the monitor saw it persisted: term and a hash of the whole prefix, per index.
 #[derive(Default)]
@@ -58,21 +96,17 @@ struct LogShadow {
 #[derive(Default)]
 pub struct RaftMonitor {
     leader_of_term: BTreeMap<u64, NodeId>,
-    /// Entries known committed (some node applied them), at position index - 1: (term,
-    /// digest, a term in or after which the entry was committed: the lowest term of a node
-    /// applying it); term 0 where none is known yet (real entries have terms from 1).
-    committed: Vec<(u64, u64, u64)>,
+    /// Entries known committed (some node applied them), at position index - 1.
+    committed: Vec<Committed>,
     /// Term of the write a client was told succeeded, at position index - 1; 0 for none.
     acked: Vec<u64>,
     logs: Vec<LogShadow>,
     pub elections: u64,
     pub leader_changes: u64,
     last_leader: Option<NodeId>,
-    /// A digest of the state machine at each index a snapshot was taken or installed at, and
-    /// the first node that reported it.
-    snapshots: BTreeMap<u64, (u64, NodeId)>,
-    /// The log indexes of configuration changes some node applied (each once).
-    pub conf_changes: std::collections::BTreeSet<u64>,
+    /// The voters in force from each log index on where some node applied a configuration
+    /// change; index 0 holds the cluster as it started.
+    configs: BTreeMap<u64, Voters>,
     pub snapshots_sent: u64,
     pub snapshots_installed: u64,
     /// Nodes that stood at once because the leader handed over to them.
@@ -131,9 +165,9 @@ impl RaftMonitor {
         let terms = log.terms.clone();
         // Only entries committed in an earlier term bind this leader (a node that was paused
         // may legitimately win an old term late).
-        for (i, &(entry_term, _, committed_by)) in self.committed.iter().enumerate() {
-            let index = i + 1;
-            if entry_term > 0 && committed_by < term && terms.get(i) != Some(&entry_term) {
+        for (i, c) in self.committed.iter().enumerate() {
+            let (index, entry_term) = (i + 1, c.term);
+            if entry_term > 0 && c.by < term && terms.get(i) != Some(&entry_term) {
                 return Self::violation(
                     t,
                     LEADER_COMPLETENESS,
@@ -148,9 +182,9 @@ impl RaftMonitor {
     fn installed(&mut self, node: NodeId, index: u64) {
         let mut shadow = LogShadow::default();
         let mut h = 0;
-        for &(term, digest, _) in self.committed.iter().take(index as usize) {
-            h = mix(h, term, digest);
-            shadow.terms.push(term);
+        for c in self.committed.iter().take(index as usize) {
+            h = mix(h, c.term, c.digest);
+            shadow.terms.push(c.term);
             shadow.prefix_hash.push(h);
         }
         *self.log(node) = shadow;
@@ -195,23 +229,57 @@ impl RaftMonitor {
         term: u64,
         digest: u64,
         node_term: u64,
+        state: u64,
     ) -> Option<Violation> {
-        let entry = at(&mut self.committed, index);
-        match entry {
-            (0, _, _) => *entry = (term, digest, node_term),
-            (t0, d0, _) if (*t0, *d0) != (term, digest) => {
-                let t0 = *t0;
-                return Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
-            }
-            (_, _, by) => *by = (*by).min(node_term),
+        let c = at(&mut self.committed, index);
+        if c.term == 0 {
+            *c = Committed {
+                term,
+                digest,
+                by: node_term,
+                state,
+            };
+        } else if (c.term, c.digest) != (term, digest) {
+            let t0 = c.term;
+            return Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
+        } else if c.state != state {
+            return Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node}'s state machine after index {index} differs from the state other nodes had after applying the same entries"));
+        } else {
+            c.by = c.by.min(node_term);
         }
         self.check_ack(t, index)
+    }
+
+    /// Configuration changes committed so far (each counted once, however many nodes apply it).
+    pub fn conf_changes(&self) -> usize {
+        self.configs.range(1..).count()
+    }
+
+    fn configured(&mut self, t: u64, node: NodeId, index: u64, v: Voters) -> Option<Violation> {
+        if let Some(known) = self.configs.get(&index) {
+            if *known == v {
+                return None;
+            }
+            return Self::violation(t, CONFIGURATION, format!("n{node} applied another configuration at index {index} than other nodes did ({} instead of {})", show(&v), show(known)));
+        }
+        let before = self.configs.range(..index).next_back().map(|(_, c)| c);
+        let after = self.configs.range(index + 1..).next().map(|(_, c)| c);
+        let bad = match (before, after) {
+            (Some(b), _) if !b.may_become(&v) => Some((b, &v)),
+            (_, Some(a)) if !v.may_become(a) => Some((&v, a)),
+            _ => None,
+        };
+        if let Some((from, to)) = bad {
+            return Self::violation(t, CONFIGURATION, format!("n{node} went from {} to {} at index {index}: two majorities that share no voter could each decide", show(from), show(to)));
+        }
+        self.configs.insert(index, v);
+        None
     }
 
     fn check_ack(&self, t: u64, index: u64) -> Option<Violation> {
         let i = index as usize - 1;
         match (self.acked.get(i), self.committed.get(i)) {
-            (Some(&acked), Some(&(term, _, _))) if acked != 0 && term != 0 && acked != term => Self::violation(
+            (Some(&acked), Some(&Committed { term, .. })) if acked != 0 && term != 0 && acked != term => Self::violation(
                 t,
                 ACK_LOST,
                 format!("a client was told its write at index {index} (term {acked}) succeeded, but index {index} committed with term {term}"),
@@ -222,6 +290,12 @@ impl RaftMonitor {
 }
 
 impl Monitor<RaftNote> for RaftMonitor {
+    fn started(&mut self, nodes: usize) {
+        let incoming = (0..nodes).collect();
+        let outgoing = BTreeSet::new();
+        self.configs.insert(0, Voters { incoming, outgoing });
+    }
+
     fn observe(&mut self, t: u64, node: NodeId, note: &RaftNote) -> Option<Violation> {
         match note {
             RaftNote::Role {
@@ -239,7 +313,8 @@ impl Monitor<RaftNote> for RaftMonitor {
                 term,
                 digest,
                 node_term,
-            } => self.applied(t, node, *index, *term, *digest, *node_term),
+                state,
+            } => self.applied(t, node, *index, *term, *digest, *node_term, *state),
             RaftNote::Acked { index, term } => {
                 *at(&mut self.acked, *index) = *term;
                 self.check_ack(t, *index)
@@ -254,17 +329,27 @@ impl Monitor<RaftNote> for RaftMonitor {
                     self.snapshots_installed += 1;
                     self.installed(node, *index);
                 }
-                // A snapshot taken by replaying the log and one installed from the leader's
-                // must hold the same state for the same index.
-                let (first, by) = *self.snapshots.entry(*index).or_insert((*digest, node));
-                if first == *digest {
+                // A snapshot, taken or installed, holds the state of replaying the log up to
+                // its index (as the first node to apply that index had it).
+                let known = (index.checked_sub(1)).and_then(|i| self.committed.get(i as usize));
+                let replayed = known.filter(|c| c.term != 0).map(|c| c.state);
+                if replayed.is_none_or(|r| r == *digest) {
                     return None;
                 }
-                Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node}'s state machine at index {index} differs from n{by}'s snapshot of it"))
+                let how = if *installed { "installed" } else { "taken" };
+                Self::violation(t, STATE_MACHINE_SAFETY, format!("the snapshot n{node} {how} at index {index} differs from the state of replaying the log up to it"))
             }
-            RaftNote::Configured { index, .. } => {
-                self.conf_changes.insert(*index);
-                None
+            RaftNote::Configured {
+                index,
+                voters,
+                outgoing,
+                ..
+            } => {
+                let v = Voters {
+                    incoming: voters.iter().copied().collect(),
+                    outgoing: outgoing.iter().copied().collect(),
+                };
+                self.configured(t, node, *index, v)
             }
             RaftNote::SnapshotSent { .. } => {
                 self.snapshots_sent += 1;
@@ -276,6 +361,15 @@ impl Monitor<RaftNote> for RaftMonitor {
             }
             RaftNote::Role { .. } | RaftNote::Log { .. } => None,
         }
+    }
+}
+
+/// "voters n0 n1 n2", or while joint "voters n0 n1 n2 → n0 n1 n3".
+fn show(v: &Voters) -> String {
+    let list = |s: &BTreeSet<NodeId>| s.iter().map(|n| format!(" n{n}")).collect::<String>();
+    match v.outgoing.is_empty() {
+        true => format!("voters{}", list(&v.incoming)),
+        false => format!("voters{} →{}", list(&v.outgoing), list(&v.incoming)),
     }
 }
 
@@ -360,6 +454,7 @@ mod tests {
                 term: 1,
                 digest: 5,
                 node_term: 1,
+                state: 10,
             },
         );
         let v = feed(
@@ -370,6 +465,7 @@ mod tests {
                 term: 2,
                 digest: 6,
                 node_term: 2,
+                state: 20,
             },
         )
         .unwrap();
@@ -385,6 +481,7 @@ mod tests {
                 term: 2,
                 digest: 1,
                 node_term: 2,
+                state: 20,
             },
         )
         .unwrap();
@@ -403,6 +500,7 @@ mod tests {
                 term: 1,
                 digest: 1,
                 node_term: 2,
+                state: 20,
             },
         );
         // A leader of an older term than the commit is not bound by it.
@@ -427,5 +525,107 @@ mod tests {
         )
         .unwrap();
         assert_eq!(v.property, "leader completeness");
+    }
+
+    fn configured(
+        m: &mut RaftMonitor,
+        node: NodeId,
+        index: u64,
+        voters: &[NodeId],
+        outgoing: &[NodeId],
+    ) -> Option<Violation> {
+        let (voters, outgoing, learners) = (voters.to_vec(), outgoing.to_vec(), vec![]);
+        feed(
+            m,
+            node,
+            RaftNote::Configured {
+                index,
+                voters,
+                outgoing,
+                learners,
+            },
+        )
+    }
+
+    #[test]
+    fn switching_two_voters_at_once_without_joint_consensus_is_caught() {
+        let mut m = RaftMonitor::default();
+        m.started(3);
+        // One voter at a time, and a swap through joint consensus, are safe.
+        assert!(configured(&mut m, 0, 3, &[0, 1, 2, 3], &[]).is_none());
+        assert!(configured(&mut m, 1, 3, &[0, 1, 2, 3], &[]).is_none());
+        assert!(configured(&mut m, 0, 5, &[0, 1, 2], &[]).is_none());
+        assert!(configured(&mut m, 0, 7, &[0, 4, 5], &[0, 1, 2]).is_none());
+        assert!(configured(&mut m, 0, 8, &[0, 4, 5], &[]).is_none());
+        assert_eq!(m.conf_changes(), 4);
+        // Straight from three voters to two others: two disjoint majorities.
+        let v = configured(&mut m, 0, 12, &[0, 6, 7], &[]).unwrap();
+        assert_eq!(v.property, "unsafe configuration change");
+        assert!(
+            v.detail.contains("voters n0 n4 n5 to voters n0 n6 n7"),
+            "{}",
+            v.detail
+        );
+        // Nodes that apply one index must agree on what it made.
+        let v = configured(&mut m, 2, 7, &[0, 4, 5], &[]).unwrap();
+        assert_eq!(v.property, "unsafe configuration change");
+        // A node reporting an index between two known ones is checked against both.
+        let v = configured(&mut m, 2, 6, &[0, 1, 2, 9], &[]).unwrap();
+        assert_eq!(v.property, "unsafe configuration change");
+    }
+
+    fn applied(m: &mut RaftMonitor, node: NodeId, index: u64, state: u64) -> Option<Violation> {
+        let (term, digest, node_term) = (1, index, 1);
+        feed(
+            m,
+            node,
+            RaftNote::Applied {
+                index,
+                term,
+                digest,
+                node_term,
+                state,
+            },
+        )
+    }
+
+    fn snapshot(
+        m: &mut RaftMonitor,
+        node: NodeId,
+        index: u64,
+        digest: u64,
+        installed: bool,
+    ) -> Option<Violation> {
+        feed(
+            m,
+            node,
+            RaftNote::Snapshot {
+                index,
+                term: 1,
+                digest,
+                installed,
+            },
+        )
+    }
+
+    #[test]
+    fn a_state_machine_or_snapshot_unlike_the_replayed_log_is_caught() {
+        let mut m = RaftMonitor::default();
+        assert!(applied(&mut m, 0, 1, 11).is_none());
+        assert!(applied(&mut m, 0, 2, 12).is_none());
+        assert!(snapshot(&mut m, 0, 2, 12, false).is_none());
+        assert!(snapshot(&mut m, 1, 2, 12, true).is_none());
+        assert!(applied(&mut m, 1, 3, 13).is_none());
+        let v = snapshot(&mut m, 2, 2, 99, true).unwrap();
+        assert_eq!(v.property, "state-machine safety");
+        assert!(v.detail.contains("n2 installed at index 2"), "{}", v.detail);
+        let v = applied(&mut m, 2, 3, 14).unwrap();
+        assert!(
+            v.detail.contains("n2's state machine after index 3"),
+            "{}",
+            v.detail
+        );
+        // A snapshot of an index no node was seen applying is not judged.
+        assert!(snapshot(&mut m, 2, 9, 5, true).is_none());
     }
 }

@@ -227,6 +227,8 @@ pub struct Violation {
 
 /// A safety check fed with every note nodes report, as they report it.
 pub trait Monitor<N>: Default {
+    /// The cluster starts with nodes `0..nodes`, before any note.
+    fn started(&mut self, _nodes: usize) {}
     fn observe(&mut self, t: u64, node: NodeId, note: &N) -> Option<Violation>;
 }
 

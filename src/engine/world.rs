@@ -129,6 +129,7 @@ impl<N: Node> World<N> {
             notes: Vec::new(),
             scenario,
         };
+        w.monitor.started(n);
         let tick = w.scenario.sim.tick_ms;
         for node in 0..n {
             // Spread the nodes' tick phases so they do not all fire at once.

@@ -220,10 +220,73 @@ pub fn run(o: &RunOptions, keep_trace: bool) -> Result<RunReport, String> {
     if keep_trace {
         trace_fits(o)?;
     }
-    match &o.protocol {
+    guarded(o, || match &o.protocol {
         Protocol::Raft(c) => run_raft(o, c.clone(), keep_trace),
         Protocol::Gossip(c) => run_store::<GossipNode>(o, c.clone(), keep_trace),
         Protocol::Causal(c) => run_store::<CausalNode>(o, c.clone(), keep_trace),
+    })
+}
+
+/// A protocol library that finds its own invariants broken (raft-rs does, with a deliberately
+/// broken node) aborts the run: that is a finding about the seed, reported as a problem, not a
+/// reason to stop exploring the others.
+fn guarded(
+    o: &RunOptions,
+    run: impl FnOnce() -> Result<RunReport, String> + std::panic::UnwindSafe,
+) -> Result<RunReport, String> {
+    std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+        let why = (payload.downcast_ref::<String>().map(String::as_str))
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("no message");
+        Ok(RunReport {
+            summary: Summary {
+                schedules: 1,
+                sim_ms: o.time_ms,
+                violations: 1,
+                ..Summary::default()
+            },
+            problems: vec![Violation {
+                t: 0,
+                property: "aborted".into(),
+                detail: format!("a node panicked: {why}"),
+            }],
+            trace: None,
+            history: History::default(),
+        })
+    })
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_that_panics_is_reported_as_a_problem_of_its_seed() {
+        let o = RunOptions {
+            nodes: 7,
+            seed: 334,
+            time_ms: 30_000,
+            faults: Faults::Random,
+            protocol: Protocol::Raft(RaftConfig::default()),
+        };
+        let r = guarded(&o, || panic!("term(334) must be valid")).unwrap();
+        assert_eq!(r.summary.violations, 1);
+        assert_eq!(r.problems[0].property, "aborted");
+        assert_eq!(
+            r.problems[0].detail,
+            "a node panicked: term(334) must be valid"
+        );
+        let fine = guarded(&o, || {
+            run(
+                &RunOptions {
+                    time_ms: 1_000,
+                    faults: Faults::None,
+                    ..o.clone()
+                },
+                false,
+            )
+        });
+        assert!(fine.unwrap().problems.is_empty());
     }
 }
 
@@ -347,7 +410,7 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
     let m = world.monitor();
     summary.elections = m.elections;
     summary.leader_changes = m.leader_changes;
-    summary.conf_changes = m.conf_changes.len() as u64;
+    summary.conf_changes = m.conf_changes() as u64;
     summary.snapshots_sent = m.snapshots_sent;
     summary.snapshots_installed = m.snapshots_installed;
     summary.leader_transfers = m.leader_transfers;

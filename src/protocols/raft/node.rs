@@ -9,8 +9,8 @@ use super::view;
 use crate::check::raft_safety::RaftMonitor;
 use crate::engine::limits::within;
 use crate::engine::{
-    uniform_index, Control, Description, KvOp, KvReply, KvRequest, KvStore, MsgSummary, Node,
-    NodeId, NodeView, Outbox, Rng, Role,
+    digest, uniform_index, Control, Description, KvOp, KvReply, KvRequest, KvStore, MsgSummary,
+    Node, NodeId, NodeView, Outbox, Rng, Role,
 };
 use raft::eraftpb::{
     ConfChangeSingle, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, MessageType,
@@ -130,13 +130,15 @@ pub enum RaftNote {
     /// An entry written to the disk at `index` (anything after it is truncated): its term and
     /// a digest of its data.
     Persisted { index: u64, term: u64, digest: u64 },
-    /// An entry applied to the state machine: index, term and a digest of its data, and the
-    /// applying node's current term (the entry was committed in that term or before).
+    /// An entry applied to the state machine: index, term and a digest of its data, the
+    /// applying node's current term (the entry was committed in that term or before), and a
+    /// digest of the state machine after it.
     Applied {
         index: u64,
         term: u64,
         digest: u64,
         node_term: u64,
+        state: u64,
     },
     /// A client was told its write at (index, term) succeeded.
     Acked { index: u64, term: u64 },
@@ -152,8 +154,8 @@ pub enum RaftNote {
     SnapshotSent { to: NodeId, index: u64 },
     /// Told by the leader to stand at once (a leadership transfer), it did.
     TakingOver { term: u64 },
-    /// The state machine as of (index, term), a digest of it, taken to compact the log or
-    /// installed from a snapshot the leader sent.
+    /// The state machine as of (index, term) and a digest of it (as `Applied::state`), taken to
+    /// compact the log or installed from a snapshot the leader sent.
     Snapshot {
         index: u64,
         term: u64,
@@ -207,20 +209,6 @@ pub(super) fn node_id(raft_id: u64) -> Option<NodeId> {
     (raft_id > 0).then(|| raft_id as usize - 1)
 }
 
-/// A digest of entry data, the same on every platform: FNV-1a's steps over little-endian
-/// 8-byte words rather than bytes (a persisted and an applied entry each get one). Each step
-/// is a bijection of the state, so two different entries of one length never collide.
-pub(crate) fn digest(data: &[u8]) -> u64 {
-    let step = |h: u64, w: u64| (h ^ w).wrapping_mul(0x100_0000_01b3);
-    let words = data.chunks_exact(8);
-    let mut last = [0u8; 8];
-    last[..words.remainder().len()].copy_from_slice(words.remainder());
-    let h = (words.map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes"))))
-        .chain([u64::from_le_bytes(last)])
-        .fold(0xcbf2_9ce4_8422_2325 ^ data.len() as u64, step);
-    h ^ (h >> 29)
-}
-
 impl RaftNode {
     /// A node of a cluster whose first configuration has voters n0 to n(voters - 1), started.
     fn started(id: NodeId, voters: usize, cfg: &RaftConfig, rng: &mut Rng) -> Self {
@@ -253,7 +241,7 @@ impl RaftNode {
         // The state machine starts from the disk's snapshot; raft-rs hands over what follows.
         let snapshot = self.disk.snapshot();
         let state = SnapshotData::of(&snapshot);
-        self.kv.data = state.kv.into_iter().collect();
+        self.kv = KvStore::from_pairs(state.kv);
         self.conf_index = state.conf_index;
         self.applied = snapshot.get_metadata().index;
         let mut config = self.cfg.raft_config(self.id);
@@ -399,7 +387,7 @@ impl RaftNode {
         (meta.index, meta.term) = (index, term);
         meta.set_conf_state(raw.raft.prs().conf().to_conf_state());
         let state = SnapshotData {
-            kv: (self.kv.data.iter())
+            kv: (self.kv.data().iter())
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             conf_index: self.conf_index,
@@ -410,7 +398,7 @@ impl RaftNode {
         out.note(RaftNote::Snapshot {
             index,
             term,
-            digest: digest(&snapshot.data),
+            digest: self.kv.digest(),
             installed: false,
         });
         self.disk.compact(snapshot);
@@ -516,13 +504,13 @@ impl ReadyApp for Applier<'_, '_, '_> {
     /// The state machine as the leader's snapshot holds it.
     fn restore(&mut self, snap: &Snapshot) {
         let state = SnapshotData::of(snap);
-        self.kv.data = state.kv.into_iter().collect();
+        *self.kv = KvStore::from_pairs(state.kv);
         *self.conf_index = state.conf_index;
         *self.applied = snap.get_metadata().index;
         self.out.note(RaftNote::Snapshot {
             index: *self.applied,
             term: snap.get_metadata().term,
-            digest: digest(&snap.data),
+            digest: self.kv.digest(),
             installed: true,
         });
     }
@@ -534,16 +522,16 @@ impl ReadyApp for Applier<'_, '_, '_> {
                 continue;
             }
             *self.applied = e.index;
+            let result = (e.get_entry_type() == EntryType::EntryNormal)
+                .then(|| KvOp::decode(&e.data).map(|op| self.kv.apply(&op)));
             out.note(RaftNote::Applied {
                 index: e.index,
                 term: e.term,
                 digest: digest(&e.data),
                 node_term,
+                state: self.kv.digest(),
             });
-            if e.get_entry_type() != EntryType::EntryNormal {
-                continue;
-            }
-            let result = KvOp::decode(&e.data).map(|op| self.kv.apply(&op));
+            let Some(result) = result else { continue };
             let Some((req, term)) = self.requests.committed(e.index) else {
                 continue;
             };
@@ -810,29 +798,5 @@ impl Node for RaftNode {
             "ack-before-commit" if cfg.bug == Some(Bug::AckBeforeCommit) => cfg.bug = None,
             _ => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::digest;
-    use std::collections::HashSet;
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    /// Entries that differ get different digests: every 2-byte entry, and a 13-byte one
-    /// changed in any single byte (across the 8-byte word boundary).
-    #[test]
-    fn different_entries_have_different_digests() {
-        let two: HashSet<u64> = (0..=u16::MAX).map(|v| digest(&v.to_le_bytes())).collect();
-        assert_eq!(two.len(), 1 << 16);
-        let base = b"\x01\x02\0\0\0k3\x02\0\0\0ab".to_vec();
-        let mut seen = HashSet::from([digest(&base)]);
-        for i in 0..base.len() {
-            let mut e = base.clone();
-            e[i] ^= 0x40;
-            assert!(seen.insert(digest(&e)), "byte {i}");
-        }
-        assert_ne!(digest(b""), digest(b"\0"));
     }
 }

@@ -283,7 +283,7 @@ impl RaftNode {
         let hs = store.hard_state().clone();
         drop(store);
         let mut v = NodeView::new(&Role::DOWN, hs.term);
-        v.kv = (self.kv.data.iter())
+        v.kv = (self.kv.data().iter())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         v.library_log = self.recent_log.iter().cloned().collect();
