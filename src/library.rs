@@ -200,6 +200,70 @@ fn figure_8() -> Vec<AnyScenario> {
         .collect()
 }
 
+fn command(node: usize, name: &str, peer: Option<usize>, list: Vec<usize>) -> Action {
+    let name = name.into();
+    Action::Control {
+        node,
+        cmd: Control { name, peer, list },
+    }
+}
+
+/// Four voters on seed 1 (n1 leads term 1) take writes; a fifth node is started at 1.5 s, the
+/// leader adds it as a learner, and promotes it once it has caught up.
+fn add_fifth_node() -> Vec<AnyScenario> {
+    let mut schedule: Vec<(u64, Action)> = (0..6)
+        .map(|i| (1_000 + 50 * i, put(1, &format!("k{i}"), "1")))
+        .collect();
+    schedule.extend([
+        (1_500, Action::AddNode),
+        (1_501, command(1, "AddLearner", Some(4), vec![])),
+        (3_000, command(1, "Promote", Some(4), vec![])),
+    ]);
+    let mut s = run("raft", 1, &schedule);
+    s.sim_mut().nodes = 4;
+    vec![s]
+}
+
+/// n4, leading five voters, is asked to remove itself.
+fn remove_leader() -> Vec<AnyScenario> {
+    vec![run(
+        "raft",
+        1,
+        &[
+            (1_000, put(LEADER, "x", "1")),
+            (1_500, command(LEADER, "Remove", Some(LEADER), vec![])),
+        ],
+    )]
+}
+
+/// Logs compacted every 20 entries; n0 is down while 60 writes go by, and on its restart the
+/// leader has no log old enough to send it: it sends its snapshot.
+fn snapshot_catch_up() -> Vec<AnyScenario> {
+    let mut schedule = vec![(1_000, Action::Crash { node: 0 })];
+    schedule.extend((0..60).map(|i| {
+        (
+            1_200 + 20 * i,
+            put(LEADER, &format!("k{}", i % 5), &i.to_string()),
+        )
+    }));
+    schedule.push((3_000, Action::Restart { node: 0 }));
+    vec![raft_with(1, &schedule, |c| c.compact_after = 20)]
+}
+
+/// n4, leading five voters, is asked to shrink the cluster to n0 n1 n2 in one change (joint
+/// consensus), and crashes as the joint configuration takes effect.
+fn joint_change_leader_crash() -> Vec<AnyScenario> {
+    vec![run(
+        "raft",
+        1,
+        &[
+            (1_000, put(LEADER, "x", "1")),
+            (1_500, command(LEADER, "SetVoters", None, vec![0, 1, 2])),
+            (1_600, Action::Crash { node: LEADER }),
+        ],
+    )]
+}
+
 fn rejoin_with_and_without_pre_vote() -> Vec<AnyScenario> {
     let schedule = [(1_500, isolate(2, 5)), (4_500, Action::Heal)];
     vec![
@@ -304,6 +368,34 @@ pub const LIBRARY: &[Entry] = &[
         caption: "Both sides: n4 leads term 3 and has copied x=1, its entry of term 1 at index 2, to n3 and n2. A majority holds it, yet n4 does not commit it: it is of an older term. Play. Left, n4 crashes and n0 wins term 4 and overwrites index 2: had it counted as committed, it would be lost. Right, n4 first gets its own index 3 to a majority, committing both, and n0 cannot win.",
         at: 1_980,
         build: figure_8,
+    },
+    Entry {
+        name: "add-fifth-node",
+        title: "Raft: a fifth node joins a four-node cluster",
+        caption: "n4 was started empty at 1.5 s, and n1, leader of four voters, has added it as a learner (index 8, committed). Play: the leader sends n4 the log; a learner takes it but neither votes nor counts toward a commit. At 3 s n1 promotes it: five voters, a majority is still 3, and now two may fail.",
+        at: 1_650,
+        build: add_fifth_node,
+    },
+    Entry {
+        name: "remove-leader",
+        title: "Raft: the leader removes itself",
+        caption: "n4 led five voters in term 1 and proposed its own removal. The change committed at 1.59 s: n4 stepped down and is drawn apart, no longer a member, and the other four know it. Nobody leads: play, and the first whose timer runs out stands for term 2 and needs 3 of the 4 votes.",
+        at: 1_640,
+        build: remove_leader,
+    },
+    Entry {
+        name: "snapshot-catch-up",
+        title: "Raft: a follower brought back by a snapshot",
+        caption: "Logs are compacted every 20 entries. n0 was down from 1 s while 60 writes committed, and restarted at 3 s holding only index 1. The leader n4 no longer has entries 2 to 60 (they are in its snapshot at 60), so it sends the snapshot, in flight now. Play: n0 installs it (the Logs view's compacted block) and takes entry 61 by append.",
+        at: 3_160,
+        build: snapshot_catch_up,
+    },
+    Entry {
+        name: "joint-leader-crash",
+        title: "Raft: the leader crashes in the middle of a joint change",
+        caption: "n4, leading five voters, proposed shrinking to n0 n1 n2 in one change. That joint configuration is in force: each decision needs a majority of the old five and of the new three. n4 then crashed; its entry leaving joint (index 4) reached only n1 and n2. Play: a winner needs 3 old and 2 new votes, so only n1 or n2 can win; it finishes the change and n3 is out.",
+        at: 1_640,
+        build: joint_change_leader_crash,
     },
     Entry {
         name: "rejoin-pre-vote",

@@ -339,3 +339,103 @@ fn figure_8_an_older_term_entry_on_a_majority_is_not_committed() {
     assert_eq!(put_x(right), Some(Outcome::Ok { value: None }));
     assert_eq!(value(right, 0, "x"), "1");
 }
+
+fn member(w: &dyn Sim, n: usize) -> (&'static str, Vec<usize>, Vec<usize>) {
+    let m = w
+        .view(n)
+        .member
+        .expect("a Raft node reports its membership");
+    (m.kind.name(), m.voters, m.outgoing)
+}
+
+fn last(w: &dyn Sim, n: usize) -> u64 {
+    w.view(n).log_state.map_or(0, |l| l.last)
+}
+
+#[test]
+fn add_fifth_node_catches_up_as_a_learner_then_votes() {
+    let w = &at("add-fifth-node", 1_650)[0];
+    let w = w.as_ref();
+    assert_eq!(leaders(w), vec![(1, 1)]);
+    let leader = w.view(1).member.unwrap();
+    assert_eq!(
+        (leader.voters, leader.learners),
+        (vec![0, 1, 2, 3], vec![4])
+    );
+    assert_eq!(last(w, 4), 0, "n4 starts empty");
+    assert_eq!(member(w, 4).0, "none", "n4 has not heard of the change yet");
+    let w = &at("add-fifth-node", 2_000)[0];
+    assert_eq!(member(w.as_ref(), 4).0, "learner");
+    assert_eq!(log(w.as_ref(), 4), log(w.as_ref(), 1), "caught up");
+    let w = &at("add-fifth-node", 3_500)[0];
+    for n in 0..5 {
+        assert_eq!(
+            member(w.as_ref(), n),
+            ("voter", vec![0, 1, 2, 3, 4], vec![])
+        );
+    }
+    assert!(w.violations().is_empty());
+}
+
+#[test]
+fn remove_leader_then_the_four_elect_another() {
+    let w = &at("remove-leader", 1_640)[0];
+    let w = w.as_ref();
+    assert_eq!(w.view(4).role.name, "removed");
+    assert_eq!(member(w, 4).0, "none");
+    for n in 0..4 {
+        assert_eq!(member(w, n), ("voter", vec![0, 1, 2, 3], vec![]));
+    }
+    assert!(leaders(w).is_empty(), "nobody leads");
+    let w = &at("remove-leader", 3_000)[0];
+    let l = leaders(w.as_ref());
+    assert!(l.len() == 1 && l[0].0 < 4 && l[0].1 >= 2, "{l:?}");
+    assert!(w.violations().is_empty());
+}
+
+#[test]
+fn snapshot_catch_up_brings_a_follower_back() {
+    let w = &at("snapshot-catch-up", 3_160)[0];
+    let w = w.as_ref();
+    let snap = |n: usize| w.view(n).log_state.and_then(|l| l.snapshot);
+    assert_eq!(snap(4), Some((60, 1)), "the leader compacted to 60");
+    assert_eq!((last(w, 0), snap(0)), (1, None), "n0 holds index 1 only");
+    let in_flight = w
+        .messages()
+        .into_iter()
+        .find(|m| m.msg.kind.label == "snapshot");
+    let m = in_flight.expect("the snapshot is in flight");
+    assert_eq!((m.from, m.to), (4, 0));
+    let w = &at("snapshot-catch-up", 3_500)[0];
+    let w = w.as_ref();
+    assert_eq!(w.view(0).log_state.unwrap().snapshot, Some((60, 1)));
+    assert_eq!(last(w, 0), last(w, 4));
+    assert_eq!(w.view(0).kv, w.view(4).kv);
+    assert!(w.violations().is_empty());
+}
+
+#[test]
+fn joint_leader_crash_needs_both_majorities_then_finishes_the_change() {
+    let w = &at("joint-leader-crash", 1_640)[0];
+    let w = w.as_ref();
+    assert_eq!(w.status(4), Status::Down);
+    for n in 0..4 {
+        assert_eq!(
+            member(w, n),
+            ("voter", vec![0, 1, 2], vec![0, 1, 2, 3, 4]),
+            "n{n}"
+        );
+    }
+    assert_eq!((0..4).map(|n| last(w, n)).collect::<Vec<_>>(), [3, 4, 4, 3]);
+    assert!(leaders(w).is_empty());
+    let mut w = at("joint-leader-crash", 1_640).remove(0);
+    run_checking_commits(w.as_mut(), 6_000);
+    let w = w.as_ref();
+    let l = leaders(w);
+    assert!(l.len() == 1 && [1, 2].contains(&l[0].0), "{l:?}");
+    for n in 0..3 {
+        assert_eq!(member(w, n), ("voter", vec![0, 1, 2], vec![]), "n{n}");
+    }
+    assert_eq!(w.view(3).role.name, "removed");
+    assert!(w.violations().is_empty());
+}
