@@ -1,4 +1,5 @@
-//! Network controls: partition presets, custom groups, whole-network latency and loss.
+//! Network controls: partition presets, custom groups, whole-network latency and loss; and the
+//! cluster's shape: adding a node, and a protocol's commands that name a set of nodes.
 
 use super::session::Msg;
 use super::{action_button, PanelProps};
@@ -59,6 +60,50 @@ pub fn network_panel(p: &PanelProps) -> Html {
             send.emit(Msg::Act(Action::Partition { groups }));
         })
     };
+    // A command that names a set of nodes (Raft's "these are the voters now"): one box per node,
+    // ticked as the leader's configuration stands, given to the leader.
+    let list_refs = use_memo(n, |&n| {
+        (0..n).map(|_| NodeRef::default()).collect::<Vec<_>>()
+    });
+    let current: Vec<usize> = leader
+        .and_then(|l| s.panes[0].views[l].member.as_ref())
+        .map_or_else(Vec::new, |m| m.voters.clone());
+    let list_controls = (s.lead().description().controls.iter())
+        .filter(|c| c.lists_nodes)
+        .map(|c| {
+            let (send, refs, name) = (p.send.clone(), list_refs.clone(), c.name);
+            let apply = Callback::from(move |_: MouseEvent| {
+                let Some(l) = leader else { return };
+                let checked = |r: &NodeRef| {
+                    r.cast::<web_sys::HtmlInputElement>()
+                        .is_some_and(|c| c.checked())
+                };
+                let list: Vec<usize> = (0..n).filter(|&i| checked(&refs[i])).collect();
+                if list.is_empty() {
+                    let why = format!("{name}: tick at least one node");
+                    return send.emit(Msg::Notice(Some(why)));
+                }
+                let cmd = Control {
+                    name: name.into(),
+                    peer: None,
+                    list,
+                };
+                send.emit(Msg::Act(Action::Control { node: l, cmd }));
+            });
+            let title = match leader {
+                Some(_) => c.tooltip.to_string(),
+                None => format!("{} (no node leads now to carry it out)", c.tooltip),
+            };
+            html! {
+                <div class="form" data-list-control={c.hook}>
+                    { for (0..n).map(|i| html! {
+                        <label><input type="checkbox" ref={list_refs[i].clone()} data-list-node={i.to_string()}
+                            checked={current.contains(&i)} />{format!("n{i}")}</label>
+                    }) }
+                    {action_button(c.label, c.hook, &title, apply, leader.is_none())}
+                </div>
+            }
+        });
     let latency_ref = use_node_ref();
     let loss_ref = use_node_ref();
     let base = s.lead().config().link;
@@ -100,6 +145,7 @@ pub fn network_panel(p: &PanelProps) -> Html {
                 }) }
                 {action_button("Partition", "partition", "Cut every link between different groups", apply_groups, false)}
             </div>
+            { for list_controls }
             <div class="form">
                 <label>{"latency ms "}<input ref={latency_ref.clone()} size="5" data-field="latency" /></label>
                 <label>{"loss % "}<input ref={loss_ref.clone()} size="4" data-field="loss" /></label>

@@ -94,3 +94,39 @@ test('compact logs, crash a follower, write on, restart it: it is sent a snapsho
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('two voters out at once from the page: joint consensus shows, then the new voters; a removed node is taken back, a voter demoted', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await page.selectOption('[data-action="speed"]', '1');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  await page.click('button:has-text("❚❚ Pause")');
+  const leader = await leaderOf(page);
+  const followers = ['0', '1', '2', '3', '4'].filter((n) => n !== leader);
+  const [out1, out2, stays] = followers;
+  // The boxes stand as the leader's voters do; two voters leaving at once is a joint change.
+  assert.ok(await page.isChecked(`[data-list-node="${out1}"]`), 'ticked as a voter');
+  await page.uncheck(`[data-list-node="${out1}"]`);
+  await page.uncheck(`[data-list-node="${out2}"]`);
+  await page.click('[data-action="set-voters"]');
+  for (let i = 0; i < 400 && !(await page.$('[data-node][data-joint="1"]')); i++) {
+    await page.click('[data-action="step"]');
+  }
+  assert.ok(await page.$('[data-node][data-joint="1"]'), 'a node in the joint configuration');
+  assert.match(await page.$eval('[data-joint-config]', (e) => e.textContent), /majority of the old voters .* and of the new/);
+  await page.screenshot({ path: join(root, 'target/screenshots/membership-joint.png') });
+  await page.click('text=▶ Play');
+  await waitFor(() => !document.querySelector('[data-node][data-joint="1"]')
+    && document.querySelectorAll('[data-node][data-member="voter"]').length === 3, null, 'three voters, joint left');
+  await waitFor((o) => document.querySelector(`[data-node="${o}"]`).dataset.member === 'none', out1, `n${out1} out`);
+  // Taken back in as a learner, from the bar beside it.
+  await page.click(`[data-node="${out1}"] circle.body`);
+  await page.click('.actions-bar [data-action="add-learner"]');
+  await waitFor((o) => document.querySelector(`[data-node="${o}"]`).dataset.member === 'learner', out1, `n${out1} a learner again`);
+  // A voter demoted to learner.
+  await page.click(`[data-node="${stays}"] circle.body`);
+  await page.click('.actions-bar [data-action="demote"]');
+  await waitFor((s) => document.querySelector(`[data-node="${s}"]`).dataset.member === 'learner', stays, `n${stays} demoted`);
+  await page.screenshot({ path: join(root, 'target/screenshots/membership-after-joint.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
