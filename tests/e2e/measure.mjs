@@ -2,9 +2,10 @@
 // not a test): first render after navigation; script time per animation frame with 9 nodes
 // under steady client load at 1x; time to rewind across 10 minutes of simulated time; the live
 // checks under 40 clients; a long session at 100x (memory and speed over 3 minutes); the views
-// of a run in time (history and space-time).
+// of a run in time (history and space-time); memory over 10 simulated minutes with and without
+// log compaction.
 // Run after `trunk build --release`: node tests/e2e/measure.mjs  (or ./dev.sh bench);
-// MEASURE=checks (or first,frames,rewind,long,views) runs only those parts.
+// MEASURE=checks (or first,frames,rewind,long,views,compaction) runs only those parts.
 import { serveDist, launch } from './harness.mjs';
 
 const server = await serveDist();
@@ -177,6 +178,41 @@ if (wanted('long')) {
     detail_kept_from: await page.$eval('[data-trace-from]', (e) => +e.dataset.traceFrom).catch(() => null),
   };
   await page.close();
+}
+
+// 7. Memory of a long Raft session under the steady load, without and with log compaction
+//    ("compact logs"): 5 nodes at 100x for 80 simulated minutes (the trace's window, 8 MB
+//    packed and its notes on top, fills in the first 35 or so); every 10 simulated minutes the
+//    wasm memory (its high-water mark: it never shrinks), the JS heap after a collection, the
+//    highest commit index and the operations in the history.
+if (wanted('compaction')) {
+  results.compaction_80_min = {};
+  for (const compact of [false, true]) {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; }));
+    await page.goto(`${server.url}#seed=5`);
+    await page.waitForSelector('[data-node]');
+    const cdp = await page.context().newCDPSession(page);
+    if (compact) {
+      await page.check('[data-field="compact"]');
+      await page.click('[data-action="reset"]');
+      await page.waitForSelector('[data-node]');
+    }
+    await page.check('text=steady load');
+    await page.selectOption('[data-action="speed"]', '100');
+    const samples = [];
+    for (let minute = 10; minute <= 80; minute += 10) {
+      await page.waitForFunction((ms) => Number(document.querySelector('[data-time]').dataset.time) >= ms, minute * 60000, { timeout: 300000, polling: 50 });
+      await cdp.send('HeapProfiler.collectGarbage');
+      const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+      const wasm = await page.evaluate(() => window.__wasm.memory.buffer.byteLength / 2 ** 20);
+      const entries = await page.$$eval('[data-log]', (rows) => Math.max(...rows.map((r) => +r.dataset.commit || 0)));
+      const ops = await page.$eval('[data-linearizable]', (e) => +(e.textContent.match(/\((\d+) operations\)/) || [])[1]).catch(() => null);
+      samples.push({ minute, wasm_mb: +wasm.toFixed(1), js_heap_mb: +(usedSize / 2 ** 20).toFixed(1), committed: entries, ops });
+    }
+    results.compaction_80_min[compact ? 'compacting' : 'not_compacting'] = samples;
+    await page.close();
+  }
 }
 
 // 6. The views of a run in time: frames with the history view and the space-time diagram
