@@ -101,6 +101,9 @@ pub struct MessageKind {
     pub routine: bool,
     /// What the summary's four numbers are, in order; "" where this kind leaves one unused.
     pub numbers: [&'static str; 4],
+    /// Which of the four is the message's size in bytes, written beside it in flight (for a
+    /// kind whose size matters, as a snapshot's does).
+    pub size: Option<usize>,
 }
 
 /// A command the user can give one node (the inspector shows a button for each).

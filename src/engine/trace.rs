@@ -663,6 +663,7 @@ mod tests {
             grants: false,
             routine: false,
             numbers: ["a", "b", "c", "d"],
+            size: None,
         }
     }
 

@@ -99,6 +99,7 @@ const fn kind(
         grants: false,
         routine: matches!(code, Kind::Sync),
         numbers: [number, "", "", ""],
+        size: None,
     }
 }
 

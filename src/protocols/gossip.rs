@@ -161,6 +161,7 @@ static KINDS: [MessageKind; 2] = [
         grants: false,
         routine: true,
         numbers: NO_NUMBERS,
+        size: None,
     },
     MessageKind {
         code: Kind::Delta as u8,
@@ -171,6 +172,7 @@ static KINDS: [MessageKind; 2] = [
         grants: false,
         routine: false,
         numbers: ["keys wanted", "", "", ""],
+        size: None,
     },
 ];
 

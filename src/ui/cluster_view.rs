@@ -110,6 +110,9 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                 if !mark.is_empty() { <text class="mark" x={format!("{x:.1}")} y={format!("{:.1}", y + 5.0)}>{mark}</text> }
                 if sum.entries > 0 { <text class="count" x={format!("{x:.1}")} y={format!("{:.1}", y + 4.0)}>{sum.entries}</text> }
                 if env.held { <text class="mark" x={format!("{:.1}", x + 16.0)} y={format!("{:.1}", y - 10.0)}>{"❚❚"}</text> }
+                if let Some(k) = kind.size {
+                    <text class="size" data-size={sum.numbers[k].to_string()} x={format!("{:.1}", x + 16.0)} y={format!("{:.1}", y + 5.0)}>{bytes(sum.numbers[k])}</text>
+                }
             </g>
         }
     });
@@ -225,5 +228,14 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                 { super::actions_bar::beside(&s, which, &p.send) }
             </div>
         </section>
+    }
+}
+
+/// A size as people read it: "820 B", "4.2 KB", "1.3 MB".
+fn bytes(n: u64) -> String {
+    match n {
+        n if n < 1_000 => format!("{n} B"),
+        n if n < 1_000_000 => format!("{:.1} KB", n as f64 / 1e3),
+        n => format!("{:.1} MB", n as f64 / 1e6),
     }
 }

@@ -87,6 +87,9 @@ test('compact logs, crash a follower, write on, restart it: it is sent a snapsho
     await page.click('[data-action="step"]');
   }
   assert.ok(await page.$(`[data-msg="snapshot"][data-to="${follower}"]`), 'a snapshot in flight to the follower');
+  // Drawn with its size, as many bytes as the message carries.
+  const size = await page.$eval(`[data-msg="snapshot"][data-to="${follower}"] [data-size]`, (t) => [+t.dataset.size, t.textContent]);
+  assert.ok(size[0] > 0 && /^[\d.]+ (B|KB|MB)$/.test(size[1]), `the snapshot's size: ${size}`);
   await page.screenshot({ path: join(root, 'target/screenshots/snapshot-in-flight.png') });
   await page.click('text=▶ Play');
   await waitFor((f) => +document.querySelector(`[data-log="${f}"] [data-compacted]`)?.dataset.compacted >= 60, follower, 'the follower installed it', 30000);

@@ -120,6 +120,7 @@ const fn kind(
         grants: matches!(code, Kind::VoteResp | Kind::PreVoteResp),
         routine: matches!(code, Kind::Heartbeat | Kind::HeartbeatResp),
         numbers: NUMBERS,
+        size: None,
     }
 }
 
@@ -156,6 +157,7 @@ static KINDS: [MessageKind; 14] = {
         MessageKind {
             colour: SNAPSHOT,
             numbers: ["term", "snapshot index", "snapshot term", "bytes"],
+            size: Some(3),
             ..kind(Kind::Snapshot, "snapshot", RARE, Circle, false)
         },
         kind(Kind::TimeoutNow, "timeout-now", RARE, Circle, false),
