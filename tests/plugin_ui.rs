@@ -47,6 +47,7 @@ static KINDS: [MessageKind; 1] = [MessageKind {
     grants: false,
     routine: false,
     numbers: ["count", "", "", ""],
+    size: None,
 }];
 static PROPERTIES: [Property; 1] = [Property {
     name: "counts only grow",
@@ -145,7 +146,7 @@ impl Node for Counter {
         let mut v = NodeView::new(&COUNTING, self.count);
         v.facts.push(("ticks", self.ticks.to_string()));
         v.kv = std::iter::once(("count".to_string(), self.count.to_string()))
-            .chain(self.kv.data.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .chain(self.kv.data().iter().map(|(k, v)| (k.clone(), v.clone())))
             .collect();
         v
     }
