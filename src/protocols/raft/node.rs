@@ -3,7 +3,7 @@
 
 use super::disk::Disk;
 use super::library_log::LogBuffer;
-use super::ready::{handle_ready, ReadyApp};
+use super::ready::{conf_state, handle_ready, ReadyApp};
 use super::requests::Requests;
 use super::view;
 use crate::check::raft_safety::RaftMonitor;
@@ -385,7 +385,7 @@ impl RaftNode {
         let mut snapshot = Snapshot::default();
         let meta = snapshot.mut_metadata();
         (meta.index, meta.term) = (index, term);
-        meta.set_conf_state(raw.raft.prs().conf().to_conf_state());
+        meta.set_conf_state(conf_state(&raw.raft));
         let state = SnapshotData {
             kv: (self.kv.data().iter())
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -658,7 +658,7 @@ impl Node for RaftNode {
         // that left it out (the next after it), which knows more than it does.
         if self.removed {
             let voters = (self.raw.as_ref())
-                .map(|r| r.raft.prs().conf().to_conf_state().voters)
+                .map(|r| conf_state(&r.raft).voters)
                 .unwrap_or_default();
             let mut ids: Vec<NodeId> = voters.iter().filter_map(|&v| node_id(v)).collect();
             ids.sort_unstable();
@@ -715,7 +715,7 @@ impl Node for RaftNode {
             ("SetVoters", None) => {
                 // The listed nodes vote, the other voters leave: more than one voter changing
                 // goes through joint consensus (raft-rs leaves it on its own).
-                let voters = raw.raft.prs().conf().to_conf_state().voters;
+                let voters = conf_state(&raw.raft).voters;
                 let wanted: Vec<u64> = cmd.list.iter().map(|&n| raft_id(n)).collect();
                 let changes: Vec<(ConfChangeType, NodeId)> = (wanted.iter())
                     .filter(|id| !voters.contains(id))

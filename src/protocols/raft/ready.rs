@@ -106,7 +106,7 @@ fn apply<S: Storage>(
                 Err(_) => None,
             },
         };
-        if let Some(cs) = cs {
+        if let Some(cs) = cs.map(sorted) {
             // raft-rs keeps a leader that is no longer a voter leading, and then fails on its
             // own progress once it is gone from the tracker: it steps down here, as etcd and
             // TiKV stop a removed leader.
@@ -127,4 +127,23 @@ fn apply<S: Storage>(
         }
     }
     app.apply(entries, raw.raft.term);
+}
+
+/// A configuration with its lists in order: raft-rs fills them from hash sets, whose order
+/// differs between 64-bit and wasm32, and they go into entries, notes and the disk.
+pub(super) fn sorted(mut cs: ConfState) -> ConfState {
+    for list in [
+        &mut cs.voters,
+        &mut cs.voters_outgoing,
+        &mut cs.learners,
+        &mut cs.learners_next,
+    ] {
+        list.sort_unstable();
+    }
+    cs
+}
+
+/// The configuration a node is in now, its lists in order.
+pub(super) fn conf_state<S: Storage>(raw: &raft::Raft<S>) -> ConfState {
+    sorted(raw.prs().conf().to_conf_state())
 }

@@ -333,7 +333,7 @@ impl RaftNode {
             let left = timeout.saturating_sub(r.election_elapsed);
             v.timer = Some((left as u32, timeout as u32));
         }
-        let conf = r.prs().conf().to_conf_state();
+        let conf = super::ready::conf_state(r);
         if active && matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
             v.votes = Some(Votes {
                 granted: r.prs().votes().values().filter(|&&g| g).count(),
