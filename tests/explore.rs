@@ -17,7 +17,14 @@ fn explore(
     count: u64,
     stop_at_first: bool,
 ) -> (Summary, Option<(u64, String)>) {
-    explore_with(nodes, protocol, count, stop_at_first, Faults::Random)
+    explore_with(
+        nodes,
+        protocol,
+        count,
+        stop_at_first,
+        Faults::Random,
+        30_000,
+    )
 }
 
 fn explore_with(
@@ -26,6 +33,7 @@ fn explore_with(
     count: u64,
     stop_at_first: bool,
     faults: Faults,
+    time_ms: u64,
 ) -> (Summary, Option<(u64, String)>) {
     let next = AtomicU64::new(1);
     let result = Mutex::new((Summary::default(), None::<(u64, String)>));
@@ -40,7 +48,7 @@ fn explore_with(
                 let o = RunOptions {
                     nodes,
                     seed,
-                    time_ms: 30_000,
+                    time_ms,
                     faults,
                     protocol: protocol.clone(),
                 };
@@ -197,7 +205,7 @@ fn membership_changes_and_compaction_break_nothing() {
             ..RaftConfig::default()
         };
         let membership = Faults::RandomWithMembership;
-        let (s, failure) = explore_with(nodes, Protocol::Raft(raft), 500, true, membership);
+        let (s, failure) = explore_with(nodes, Protocol::Raft(raft), 500, true, membership, 30_000);
         assert_eq!(failure, None, "{nodes} nodes: a seed broke a property");
         println!("{nodes} nodes: {}", serde_json::to_string(&s).unwrap());
         assert!(
@@ -220,10 +228,24 @@ fn a_node_that_skips_joint_consensus_is_caught() {
             ..RaftConfig::default()
         };
         let membership = Faults::RandomWithMembership;
-        let (_, failure) = explore_with(nodes, Protocol::Raft(buggy), 100, true, membership);
+        let (_, failure) =
+            explore_with(nodes, Protocol::Raft(buggy), 100, true, membership, 30_000);
         let (seed, what) =
             failure.expect("skipping joint consensus must be caught within 100 seeds");
         assert!(what.starts_with("unsafe configuration change"), "{what}");
         println!("{nodes} nodes: caught at seed {seed}: {what}");
     }
+}
+
+/// SWIM under the random faults: after the heal every member comes to the same view, everyone
+/// alive, in every schedule (60 s runs: SWIM's quiet end is 20 s); crashes long enough to be
+/// noticed are detected.
+#[test]
+fn swim_members_agree_again_after_500_random_fault_schedules() {
+    let swim = Protocol::Swim(consensus_lab::protocols::swim::SwimConfig::default());
+    let (s, failure) = explore_with(8, swim, 500, false, Faults::Random, 60_000);
+    assert_eq!(failure, None);
+    println!("{}", serde_json::to_string(&s).unwrap());
+    assert_eq!(s.converged, 500);
+    assert!(s.detections > 100 && s.false_suspicions > 0, "{s:?}");
 }

@@ -67,6 +67,11 @@ fn every_argument_reproducer_exits_2_with_its_reason() {
     );
     refused(words("run --nodes 2"), "nodes");
     refused(words("run --time 0ms"), "time");
+    refused(
+        words("run --protocol swim --bug forget-vote"),
+        "do not apply to swim",
+    );
+    refused(words("run --protocol paxos"), "raft|gossip|causal|swim");
 }
 
 /// A range ending at the largest seed runs exactly that seed, not wrapped round to seed 0.

@@ -7,14 +7,15 @@ use consensus_lab::import::HistoryFormat;
 use consensus_lab::protocols::causal::{CausalBug, CausalConfig};
 use consensus_lab::protocols::gossip::GossipConfig;
 use consensus_lab::protocols::raft::{Bug, RaftConfig, ReadMode};
+use consensus_lab::protocols::swim::SwimConfig;
 use consensus_lab::runner::{self, Faults, Protocol, RunOptions, Summary};
 use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
-  lab run --protocol raft|gossip|causal --nodes N --seed S --time 60s [--faults none|random] [--trace FILE]
+  lab run --protocol raft|gossip|causal|swim --nodes N --seed S --time 60s [--faults none|random] [--trace FILE]
           [--history FILE [--history-format kv|jepsen]] [OPTIONS]
-  lab explore --protocol raft|gossip|causal --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
+  lab explore --protocol raft|gossip|causal|swim --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
   lab check-history --model register|kv [--timeout 10s] FILE   (exit 0 linearizable, 1 not, 3 unknown)
 raft: --pre-vote --check-quorum --read safe|lease --compact-after N
       --membership (with --faults random; turns on pre-vote, check-quorum and --compact-after 10)
@@ -230,7 +231,12 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
             },
             ..CausalConfig::default()
         }),
-        p => return Err(format!("unknown protocol {p:?} (raft|gossip|causal)")),
+        "swim" if raft_only || fanout.is_some() || multi_value || bug.is_some() => return Err(
+            "--pre-vote, --check-quorum, --read, --compact-after, --membership, --fanout, --multi-value and --bug do not apply to swim"
+                .into(),
+        ),
+        "swim" => Protocol::Swim(SwimConfig::default()),
+        p => return Err(format!("unknown protocol {p:?} (raft|gossip|causal|swim)")),
     };
     let trace = a.value("--trace")?.map(String::from);
     let o = RunOptions {
@@ -311,6 +317,7 @@ fn replay_command(o: &RunOptions) -> String {
                 c += " --bug no-dependency-wait";
             }
         }
+        Protocol::Swim(_) => {}
     }
     c
 }

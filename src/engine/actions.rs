@@ -6,7 +6,7 @@ use super::describe::Description;
 use super::limits::{short, MAX_ACTIONS, MAX_KEY_BYTES, MAX_VALUE_BYTES, NODES};
 use super::marks::MarkKind;
 use super::network::MsgId;
-use super::node::{Node, NodeId};
+use super::node::{Monitor, Node, NodeId};
 use super::queue::Event;
 use super::scenario::{Action, UserAction};
 use super::trace::{DropReason, TraceKind};
@@ -56,6 +56,7 @@ impl<N: Node> World<N> {
                     return;
                 }
                 self.status[node] = Status::Down;
+                self.monitor.status(self.now, node, Status::Down);
                 self.epoch[node] += 1;
                 self.stats.crashes += 1;
                 self.mark(MarkKind::Crash, Some(node), 0);
@@ -70,6 +71,7 @@ impl<N: Node> World<N> {
                     return;
                 }
                 self.status[node] = Status::Up;
+                self.monitor.status(self.now, node, Status::Up);
                 self.epoch[node] += 1;
                 self.mark(MarkKind::Restart, Some(node), 0);
                 self.call(node, |n, _, out| n.restart(out));
@@ -84,6 +86,7 @@ impl<N: Node> World<N> {
             Action::Pause { node } => {
                 if self.status[node] == Status::Up {
                     self.status[node] = Status::Paused;
+                    self.monitor.status(self.now, node, Status::Paused);
                     self.mark(MarkKind::Pause, Some(node), 0);
                 }
             }
@@ -183,6 +186,7 @@ impl<N: Node> World<N> {
             return;
         }
         self.status[node] = Status::Up;
+        self.monitor.status(self.now, node, Status::Up);
         self.epoch[node] += 1;
         self.mark(MarkKind::Resume, Some(node), 0);
         let tick = Event::Tick {

@@ -106,6 +106,29 @@ pub struct MessageKind {
     pub size: Option<usize>,
 }
 
+impl MessageKind {
+    /// A kind with no numbers, neither granting, routine nor sized: the rest set as needed.
+    pub const fn new(
+        code: u8,
+        label: &'static str,
+        colour: &'static str,
+        shape: Shape,
+        response: bool,
+    ) -> MessageKind {
+        MessageKind {
+            code,
+            label,
+            colour,
+            shape,
+            response,
+            grants: false,
+            routine: false,
+            numbers: ["", "", "", ""],
+            size: None,
+        }
+    }
+}
+
 /// A command the user can give one node (the inspector shows a button for each).
 #[derive(Debug, PartialEq, Eq, Serialize)]
 pub struct ControlInfo {

@@ -229,6 +229,9 @@ pub struct Violation {
 pub trait Monitor<N>: Default {
     /// The cluster starts with nodes `0..nodes`, before any note.
     fn started(&mut self, _nodes: usize) {}
+    /// A node's process stopped (crashed or paused) or runs again: what a failure detector's
+    /// checks judge its suspicions against.
+    fn status(&mut self, _t: u64, _node: NodeId, _status: super::Status) {}
     fn observe(&mut self, t: u64, node: NodeId, note: &N) -> Option<Violation>;
 }
 

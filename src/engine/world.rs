@@ -65,7 +65,7 @@ pub struct World<N: Node> {
     pub(super) believed_leader: NodeId,
     pub(super) tracing: bool,
     pub(super) trace: Trace<N::Note>,
-    monitor: N::Monitor,
+    pub(super) monitor: N::Monitor,
     violations: Vec<Violation>,
     pub(super) marks: Vec<Mark>,
     /// Role changes the nodes reported, in time order (each differs from the node's last).

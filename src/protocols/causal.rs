@@ -91,15 +91,15 @@ const fn kind(
     number: &'static str,
 ) -> MessageKind {
     MessageKind {
-        code: code as u8,
-        label,
-        colour,
-        shape: Shape::Circle,
-        response: matches!(code, Kind::Updates),
-        grants: false,
         routine: matches!(code, Kind::Sync),
         numbers: [number, "", "", ""],
-        size: None,
+        ..MessageKind::new(
+            code as u8,
+            label,
+            colour,
+            Shape::Circle,
+            matches!(code, Kind::Updates),
+        )
     }
 }
 

@@ -1,9 +1,11 @@
 //! Protocols plugged into the engine through its `Node` trait: Raft (linearizable), causal
-//! broadcast (causal) and gossip anti-entropy (eventual).
+//! broadcast (causal), gossip anti-entropy (eventual), and SWIM failure detection.
 
 pub mod causal;
 pub mod gossip;
 pub mod raft;
+/// SWIM failure detection: run by `lab` for now; the page offers it once its views are drawn.
+pub mod swim;
 
 use crate::engine::{Description, Node, Scenario, Sim, SimConfig, World};
 use serde::{Deserialize, Serialize};

@@ -15,6 +15,7 @@ use crate::engine::{
 use crate::protocols::causal::{CausalConfig, CausalNode};
 use crate::protocols::gossip::{GossipConfig, GossipNode};
 use crate::protocols::raft::{RaftConfig, RaftNode};
+use crate::protocols::swim::{SwimConfig, SwimNode};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +37,7 @@ pub enum Protocol {
     Raft(RaftConfig),
     Gossip(GossipConfig),
     Causal(CausalConfig),
+    Swim(SwimConfig),
 }
 
 impl Protocol {
@@ -44,6 +46,7 @@ impl Protocol {
             Protocol::Raft(_) => RaftNode::DESCRIPTION.name,
             Protocol::Gossip(_) => GossipNode::DESCRIPTION.name,
             Protocol::Causal(_) => CausalNode::DESCRIPTION.name,
+            Protocol::Swim(_) => SwimNode::DESCRIPTION.name,
         }
     }
 }
@@ -115,6 +118,16 @@ pub fn heal_time(time_ms: u64) -> u64 {
     time_ms - (time_ms / 3).min(10_000)
 }
 
+/// When this run's faults end: SWIM gets a longer quiet end (a third, up to 20 s), since a
+/// suspicion raised just before the heal takes its suspicion timeout (8 s at 32 members) to
+/// become a death that the member then refutes.
+fn heal_at(o: &RunOptions) -> u64 {
+    match o.protocol {
+        Protocol::Swim(_) => o.time_ms - (o.time_ms / 3).min(20_000),
+        _ => heal_time(o.time_ms),
+    }
+}
+
 /// The scenario of a run: 5 clients on 5 keys, the fault schedule drawn from the seed. For the
 /// replicated stores the load stops when the faults heal, so that they can quiesce and
 /// converge; causal clients stay with one replica (their session).
@@ -123,23 +136,24 @@ pub fn scenario<C>(o: &RunOptions, protocol: C) -> Scenario<C> {
         nodes: o.nodes,
         ..SimConfig::default()
     };
-    sim.clients.load = true;
+    // A SWIM member keeps no data to read or write.
+    sim.clients.load = !matches!(o.protocol, Protocol::Swim(_));
     sim.clients.count = 5;
     sim.clients.keys = 5;
     sim.clients.think_ms = (20, 120);
     sim.clients.sticky = matches!(o.protocol, Protocol::Causal(_));
     let mut s = Scenario::new(o.seed, sim, protocol);
     if o.faults.random() {
-        s.schedule = random_faults(o.seed, o.nodes, 1_000, heal_time(o.time_ms));
+        s.schedule = random_faults(o.seed, o.nodes, 1_000, heal_at(o));
     }
     if o.faults == Faults::RandomWithMembership {
-        let changes = random_membership(o.seed, o.nodes, 1_000, heal_time(o.time_ms));
+        let changes = random_membership(o.seed, o.nodes, 1_000, heal_at(o));
         s.schedule.extend(changes);
         s.schedule.sort_by_key(|a| a.t);
     }
     if !matches!(o.protocol, Protocol::Raft(_)) {
         s.schedule.push(TimedAction {
-            t: heal_time(o.time_ms),
+            t: heal_at(o),
             action: Action::SetLoad { on: false },
         });
     }
@@ -177,6 +191,13 @@ pub struct Summary {
     pub snapshots_sent: u64,
     pub snapshots_installed: u64,
     pub leader_transfers: u64,
+    /// SWIM: crashes some member declared dead, the longest such detection took (from the
+    /// crash to the first declaration), and suspicions and deaths declared of members that
+    /// were running at the time.
+    pub detections: u64,
+    pub detection_ms_max: u64,
+    pub false_suspicions: u64,
+    pub false_deaths: u64,
 }
 
 impl Summary {
@@ -202,6 +223,10 @@ impl Summary {
         self.snapshots_sent += o.snapshots_sent;
         self.snapshots_installed += o.snapshots_installed;
         self.leader_transfers += o.leader_transfers;
+        self.detections += o.detections;
+        self.detection_ms_max = self.detection_ms_max.max(o.detection_ms_max);
+        self.false_suspicions += o.false_suspicions;
+        self.false_deaths += o.false_deaths;
     }
 }
 
@@ -222,8 +247,15 @@ pub fn run(o: &RunOptions, keep_trace: bool) -> Result<RunReport, String> {
     }
     guarded(o, || match &o.protocol {
         Protocol::Raft(c) => run_raft(o, c.clone(), keep_trace),
-        Protocol::Gossip(c) => run_store::<GossipNode>(o, c.clone(), keep_trace),
-        Protocol::Causal(c) => run_store::<CausalNode>(o, c.clone(), keep_trace),
+        Protocol::Gossip(c) => run_store::<GossipNode>(o, c.clone(), keep_trace, |_, _| {}),
+        Protocol::Causal(c) => run_store::<CausalNode>(o, c.clone(), keep_trace, |_, _| {}),
+        Protocol::Swim(c) => run_store::<SwimNode>(o, c.clone(), keep_trace, |w, s| {
+            let m = w.monitor();
+            s.detections = m.detection_ms.len() as u64;
+            s.detection_ms_max = m.detection_ms.iter().copied().max().unwrap_or(0);
+            s.false_suspicions = m.false_suspicions;
+            s.false_deaths = m.false_deaths;
+        }),
     })
 }
 
@@ -300,7 +332,7 @@ fn run_sliced<N: Node>(
     let mut world = World::<N>::new(scenario(o, cfg))?;
     // The trace grows with every message: keep it only when it is asked for.
     world.set_tracing(keep_trace);
-    world.run_until(heal_time(o.time_ms));
+    world.run_until(heal_at(o));
     while world.now() < o.time_ms {
         watch(&world);
         world.run_until((world.now() + 10).min(o.time_ms));
@@ -395,7 +427,7 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
         if let Err(detail) = liveness(
             world.history(),
             world.scenario().sim.clients.timeout_ms,
-            heal_time(o.time_ms),
+            heal_at(o),
             leader_since,
             o.time_ms,
         ) {
@@ -417,14 +449,17 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
     Ok(report(&world, summary, problems, keep_trace))
 }
 
-/// Gossip and causal: every replica must hold the same state once the faults heal and the
-/// load stops; causal runs must also be causally consistent as clients saw them.
+/// Gossip, causal and SWIM: every replica must hold the same state (SWIM: every member the
+/// same view of all, all alive) once the faults heal and the load stops; causal runs must also
+/// be causally consistent as clients saw them. `figures` adds what the protocol's monitor
+/// measured.
 fn run_store<N: Node>(
     o: &RunOptions,
     cfg: N::Config,
     keep_trace: bool,
+    figures: impl FnOnce(&World<N>, &mut Summary),
 ) -> Result<RunReport, String> {
-    let healed = heal_time(o.time_ms);
+    let healed = heal_at(o);
     let mut agreed_since: Option<u64> = None;
     let world = run_sliced::<N>(o, cfg, keep_trace, |w| {
         let first = w.view(0).kv;
@@ -461,6 +496,7 @@ fn run_store<N: Node>(
         }
     }
     summary.lww_overwritten = lww_overwritten(world.history(), &world.view(0).kv) as u64;
+    figures(&world, &mut summary);
     Ok(report(&world, summary, problems, keep_trace))
 }
 

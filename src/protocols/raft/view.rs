@@ -112,15 +112,10 @@ const fn kind(
     response: bool,
 ) -> MessageKind {
     MessageKind {
-        code: code as u8,
-        label,
-        colour,
-        shape,
-        response,
         grants: matches!(code, Kind::VoteResp | Kind::PreVoteResp),
         routine: matches!(code, Kind::Heartbeat | Kind::HeartbeatResp),
         numbers: NUMBERS,
-        size: None,
+        ..MessageKind::new(code as u8, label, colour, shape, response)
     }
 }
 
