@@ -429,6 +429,14 @@ fn joint_leader_crash_needs_both_majorities_then_finishes_the_change() {
     assert_eq!((0..4).map(|n| last(w, n)).collect::<Vec<_>>(), [3, 4, 4, 3]);
     assert!(leaders(w).is_empty());
     let mut w = at("joint-leader-crash", 1_640).remove(0);
+    // A candidate counts its votes in both configurations: of the new three and the old five.
+    while !(0..4).any(|n| w.view(n).votes.is_some()) && w.step() {}
+    let votes = (0..4).find_map(|n| w.view(n).votes).unwrap();
+    assert_eq!(
+        (votes.of, votes.old.map(|o| o.1)),
+        (3, Some(5)),
+        "{votes:?}"
+    );
     run_checking_commits(w.as_mut(), 6_000);
     let w = w.as_ref();
     let l = leaders(w);

@@ -102,6 +102,10 @@ impl Serialize for MsgSummary {
 pub struct Votes {
     pub granted: usize,
     pub of: usize,
+    /// While the configuration is joint, `granted` and `of` count the incoming voters, and
+    /// this the outgoing ones: votes granted among them, and how many they are (a candidate
+    /// needs a majority of both).
+    pub old: Option<(usize, usize)>,
 }
 
 /// How far a leader knows a peer's log to match its own.

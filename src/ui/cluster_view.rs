@@ -195,7 +195,10 @@ pub fn cluster_view(p: &PanelProps) -> Html {
             <>
                 <span key={format!("t{i}")} class="name" data-label-of={i.to_string()} style={at(x, y - r - 8.0)}>{name}</span>
                 if let Some(votes) = v.votes {
-                    <span key={format!("v{i}")} class="votes" style={at(x, y + r + 8.0)}>{format!("votes {}/{}", votes.granted, votes.of)}</span>
+                    <span key={format!("v{i}")} class="votes" style={at(x, y + r + 8.0)}>{match votes.old {
+                        Some((g, of)) => format!("votes {}/{} new · {g}/{of} old", votes.granted, votes.of),
+                        None => format!("votes {}/{}", votes.granted, votes.of),
+                    }}</span>
                 }
                 // What a replica holds back until its causes arrive, on the node itself.
                 if !holding[i].is_empty() {

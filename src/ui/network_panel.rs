@@ -61,12 +61,13 @@ pub fn network_panel(p: &PanelProps) -> Html {
         })
     };
     // A command that names a set of nodes (Raft's "these are the voters now"): one box per node,
-    // ticked as the leader's configuration stands, given to the leader.
+    // ticked as the configuration stands, given to the leader.
     let list_refs = use_memo(n, |&n| {
         (0..n).map(|_| NodeRef::default()).collect::<Vec<_>>()
     });
-    let current: Vec<usize> = leader
-        .and_then(|l| s.panes[0].views[l].member.as_ref())
+    // As the leader has it, or (none leading) as the first node that says.
+    let current: Vec<usize> = (leader.into_iter().chain(0..n))
+        .find_map(|i| s.panes[0].views[i].member.as_ref())
         .map_or_else(Vec::new, |m| m.voters.clone());
     let list_controls = (s.lead().description().controls.iter())
         .filter(|c| c.lists_nodes)

@@ -133,3 +133,15 @@ test('two voters out at once from the page: joint consensus shows, then the new 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('the leader crashed mid-change: a candidate counts its votes in the new and the old configuration', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'scenario=joint-leader-crash');
+  await waitFor(() => document.querySelectorAll('[data-node][data-joint="1"]').length === 4, null, 'four nodes in the joint configuration');
+  for (let i = 0; i < 300 && !(await page.$('.votes')); i++) {
+    await page.click('[data-action="step"]');
+  }
+  assert.match(await page.$eval('.votes', (v) => v.textContent), /^votes \d\/3 new · \d\/5 old$/);
+  await page.screenshot({ path: join(root, 'target/screenshots/joint-election.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

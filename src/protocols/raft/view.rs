@@ -330,9 +330,15 @@ impl RaftNode {
         }
         let conf = super::ready::conf_state(r);
         if active && matches!(r.state, StateRole::Candidate | StateRole::PreCandidate) {
+            let granted = |set: &[u64]| {
+                let votes = r.prs().votes();
+                set.iter().filter(|id| votes.get(id) == Some(&true)).count()
+            };
+            let old = &conf.voters_outgoing;
             v.votes = Some(Votes {
-                granted: r.prs().votes().values().filter(|&&g| g).count(),
+                granted: granted(&conf.voters),
                 of: conf.voters.len(),
+                old: (!old.is_empty()).then(|| (granted(old), old.len())),
             });
         }
         let nodes = |ids: &[u64]| -> Vec<NodeId> {
