@@ -70,6 +70,7 @@ case "${1:-}" in
     install_all
     cargo bench --bench engine
     cargo bench --bench checker
+    cargo bench --bench swim_paper
     trunk build --release
     node tests/e2e/measure.mjs ;;
   *) echo "usage: ./dev.sh serve | test | bench | install" >&2; exit 2 ;;

@@ -735,10 +735,14 @@ pub struct SwimMonitor {
     stopped: Vec<Option<u64>>,
     /// Each member's incarnation, as it reported raising it.
     inc: Vec<u64>,
-    /// Whether the current stop of each member was declared already.
+    /// Whether the current stop of each member was suspected, and declared dead, already.
+    suspected: Vec<bool>,
     detected: Vec<bool>,
     /// Suspicions and deaths already counted: (member, incarnation, dead).
     counted: std::collections::BTreeSet<(NodeId, u64, bool)>,
+    /// Stops first suspected by some member while they lasted (the SWIM paper's first
+    /// detection): how long after the stop, in ms.
+    pub suspicion_ms: Vec<u64>,
     /// Stops declared dead by some member while they lasted: how long after the stop, in ms.
     pub detection_ms: Vec<u64>,
     /// Distinct suspicions (member and incarnation) of a member running at that incarnation.
@@ -752,6 +756,7 @@ impl SwimMonitor {
         if self.stopped.len() <= node {
             self.stopped.resize(node + 1, None);
             self.inc.resize(node + 1, 0);
+            self.suspected.resize(node + 1, false);
             self.detected.resize(node + 1, false);
         }
     }
@@ -768,6 +773,7 @@ impl Monitor<SwimNote> for SwimMonitor {
             Status::Up => self.stopped[node] = None,
             _ if self.stopped[node].is_none() => {
                 self.stopped[node] = Some(t);
+                self.suspected[node] = false;
                 self.detected[node] = false;
             }
             _ => {}
@@ -785,9 +791,16 @@ impl Monitor<SwimNote> for SwimMonitor {
             } if health != Health::Alive && member < self.inc.len() => {
                 let dead = health == Health::Dead;
                 match self.stopped[member] {
-                    Some(since) if dead && !self.detected[member] => {
-                        self.detected[member] = true;
-                        self.detection_ms.push(t - since);
+                    Some(since) => {
+                        // A death comes after a suspicion (by this member or another).
+                        if !self.suspected[member] {
+                            self.suspected[member] = true;
+                            self.suspicion_ms.push(t - since);
+                        }
+                        if dead && !self.detected[member] {
+                            self.detected[member] = true;
+                            self.detection_ms.push(t - since);
+                        }
                     }
                     None if inc >= self.inc[member] && self.counted.insert((member, inc, dead)) => {
                         if dead {
