@@ -221,31 +221,18 @@ impl RaftMonitor {
         None
     }
 
-    fn applied(
-        &mut self,
-        t: u64,
-        node: NodeId,
-        index: u64,
-        term: u64,
-        digest: u64,
-        node_term: u64,
-        state: u64,
-    ) -> Option<Violation> {
+    /// A node applied entry `index`: `e` as it had it (`by`: its term then).
+    fn applied(&mut self, t: u64, node: NodeId, index: u64, e: Committed) -> Option<Violation> {
         let c = at(&mut self.committed, index);
         if c.term == 0 {
-            *c = Committed {
-                term,
-                digest,
-                by: node_term,
-                state,
-            };
-        } else if (c.term, c.digest) != (term, digest) {
-            let t0 = c.term;
+            *c = e;
+        } else if (c.term, c.digest) != (e.term, e.digest) {
+            let (term, t0) = (e.term, c.term);
             return Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
-        } else if c.state != state {
+        } else if c.state != e.state {
             return Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node}'s state machine after index {index} differs from the state other nodes had after applying the same entries"));
         } else {
-            c.by = c.by.min(node_term);
+            c.by = c.by.min(e.by);
         }
         self.check_ack(t, index)
     }
@@ -314,7 +301,16 @@ impl Monitor<RaftNote> for RaftMonitor {
                 digest,
                 node_term,
                 state,
-            } => self.applied(t, node, *index, *term, *digest, *node_term, *state),
+            } => {
+                let (term, digest, by, state) = (*term, *digest, *node_term, *state);
+                let e = Committed {
+                    term,
+                    digest,
+                    by,
+                    state,
+                };
+                self.applied(t, node, *index, e)
+            }
             RaftNote::Acked { index, term } => {
                 *at(&mut self.acked, *index) = *term;
                 self.check_ack(t, *index)
