@@ -55,8 +55,7 @@ impl<N: Node> World<N> {
                 if self.status[node] == Status::Down {
                     return;
                 }
-                self.status[node] = Status::Down;
-                self.monitor.status(self.now, node, Status::Down);
+                self.set_status(node, Status::Down);
                 self.epoch[node] += 1;
                 self.stats.crashes += 1;
                 self.mark(MarkKind::Crash, Some(node), 0);
@@ -70,8 +69,7 @@ impl<N: Node> World<N> {
                 if self.status[node] != Status::Down {
                     return;
                 }
-                self.status[node] = Status::Up;
-                self.monitor.status(self.now, node, Status::Up);
+                self.set_status(node, Status::Up);
                 self.epoch[node] += 1;
                 self.mark(MarkKind::Restart, Some(node), 0);
                 self.call(node, |n, _, out| n.restart(out));
@@ -85,8 +83,7 @@ impl<N: Node> World<N> {
             }
             Action::Pause { node } => {
                 if self.status[node] == Status::Up {
-                    self.status[node] = Status::Paused;
-                    self.monitor.status(self.now, node, Status::Paused);
+                    self.set_status(node, Status::Paused);
                     self.mark(MarkKind::Pause, Some(node), 0);
                 }
             }
@@ -181,12 +178,18 @@ impl<N: Node> World<N> {
         }
     }
 
+    /// A node's process stops or runs again; the monitor is told (a failure detector's checks
+    /// judge suspicions by it).
+    fn set_status(&mut self, node: NodeId, status: Status) {
+        self.status[node] = status;
+        self.monitor.status(self.now, node, status);
+    }
+
     fn resume(&mut self, node: NodeId) {
         if self.status[node] != Status::Paused {
             return;
         }
-        self.status[node] = Status::Up;
-        self.monitor.status(self.now, node, Status::Up);
+        self.set_status(node, Status::Up);
         self.epoch[node] += 1;
         self.mark(MarkKind::Resume, Some(node), 0);
         let tick = Event::Tick {

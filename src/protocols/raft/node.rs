@@ -660,8 +660,7 @@ impl Node for RaftNode {
             let voters = (self.raw.as_ref())
                 .map(|r| conf_state(&r.raft).voters)
                 .unwrap_or_default();
-            let mut ids: Vec<NodeId> = voters.iter().filter_map(|&v| node_id(v)).collect();
-            ids.sort_unstable();
+            let ids: Vec<NodeId> = voters.iter().filter_map(|&v| node_id(v)).collect();
             let hint = (ids.iter().find(|&&v| v > self.id))
                 .or(ids.first())
                 .copied();
