@@ -5,6 +5,7 @@ pub mod eventual;
 mod growth;
 pub mod history_files;
 pub mod linearizability;
+mod log_tail;
 mod open_set;
 pub mod raft_safety;
 pub mod random_history;

@@ -2,6 +2,7 @@
 //! election safety, log matching, leader completeness, state-machine safety, and that no
 //! acknowledged write is lost.
 
+use super::log_tail::LogTail;
 use crate::engine::{Monitor, NodeId, Property, Violation};
 use crate::protocols::raft::RaftNote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -84,22 +85,54 @@ struct Committed {
     by: u64,
     /// The state machine's digest after it, as the first node to apply it had it.
     state: u64,
+    /// A hash of the committed log up to it; None where an entry before it is not known.
+    prefix: Option<u64>,
 }
 
-/// One node's log as the monitor saw it persisted: term and a hash of the whole prefix, per index.
-#[derive(Default)]
+/// One node's log as the monitor saw it persisted: per index its term and a hash of the
+/// whole prefix (None if the prefix came with a snapshot whose log the monitor had not seen
+/// whole). What the node compacted is dropped: it is committed, and snapshots are checked
+/// against the replayed state instead.
 struct LogShadow {
-    terms: Vec<u64>,
-    prefix_hash: Vec<u64>,
+    entries: LogTail<(u64, Option<u64>)>,
+    /// The prefix hash at the base.
+    base_hash: Option<u64>,
+}
+
+impl Default for LogShadow {
+    /// An empty log: its prefix, nothing, hashes to 0.
+    fn default() -> Self {
+        LogShadow {
+            entries: LogTail::default(),
+            base_hash: Some(0),
+        }
+    }
+}
+
+impl LogShadow {
+    /// Whether this log holds entry `index` of `term` (or compacted it away).
+    fn holds(&self, index: u64, term: u64) -> bool {
+        index <= self.entries.base() || self.entries.get(index).map(|e| e.0) == Some(term)
+    }
+
+    /// Forget the entries up to `index`, keeping the prefix hash there.
+    fn compact(&mut self, index: u64) {
+        if index <= self.entries.base() {
+            return;
+        }
+        self.base_hash = self.entries.get(index).and_then(|e| e.1);
+        self.entries.drop_through(index);
+    }
 }
 
 #[derive(Default)]
 pub struct RaftMonitor {
     leader_of_term: BTreeMap<u64, NodeId>,
-    /// Entries known committed (some node applied them), at position index - 1.
-    committed: Vec<Committed>,
-    /// Term of the write a client was told succeeded, at position index - 1; 0 for none.
-    acked: Vec<u64>,
+    /// Entries known committed (some node applied them), from the highest index every node
+    /// has compacted away.
+    committed: LogTail<Committed>,
+    /// Term of the write a client was told succeeded, per index; 0 for none.
+    acked: LogTail<u64>,
     logs: Vec<LogShadow>,
     pub elections: u64,
     pub leader_changes: u64,
@@ -111,15 +144,6 @@ pub struct RaftMonitor {
     pub snapshots_installed: u64,
     /// Nodes that stood at once because the leader handed over to them.
     pub leader_transfers: u64,
-}
-
-/// The slot of a log index (from 1) in a list indexed by position, grown as needed.
-fn at<T: Default>(v: &mut Vec<T>, index: u64) -> &mut T {
-    let i = index as usize - 1;
-    if v.len() <= i {
-        v.resize_with(i + 1, T::default);
-    }
-    &mut v[i]
 }
 
 fn mix(h: u64, term: u64, digest: u64) -> u64 {
@@ -161,13 +185,13 @@ impl RaftMonitor {
             }
         }
         self.leader_of_term.insert(term, node);
-        let log = self.log(node);
-        let terms = log.terms.clone();
+        self.log(node);
+        let log = &self.logs[node];
         // Only entries committed in an earlier term bind this leader (a node that was paused
         // may legitimately win an old term late).
-        for (i, c) in self.committed.iter().enumerate() {
-            let (index, entry_term) = (i + 1, c.term);
-            if entry_term > 0 && c.by < term && terms.get(i) != Some(&entry_term) {
+        for (index, c) in self.committed.iter() {
+            let entry_term = c.term;
+            if entry_term > 0 && c.by < term && !log.holds(index, entry_term) {
                 return Self::violation(
                     t,
                     LEADER_COMPLETENESS,
@@ -178,16 +202,24 @@ impl RaftMonitor {
         None
     }
 
-    /// A node installed a snapshot: its log is now the committed log up to `index`.
+    /// A node installed a snapshot: its log is now the committed log up to `index`, compacted.
     fn installed(&mut self, node: NodeId, index: u64) {
-        let mut shadow = LogShadow::default();
-        let mut h = 0;
-        for c in self.committed.iter().take(index as usize) {
-            h = mix(h, c.term, c.digest);
-            shadow.terms.push(c.term);
-            shadow.prefix_hash.push(h);
-        }
-        *self.log(node) = shadow;
+        let prefix = self.committed.get(index).and_then(|c| c.prefix);
+        let log = self.log(node);
+        log.entries.truncate_from(1);
+        log.entries.drop_through(index);
+        log.base_hash = prefix;
+        self.forget_compacted();
+    }
+
+    /// Drop what every node has compacted away: no check needs it any more.
+    fn forget_compacted(&mut self) {
+        let all = (self.logs.iter())
+            .map(|l| l.entries.base())
+            .min()
+            .unwrap_or(0);
+        self.committed.drop_through(all);
+        self.acked.drop_through(all);
     }
 
     fn persisted(
@@ -199,22 +231,28 @@ impl RaftMonitor {
         digest: u64,
     ) -> Option<Violation> {
         let log = self.log(node);
-        let keep = (index as usize).saturating_sub(1).min(log.terms.len());
-        log.terms.truncate(keep);
-        log.prefix_hash.truncate(keep);
-        let h = mix(log.prefix_hash.last().copied().unwrap_or(0), term, digest);
-        log.terms.push(term);
-        log.prefix_hash.push(h);
-        let (mine, i) = (&self.logs[node], keep);
+        // Below its snapshot: committed there already (and checked by its state).
+        if index <= log.entries.base() {
+            return None;
+        }
+        log.entries.truncate_from(index);
+        let before = log.entries.last().map_or(log.base_hash, |e| e.1);
+        log.entries
+            .push((term, before.map(|h| mix(h, term, digest))));
+        let i = log.entries.last_index();
+        let mine = *log.entries.last().expect("just pushed");
         for (other, theirs) in self.logs.iter().enumerate() {
+            let Some(&(their_term, their_hash)) = theirs.entries.get(i) else {
+                continue;
+            };
             if other != node
-                && theirs.terms.get(i) == Some(&mine.terms[i])
-                && theirs.prefix_hash[i] != mine.prefix_hash[i]
+                && their_term == mine.0
+                && their_hash.zip(mine.1).is_some_and(|(a, b)| a != b)
             {
                 return Self::violation(
                     t,
                     LOG_MATCHING,
-                    format!("n{node} and n{other} both hold an entry of term {} at index {} but differ before it", mine.terms[i], i + 1),
+                    format!("n{node} and n{other} both hold an entry of term {} at index {i} but differ before it", mine.0),
                 );
             }
         }
@@ -223,9 +261,19 @@ impl RaftMonitor {
 
     /// A node applied entry `index`: `e` as it had it (`by`: its term then).
     fn applied(&mut self, t: u64, node: NodeId, index: u64, e: Committed) -> Option<Violation> {
-        let c = at(&mut self.committed, index);
+        let before = match index.checked_sub(1) {
+            Some(0) | None => Some(0),
+            Some(i) => self.committed.get(i).and_then(|c| c.prefix),
+        };
+        let Some(c) = self.committed.slot(index) else {
+            // Compacted away by every node: applied everywhere before.
+            return None;
+        };
         if c.term == 0 {
-            *c = e;
+            *c = Committed {
+                prefix: before.map(|h| mix(h, e.term, e.digest)),
+                ..e
+            };
         } else if (c.term, c.digest) != (e.term, e.digest) {
             let (term, t0) = (e.term, c.term);
             return Self::violation(t, STATE_MACHINE_SAFETY, format!("n{node} applied a different entry at index {index} (term {term}, another node applied term {t0})"));
@@ -264,8 +312,7 @@ impl RaftMonitor {
     }
 
     fn check_ack(&self, t: u64, index: u64) -> Option<Violation> {
-        let i = index as usize - 1;
-        match (self.acked.get(i), self.committed.get(i)) {
+        match (self.acked.get(index), self.committed.get(index)) {
             (Some(&acked), Some(&Committed { term, .. })) if acked != 0 && term != 0 && acked != term => Self::violation(
                 t,
                 ACK_LOST,
@@ -278,6 +325,11 @@ impl RaftMonitor {
 
 impl Monitor<RaftNote> for RaftMonitor {
     fn started(&mut self, nodes: usize) {
+        // Every node's log counts from the start: nothing is forgotten until all compacted it.
+        // (A node added later counts from its first report.)
+        if nodes > 0 {
+            self.log(nodes - 1);
+        }
         let incoming = (0..nodes).collect();
         let outgoing = BTreeSet::new();
         self.configs.insert(0, Voters { incoming, outgoing });
@@ -308,11 +360,14 @@ impl Monitor<RaftNote> for RaftMonitor {
                     digest,
                     by,
                     state,
+                    prefix: None,
                 };
                 self.applied(t, node, *index, e)
             }
             RaftNote::Acked { index, term } => {
-                *at(&mut self.acked, *index) = *term;
+                if let Some(a) = self.acked.slot(*index) {
+                    *a = *term;
+                }
                 self.check_ack(t, *index)
             }
             RaftNote::Snapshot {
@@ -321,15 +376,18 @@ impl Monitor<RaftNote> for RaftMonitor {
                 installed,
                 ..
             } => {
+                // A snapshot, taken or installed, holds the state of replaying the log up to
+                // its index (as the first node to apply that index had it).
+                let known = self.committed.get(*index).filter(|c| c.term != 0);
+                let wrong = known.is_some_and(|c| c.state != *digest);
                 if *installed {
                     self.snapshots_installed += 1;
                     self.installed(node, *index);
+                } else {
+                    self.log(node).compact(*index);
+                    self.forget_compacted();
                 }
-                // A snapshot, taken or installed, holds the state of replaying the log up to
-                // its index (as the first node to apply that index had it).
-                let known = (index.checked_sub(1)).and_then(|i| self.committed.get(i as usize));
-                let replayed = known.filter(|c| c.term != 0).map(|c| c.state);
-                if replayed.is_none_or(|r| r == *digest) {
+                if !wrong {
                     return None;
                 }
                 let how = if *installed { "installed" } else { "taken" };
@@ -607,6 +665,7 @@ mod tests {
     #[test]
     fn a_state_machine_or_snapshot_unlike_the_replayed_log_is_caught() {
         let mut m = RaftMonitor::default();
+        m.started(3);
         assert!(applied(&mut m, 0, 1, 11).is_none());
         assert!(applied(&mut m, 0, 2, 12).is_none());
         assert!(snapshot(&mut m, 0, 2, 12, false).is_none());
@@ -623,5 +682,74 @@ mod tests {
         );
         // A snapshot of an index no node was seen applying is not judged.
         assert!(snapshot(&mut m, 2, 9, 5, true).is_none());
+    }
+
+    /// Three nodes hold and apply entries 1 to 10 of term 1; all compact at 8, so the monitor
+    /// forgets 1 to 8. A leader holding 9 and 10 is fine; one lacking 10 is caught; a node that
+    /// installed the snapshot at 8 and then took a different 9 is caught by log matching.
+    #[test]
+    fn what_every_node_compacted_is_forgotten_and_the_rest_still_checked() {
+        let mut m = RaftMonitor::default();
+        m.started(3);
+        let entries: Vec<(u64, u64)> = (1..=10).map(|i| (1, 100 + i)).collect();
+        for node in 0..3 {
+            assert!(persist(&mut m, node, 1, &entries).is_none());
+            for index in 1..=10 {
+                let (term, digest, node_term, state) = (1, 100 + index, 1, index);
+                let e = RaftNote::Applied {
+                    index,
+                    term,
+                    digest,
+                    node_term,
+                    state,
+                };
+                assert!(feed(&mut m, node, e).is_none());
+            }
+        }
+        for node in 0..2 {
+            assert!(snapshot(&mut m, node, 8, 8, false).is_none());
+        }
+        assert_eq!(m.committed.base(), 0, "n2 has not compacted yet");
+        assert!(snapshot(&mut m, 2, 8, 8, false).is_none());
+        assert_eq!((m.committed.base(), m.committed.last_index()), (8, 10));
+        let leader = |node, term| RaftNote::Role {
+            term,
+            role: "leader",
+            leader: Some(node),
+        };
+        assert!(feed(&mut m, 0, leader(0, 2)).is_none());
+        // n1 loses index 10 (a new leader's term-2 entry overwrites it), then wins term 3.
+        assert!(persist(&mut m, 1, 10, &[(2, 7)]).is_none());
+        let v = feed(&mut m, 1, leader(1, 3)).unwrap();
+        assert_eq!(v.property, "leader completeness");
+        assert!(v.detail.contains("entry 10"), "{}", v.detail);
+        // A node that installed the snapshot at 8 holds the committed prefix: its 9 must match.
+        let mut m2 = RaftMonitor::default();
+        m2.started(3);
+        for node in 0..2 {
+            persist(&mut m2, node, 1, &entries);
+            for index in 1..=10 {
+                let (term, digest, node_term, state) = (1, 100 + index, 1, index);
+                feed(
+                    &mut m2,
+                    node,
+                    RaftNote::Applied {
+                        index,
+                        term,
+                        digest,
+                        node_term,
+                        state,
+                    },
+                );
+            }
+        }
+        assert!(snapshot(&mut m2, 2, 8, 8, true).is_none());
+        assert!(
+            persist(&mut m2, 2, 9, &[(1, 109)]).is_none(),
+            "the same entry 9 matches"
+        );
+        let v =
+            persist(&mut m2, 2, 10, &[(1, 999)]).expect("a different entry 10 of the same term");
+        assert_eq!(v.property, "log matching");
     }
 }
