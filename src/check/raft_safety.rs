@@ -131,6 +131,8 @@ pub struct RaftMonitor {
     /// Entries known committed (some node applied them), from the highest index every node
     /// has compacted away.
     committed: LogTail<Committed>,
+    /// The committed log's prefix hash at `committed`'s base, once something was forgotten.
+    base_prefix: Option<u64>,
     /// Term of the write a client was told succeeded, per index; 0 for none.
     acked: LogTail<u64>,
     logs: Vec<LogShadow>,
@@ -218,6 +220,10 @@ impl RaftMonitor {
             .map(|l| l.entries.base())
             .min()
             .unwrap_or(0);
+        if all > self.committed.base() {
+            // The next entry to be applied chains its prefix hash onto this one.
+            self.base_prefix = self.committed.get(all).and_then(|c| c.prefix);
+        }
         self.committed.drop_through(all);
         self.acked.drop_through(all);
     }
@@ -263,6 +269,7 @@ impl RaftMonitor {
     fn applied(&mut self, t: u64, node: NodeId, index: u64, e: Committed) -> Option<Violation> {
         let before = match index.checked_sub(1) {
             Some(0) | None => Some(0),
+            Some(i) if i == self.committed.base() => self.base_prefix,
             Some(i) => self.committed.get(i).and_then(|c| c.prefix),
         };
         let Some(c) = self.committed.slot(index) else {
@@ -730,6 +737,23 @@ mod tests {
         );
         let v =
             persist(&mut m2, 2, 10, &[(1, 999)]).expect("a different entry 10 of the same term");
+        assert_eq!(v.property, "log matching");
+        // Everything applied is compacted everywhere; the next entry's prefix still chains on,
+        // so a snapshot installed at it still lets log matching judge what follows.
+        let mut m3 = RaftMonitor::default();
+        m3.started(3);
+        for node in 0..3 {
+            replicate(&mut m3, node);
+            assert!(snapshot(&mut m3, node, 10, 10, false).is_none());
+        }
+        assert_eq!((m3.committed.base(), m3.committed.last_index()), (10, 10));
+        for node in 0..2 {
+            assert!(persist(&mut m3, node, 11, &[(1, 11)]).is_none());
+            assert!(applied(&mut m3, node, 11, 11).is_none());
+        }
+        assert!(snapshot(&mut m3, 2, 11, 11, true).is_none());
+        assert!(persist(&mut m3, 0, 12, &[(1, 12)]).is_none());
+        let v = persist(&mut m3, 2, 12, &[(1, 99)]).expect("a different entry 12 of the same term");
         assert_eq!(v.property, "log matching");
     }
 }
