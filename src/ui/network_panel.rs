@@ -61,25 +61,23 @@ pub fn network_panel(p: &PanelProps) -> Html {
         })
     };
     // A command that names a set of nodes (Raft's "these are the voters now"): one box per node,
-    // ticked as the configuration stands, given to the leader.
-    let list_refs = use_memo(n, |&n| {
-        (0..n).map(|_| NodeRef::default()).collect::<Vec<_>>()
-    });
-    // As the leader has it, or (none leading) as the first node that says.
+    // ticked as the configuration stands (as the leader has it, or, none leading, as the first
+    // node that says), given to the leader. The boxes hold the user's choice between renders
+    // (a running page redraws every frame), and start over when the configuration changes.
     let current: Vec<usize> = (leader.into_iter().chain(0..n))
         .find_map(|i| s.panes[0].views[i].member.as_ref())
         .map_or_else(Vec::new, |m| m.voters.clone());
+    let chosen = use_state(|| current.clone());
+    {
+        let chosen = chosen.clone();
+        use_effect_with(current.clone(), move |now| chosen.set(now.clone()));
+    }
     let list_controls = (s.lead().description().controls.iter())
         .filter(|c| c.lists_nodes)
         .map(|c| {
-            let (send, refs, name) = (p.send.clone(), list_refs.clone(), c.name);
+            let (send, list, name) = (p.send.clone(), (*chosen).clone(), c.name);
             let apply = Callback::from(move |_: MouseEvent| {
                 let Some(l) = leader else { return };
-                let checked = |r: &NodeRef| {
-                    r.cast::<web_sys::HtmlInputElement>()
-                        .is_some_and(|c| c.checked())
-                };
-                let list: Vec<usize> = (0..n).filter(|&i| checked(&refs[i])).collect();
                 if list.is_empty() {
                     let why = format!("{name}: tick at least one node");
                     return send.emit(Msg::Notice(Some(why)));
@@ -87,10 +85,26 @@ pub fn network_panel(p: &PanelProps) -> Html {
                 let cmd = Control {
                     name: name.into(),
                     peer: None,
-                    list,
+                    list: list.clone(),
                 };
                 send.emit(Msg::Act(Action::Control { node: l, cmd }));
             });
+            let toggle = |i: usize| {
+                let chosen = chosen.clone();
+                Callback::from(move |_: Event| {
+                    let mut now = (*chosen).clone();
+                    match now.iter().position(|&x| x == i) {
+                        Some(at) => {
+                            now.remove(at);
+                        }
+                        None => {
+                            now.push(i);
+                            now.sort_unstable();
+                        }
+                    }
+                    chosen.set(now);
+                })
+            };
             let title = match leader {
                 Some(_) => c.tooltip.to_string(),
                 None => format!("{} (no node leads now to carry it out)", c.tooltip),
@@ -98,8 +112,8 @@ pub fn network_panel(p: &PanelProps) -> Html {
             html! {
                 <div class="form" data-list-control={c.hook}>
                     { for (0..n).map(|i| html! {
-                        <label><input type="checkbox" ref={list_refs[i].clone()} data-list-node={i.to_string()}
-                            checked={current.contains(&i)} />{format!("n{i}")}</label>
+                        <label><input type="checkbox" data-list-node={i.to_string()}
+                            checked={chosen.contains(&i)} onchange={toggle(i)} />{format!("n{i}")}</label>
                     }) }
                     {action_button(c.label, c.hook, &title, apply, leader.is_none())}
                 </div>

@@ -130,6 +130,10 @@ test('two voters out at once from the page: joint consensus shows, then the new 
   await page.click('.actions-bar [data-action="demote"]');
   await waitFor((s) => document.querySelector(`[data-node="${s}"]`).dataset.member === 'learner', stays, `n${stays} demoted`);
   await page.screenshot({ path: join(root, 'target/screenshots/membership-after-joint.png') });
+  // No box ticked: refused with a word, nothing sent.
+  for (const box of await page.$$('[data-list-node]')) await box.uncheck();
+  await page.click('[data-action="set-voters"]');
+  await waitFor(() => /tick at least one node/.test(document.querySelector('[data-notice]')?.textContent ?? ''), null, 'the notice');
   assert.deepEqual(problems, []);
   await page.close();
 });
