@@ -62,6 +62,13 @@ impl CausalCheck {
         &self.violations
     }
 
+    /// The first operation of the history a later call may still look at.
+    pub fn needed_from(&self) -> usize {
+        (self.queue.iter().map(|e| e.2))
+            .min()
+            .map_or(self.seen.needed_from(), |q| q.min(self.seen.needed_from()))
+    }
+
     /// Take in what the history gained since the last call and judge what can be judged; a
     /// history that is not this one grown is checked afresh.
     pub fn observe(&mut self, h: &History) {
@@ -69,12 +76,12 @@ impl CausalCheck {
             *self = CausalCheck::default();
             return self.observe(h);
         };
-        let came_settled = news.appended.filter(|&i| h.ops[i].outcome.is_some());
+        let came_settled = news.appended.filter(|&i| h[i].outcome.is_some());
         for i in news.settled.into_iter().chain(came_settled) {
             self.enqueue(h, i);
         }
         let before = (self.seen.pending().iter())
-            .map(|&i| h.ops[i].invoke_t)
+            .map(|&i| h[i].invoke_t)
             .min()
             .unwrap_or(u64::MAX)
             .min(self.latest);
@@ -92,7 +99,7 @@ impl CausalCheck {
     }
 
     fn enqueue(&mut self, h: &History, i: usize) {
-        let op = &h.ops[i];
+        let op = &h[i];
         self.queue.push((op.invoke_t, false, i));
         self.latest = self.latest.max(op.invoke_t);
         if let Some(t) = op.complete_t {
@@ -107,7 +114,7 @@ impl CausalCheck {
         let ready = self.queue.partition_point(|e| e.0 < before);
         let events: Vec<_> = self.queue.drain(..ready).collect();
         for (_, returned, i) in events {
-            let op = &h.ops[i];
+            let op = &h[i];
             if self.clients.len() <= op.client {
                 self.clients.resize_with(op.client + 1, Knowledge::default);
             }

@@ -38,31 +38,41 @@ pub fn stale_reads(h: &History) -> usize {
 /// The stale-read count of a growing history, kept up to date at the cost of what changed: a
 /// read is judged once, when it returns, against the writes acknowledged before it began
 /// (all known by then).
+///
+/// It holds on to no more than what reads yet to be judged can need: once every such read
+/// began after a write that started after a value's write was acknowledged, any read of
+/// that value is stale, and the value is let go (a read of a value not held is stale if its
+/// key let any go). So a long session keeps what its latest moments wrote, and the history's
+/// settled prefix can be forgotten (see `needed_from`).
 #[derive(Default)]
 pub struct StaleReads {
     seen: Growth,
     keys: FxHashMap<String, KeyWrites>,
-    /// Each stale read, and the acknowledged write it missed.
+    /// Stale reads found, and of them each one still in the history held (a history index),
+    /// with the acknowledged write it missed.
+    count: usize,
     stale: Vec<(usize, usize)>,
 }
 
-/// One key's writes: the first write of each value, and the acknowledged ones by completion
-/// time with the latest start among those completed so far and that write (so that a read
-/// needs one binary search, where comparing every read with every write grew with the square
-/// of a session).
+/// One key's writes: the first write of each value with when it was acknowledged, and the
+/// acknowledged ones by completion time with the latest start among those completed so far
+/// and that write (so that a read needs one binary search, where comparing every read with
+/// every write grew with the square of a session).
 #[derive(Default)]
 struct KeyWrites {
-    first: FxHashMap<String, usize>,
+    first: FxHashMap<String, (usize, Option<u64>)>,
     acked: Vec<(u64, u64, usize)>,
+    /// Values were let go: every read of them is stale.
+    let_go: bool,
 }
 
 impl StaleReads {
     pub fn count(&self) -> usize {
-        self.stale.len()
+        self.count
     }
 
-    /// Each stale read (a history index), and the acknowledged write it missed: the latest to
-    /// begin of those that had completed when the read began.
+    /// Each stale read (a history index) of the history held, and the acknowledged write it
+    /// missed: the latest to begin of those that had completed when the read began.
     pub fn found(&self) -> &[(usize, usize)] {
         &self.stale
     }
@@ -85,22 +95,24 @@ impl StaleReads {
         };
         for &i in &settled {
             // A pending write counted as a source may turn out to have done nothing.
-            let op = &h.ops[i];
-            if written(op).is_none() {
-                if let (Some(k), KvOp::Put { value, .. } | KvOp::Cas { to: value, .. }) =
-                    (self.keys.get_mut(op.op.key()), &op.op)
-                {
-                    if k.first.get(value) == Some(&i) {
+            let op = &h[i];
+            if let (Some(k), KvOp::Put { value, .. } | KvOp::Cas { to: value, .. }) =
+                (self.keys.get_mut(op.op.key()), &op.op)
+            {
+                if k.first.get(value).is_some_and(|f| f.0 == i) {
+                    if written(op).is_none() {
                         k.first.remove(value);
+                    } else {
+                        k.first.insert(value.clone(), (i, acked_by(op)));
                     }
                 }
             }
         }
         for i in appended {
-            let op = &h.ops[i];
+            let op = &h[i];
             if let Some((k, v)) = written(op) {
                 let key = self.keys.entry(k.to_string()).or_default();
-                key.first.entry(v.to_string()).or_insert(i);
+                key.first.entry(v.to_string()).or_insert((i, acked_by(op)));
             }
             if op.outcome.is_some() {
                 settled.push(i);
@@ -110,7 +122,7 @@ impl StaleReads {
         // completing at the same moment).
         let mut events: Vec<(u64, bool, usize)> = (settled.iter())
             .filter_map(|&i| {
-                let op = &h.ops[i];
+                let op = &h[i];
                 if read_value(op).is_some() {
                     Some((op.invoke_t, false, i))
                 } else {
@@ -120,7 +132,7 @@ impl StaleReads {
             .collect();
         events.sort_unstable();
         for (t, is_write, i) in events {
-            let op = &h.ops[i];
+            let op = &h[i];
             if is_write {
                 let key = self.keys.entry(op.op.key().to_string()).or_default();
                 let latest = match key.acked.last() {
@@ -135,22 +147,52 @@ impl StaleReads {
                 key.acked.push((t, latest.0, latest.1));
             } else {
                 let (k, v) = read_value(op).expect("a read");
-                if let Some(missed) = self.missed(h, op.invoke_t, k, v) {
+                if let Some(missed) = self.missed(op.invoke_t, k, v) {
+                    self.count += 1;
                     self.stale.push((i, missed));
                 }
             }
         }
+        self.let_go(h);
+    }
+
+    /// The first operation a later call may still look at (those before it can be forgotten).
+    pub fn needed_from(&self) -> usize {
+        self.seen.needed_from()
+    }
+
+    /// Let go of what no read yet to be judged can need. Those begin no earlier than the
+    /// earliest pending operation, or the latest call (the history is in call order).
+    fn let_go(&mut self, h: &History) {
+        let pending = (self.seen.pending().iter()).map(|&i| h[i].invoke_t).min();
+        let latest_call = h.ops.last().map_or(0, |o| o.invoke_t);
+        let horizon = pending.map_or(latest_call, |p| p.min(latest_call));
+        for key in self.keys.values_mut() {
+            let before = key.acked.partition_point(|&(c, _, _)| c < horizon);
+            if before < 2 {
+                continue;
+            }
+            // Reads to come look up the last write completed before they began: at least
+            // this one.
+            key.acked.drain(..before - 1);
+            let latest_start = key.acked[0].1;
+            let n = key.first.len();
+            key.first
+                .retain(|_, &mut (_, ack)| ack.is_none_or(|a| a >= latest_start));
+            key.let_go |= key.first.len() < n;
+        }
+        self.stale.retain(|&(read, _)| read >= h.forgotten);
     }
 
     /// If a read of `v` begun at `invoke` is stale, the write it missed.
-    fn missed(&self, h: &History, invoke: u64, k: &str, v: &str) -> Option<usize> {
+    fn missed(&self, invoke: u64, k: &str, v: &str) -> Option<usize> {
         let key = self.keys.get(k)?;
         // The latest start of a write to the key completed before the read began.
         let before = key.acked.partition_point(|&(c, _, _)| c < invoke);
         let &(_, latest_start, latest) = key.acked.get(before.checked_sub(1)?)?;
         let stale = match key.first.get(v) {
-            None => v.is_empty(),
-            Some(&s) => acked_by(&h.ops[s]).is_some_and(|sc| sc < latest_start),
+            None => v.is_empty() || key.let_go,
+            Some(&(_, ack)) => ack.is_some_and(|a| a < latest_start),
         };
         stale.then_some(latest)
     }
@@ -264,40 +306,32 @@ mod tests {
 
     #[test]
     fn a_read_of_an_overwritten_value_is_stale() {
-        let h = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 1, None),
-                op(0, put("x", "2"), 2, 3, None),
-                op(1, get("x"), 4, 5, Some("1")),
-            ],
-        };
+        let h = History::new(vec![
+            op(0, put("x", "1"), 0, 1, None),
+            op(0, put("x", "2"), 2, 3, None),
+            op(1, get("x"), 4, 5, Some("1")),
+        ]);
         assert_eq!(stale_reads(&h), 1);
-        let fresh = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 1, None),
-                op(0, put("x", "2"), 2, 3, None),
-                op(1, get("x"), 4, 5, Some("2")),
-            ],
-        };
+        let fresh = History::new(vec![
+            op(0, put("x", "1"), 0, 1, None),
+            op(0, put("x", "2"), 2, 3, None),
+            op(1, get("x"), 4, 5, Some("2")),
+        ]);
         assert_eq!(stale_reads(&fresh), 0);
-        let concurrent = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 3, None),
-                op(1, put("x", "2"), 1, 2, None),
-                op(2, get("x"), 4, 5, Some("1")),
-            ],
-        };
+        let concurrent = History::new(vec![
+            op(0, put("x", "1"), 0, 3, None),
+            op(1, put("x", "2"), 1, 2, None),
+            op(2, get("x"), 4, 5, Some("1")),
+        ]);
         assert_eq!(
             stale_reads(&concurrent),
             0,
             "concurrent writes may land in either order"
         );
-        let empty = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 1, None),
-                op(1, get("x"), 2, 3, Some("")),
-            ],
-        };
+        let empty = History::new(vec![
+            op(0, put("x", "1"), 0, 1, None),
+            op(1, get("x"), 2, 3, Some("")),
+        ]);
         assert_eq!(stale_reads(&empty), 1);
     }
 
@@ -305,40 +339,50 @@ mod tests {
     /// acknowledged before the read began.
     #[test]
     fn a_stale_read_names_the_write_it_missed() {
-        let h = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 1, None),
-                op(0, put("x", "2"), 2, 3, None),
-                op(1, put("x", "3"), 2, 4, None),
-                op(2, get("x"), 5, 6, Some("1")),
-                op(2, get("x"), 7, 8, Some("3")),
-            ],
-        };
+        let h = History::new(vec![
+            op(0, put("x", "1"), 0, 1, None),
+            op(0, put("x", "2"), 2, 3, None),
+            op(1, put("x", "3"), 2, 4, None),
+            op(2, get("x"), 5, 6, Some("1")),
+            op(2, get("x"), 7, 8, Some("3")),
+        ]);
         let mut s = StaleReads::default();
         s.observe(&h);
         assert_eq!(s.found(), &[(3, 1)][..]);
     }
 
-    /// Followed as it grows, a history gets the count a fresh look at it gives, at every
-    /// moment: gossip runs under steady load, observed every 200 ms of their time.
+    /// Followed as it grows, a history gets the count a fresh look at the whole of it gives,
+    /// at every moment, even as what was settled is forgotten along the way: gossip runs
+    /// under steady load, observed every 200 ms of their time.
     #[test]
     fn stale_reads_of_a_growing_history_are_those_of_a_fresh_count() {
         let mut any_stale = false;
         for seed in 1..=3 {
             let mut scenario = crate::link::default_scenario("gossip", seed).expect("gossip");
             scenario.sim_mut().clients.load = true;
+            let mut whole = scenario.clone().build().expect("a valid scenario");
             let mut sim = scenario.build().expect("a valid scenario");
             let mut live = StaleReads::default();
             for step in 1..=50 {
+                whole.run_until(step * 200);
                 sim.run_until(step * 200);
                 live.observe(sim.history());
-                assert_eq!(
-                    live.count(),
-                    stale_reads(sim.history()),
-                    "seed {seed} at {}",
-                    step * 200
-                );
+                let mut fresh = StaleReads::default();
+                fresh.observe(whole.history());
+                let at = format!("seed {seed} at {}", step * 200);
+                assert_eq!(live.count(), fresh.count(), "{at}");
+                let held = sim.history().forgotten;
+                let found_held: Vec<_> = (fresh.found().iter())
+                    .filter(|f| f.0 >= held)
+                    .copied()
+                    .collect();
+                assert_eq!(live.found(), &found_held[..], "{at}");
+                sim.forget_history_before(live.needed_from());
             }
+            assert!(
+                sim.history().ops.len() < whole.history().ops.len() / 4,
+                "seed {seed}: the settled history was not forgotten"
+            );
             any_stale |= live.count() > 0;
         }
         assert!(any_stale, "the partition made no stale read to count");
@@ -348,50 +392,42 @@ mod tests {
     fn a_read_of_a_timed_out_write_is_attributed_to_it() {
         let mut lost = op(0, put("x", "1"), 0, 9, None);
         lost.outcome = Some(Outcome::Info);
-        let h = History {
-            ops: vec![
-                op(0, put("x", "0"), 0, 1, None),
-                lost,
-                op(0, get("x"), 10, 11, Some("1")),
-                op(0, get("x"), 12, 13, Some("1")),
-            ],
-        };
+        let h = History::new(vec![
+            op(0, put("x", "0"), 0, 1, None),
+            lost,
+            op(0, get("x"), 10, 11, Some("1")),
+            op(0, get("x"), 12, 13, Some("1")),
+        ]);
         assert!(causal_violations(&h).is_empty());
     }
 
     #[test]
     fn seeing_an_effect_then_its_overwritten_cause_is_a_causal_violation() {
         // Client 0 writes x=1 then x=2; client 1 reads x=2, then reads x=1: backwards.
-        let bad = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 1, None),
-                op(0, put("x", "2"), 2, 3, None),
-                op(1, get("x"), 4, 5, Some("2")),
-                op(1, get("x"), 6, 7, Some("1")),
-            ],
-        };
+        let bad = History::new(vec![
+            op(0, put("x", "1"), 0, 1, None),
+            op(0, put("x", "2"), 2, 3, None),
+            op(1, get("x"), 4, 5, Some("2")),
+            op(1, get("x"), 6, 7, Some("1")),
+        ]);
         assert_eq!(causal_violations(&bad).len(), 1);
         // Transitively: y=1 was written after reading x=2; a client that read y=1 must not read x=1.
-        let transitive = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 1, None),
-                op(0, put("x", "2"), 2, 3, None),
-                op(1, get("x"), 4, 5, Some("2")),
-                op(1, put("y", "1"), 6, 7, None),
-                op(2, get("y"), 8, 9, Some("1")),
-                op(2, get("x"), 10, 11, Some("1")),
-            ],
-        };
+        let transitive = History::new(vec![
+            op(0, put("x", "1"), 0, 1, None),
+            op(0, put("x", "2"), 2, 3, None),
+            op(1, get("x"), 4, 5, Some("2")),
+            op(1, put("y", "1"), 6, 7, None),
+            op(2, get("y"), 8, 9, Some("1")),
+            op(2, get("x"), 10, 11, Some("1")),
+        ]);
         assert_eq!(causal_violations(&transitive).len(), 1);
         // Concurrent writes may be seen in any order.
-        let ok = History {
-            ops: vec![
-                op(0, put("x", "1"), 0, 1, None),
-                op(1, put("x", "2"), 0, 1, None),
-                op(2, get("x"), 2, 3, Some("2")),
-                op(2, get("x"), 4, 5, Some("1")),
-            ],
-        };
+        let ok = History::new(vec![
+            op(0, put("x", "1"), 0, 1, None),
+            op(1, put("x", "2"), 0, 1, None),
+            op(2, get("x"), 2, 3, Some("2")),
+            op(2, get("x"), 4, 5, Some("1")),
+        ]);
         assert!(causal_violations(&ok).is_empty());
     }
 
@@ -497,17 +533,19 @@ mod tests {
         ops.sort_by_key(|o| o.invoke_t);
         let end = ops.iter().filter_map(|o| o.complete_t).max().unwrap_or(0);
         // The history as it stood at time t: what was called by then, outcomes come at returns.
-        let at = |t: u64| History {
-            ops: (ops.iter().filter(|o| o.invoke_t <= t))
-                .map(|o| match o.complete_t {
-                    Some(c) if c <= t => o.clone(),
-                    _ => HistoryOp {
-                        complete_t: None,
-                        outcome: None,
-                        ..o.clone()
-                    },
-                })
-                .collect(),
+        let at = |t: u64| {
+            History::new(
+                (ops.iter().filter(|o| o.invoke_t <= t))
+                    .map(|o| match o.complete_t {
+                        Some(c) if c <= t => o.clone(),
+                        _ => HistoryOp {
+                            complete_t: None,
+                            outcome: None,
+                            ..o.clone()
+                        },
+                    })
+                    .collect(),
+            )
         };
         let mut live = crate::check::causal_order::CausalCheck::default();
         for i in 1..=8 {

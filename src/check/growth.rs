@@ -27,22 +27,28 @@ impl Growth {
     /// The news since the last call, or `None` if `h` is not that history grown (shorter):
     /// then nothing is taken in.
     pub fn take(&mut self, h: &History) -> Option<News> {
-        if h.ops.len() < self.observed {
+        if h.len() < self.observed {
             return None;
         }
         let mut settled = Vec::new();
         self.pending.retain(|&i| {
-            let done = h.ops[i].outcome.is_some();
+            let done = h[i].outcome.is_some();
             if done {
                 settled.push(i);
             }
             !done
         });
-        let appended = self.observed..h.ops.len();
+        let appended = self.observed.max(h.forgotten)..h.len();
         self.pending
-            .extend(appended.clone().filter(|&i| h.ops[i].outcome.is_none()));
-        self.observed = h.ops.len();
+            .extend(appended.clone().filter(|&i| h[i].outcome.is_none()));
+        self.observed = h.len();
         Some(News { settled, appended })
+    }
+
+    /// The first operation a later call may still look at: the earliest pending, or the
+    /// first not seen yet.
+    pub fn needed_from(&self) -> usize {
+        self.pending.iter().copied().min().unwrap_or(self.observed)
     }
 
     /// Operations seen still pending.

@@ -81,5 +81,5 @@ pub fn random_history(seed: u64, shape: Shape) -> History {
         }
     }
     ops.sort_by_key(|o| (o.invoke_t, o.client));
-    History { ops }
+    History::new(ops)
 }

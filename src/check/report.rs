@@ -6,6 +6,7 @@ use super::causal_order::CausalCheck;
 use super::eventual::CausalViolation;
 use super::linearizability::{Checker, Failure, Verdict};
 use crate::engine::{History, HistoryOp, KvOp, Outcome};
+use rustc_hash::FxHashMap;
 
 /// One operation's place in the order found: its position in its key's order, and the
 /// key's value just before and just after it.
@@ -18,8 +19,8 @@ pub struct Placed {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Per history index: its place, if the order found places it.
-    pub placed: Vec<Option<Placed>>,
+    /// By history index: each operation's place, if the order found places it.
+    pub placed: FxHashMap<usize, Placed>,
     /// Per key: the order found (history indices); for a key that cannot be linearized, the
     /// longest attempt.
     pub orders: Vec<(String, Vec<usize>)>,
@@ -61,18 +62,26 @@ fn apply(op: &HistoryOp, state: &str) -> String {
 }
 
 impl Report {
-    /// Place the operations of `orders` (per key, history indices in order).
-    fn with_orders(h: &History, orders: Vec<(String, Vec<usize>)>) -> Self {
-        let mut placed = vec![None; h.ops.len()];
-        for (_, order) in &orders {
-            let mut state = String::new();
+    /// Place the operations of `orders` (per key, history indices in order, from a value).
+    fn with_orders<'a>(
+        op: &dyn Fn(usize) -> Option<&'a HistoryOp>,
+        orders: Vec<(String, Vec<usize>)>,
+        from: &[&str],
+    ) -> Self {
+        let mut placed = FxHashMap::default();
+        for ((_, order), from) in orders.iter().zip(from) {
+            let mut state = from.to_string();
             for (position, &i) in order.iter().enumerate() {
-                let after = apply(&h.ops[i], &state);
-                placed[i] = Some(Placed {
-                    position,
-                    before: std::mem::replace(&mut state, after.clone()),
-                    after,
-                });
+                let Some(o) = op(i) else { continue };
+                let after = apply(o, &state);
+                placed.insert(
+                    i,
+                    Placed {
+                        position,
+                        before: std::mem::replace(&mut state, after.clone()),
+                        after,
+                    },
+                );
             }
         }
         Report {
@@ -90,16 +99,20 @@ impl Report {
         verdict: &Verdict,
         time: &dyn Fn(u64) -> String,
     ) -> Self {
-        let mut orders: Vec<(String, Vec<usize>)> = (checker.linearization().into_iter())
-            .map(|(k, o)| (k.to_string(), o))
+        let found = checker.linearization();
+        let mut from: Vec<&str> = found.iter().map(|o| o.from).collect();
+        let mut orders: Vec<(String, Vec<usize>)> = (found.iter())
+            .map(|o| (o.key.to_string(), o.ops.clone()))
             .collect();
+        let op = |i: usize| checker.op(h, i);
         let Some(f) = &verdict.failure else {
-            return Report::with_orders(h, orders);
+            return Report::with_orders(&op, orders, &from);
         };
         orders.push((f.key.clone(), f.prefix.clone()));
-        let mut r = Report::with_orders(h, orders);
+        from.push(checker.initial_value(&f.key));
+        let mut r = Report::with_orders(&op, orders, &from);
         r.violating = f.stuck.clone();
-        r.why = Some(why_not_linearizable(h, f, time));
+        r.why = why_not_linearizable(&op, f, from[from.len() - 1], time);
         r
     }
 
@@ -109,25 +122,34 @@ impl Report {
     }
 
     fn from_causal(h: &History, found: &[CausalViolation]) -> Self {
-        let mut r = Report::with_orders(h, Vec::new());
-        r.violating = found.iter().map(|v| v.read).collect();
-        r.why = found.first().map(|v| {
-            let read = &h.ops[v.read];
-            format!("{} by client {}: {}", describe(read), read.client, v.detail)
-        });
-        r
+        Report {
+            violating: found.iter().map(|v| v.read).collect(),
+            why: (found.iter().find_map(|v| Some((h.get(v.read)?, v)))).map(|(read, v)| {
+                format!("{} by client {}: {}", describe(read), read.client, v.detail)
+            }),
+            ..Report::default()
+        }
     }
 }
 
 /// One sentence on a key that cannot be linearized, true of what the search found: the
 /// operation it could not place, where the longest order it found leaves the key, and what
 /// could still have come first.
-fn why_not_linearizable(h: &History, f: &Failure, time: &dyn Fn(u64) -> String) -> String {
+fn why_not_linearizable<'a>(
+    lookup: &dyn Fn(usize) -> Option<&'a HistoryOp>,
+    f: &Failure,
+    from: &str,
+    time: &dyn Fn(u64) -> String,
+) -> Option<String> {
     let Some(&stuck) = f.stuck.first() else {
-        return format!("No order of {}'s operations fits what clients saw.", f.key);
+        return Some(format!(
+            "No order of {}'s operations fits what clients saw.",
+            f.key
+        ));
     };
-    let op = &h.ops[stuck];
-    let state = (f.prefix.iter()).fold(String::new(), |s, &i| apply(&h.ops[i], &s));
+    let op = lookup(stuck)?;
+    let prefix: Vec<&HistoryOp> = f.prefix.iter().map(|&i| lookup(i)).collect::<Option<_>>()?;
+    let state = (prefix.iter()).fold(from.to_string(), |s, o| apply(o, &s));
     let returned = op
         .complete_t
         .map_or(String::new(), |t| format!(" at {}", time(t)));
@@ -136,8 +158,7 @@ fn why_not_linearizable(h: &History, f: &Failure, time: &dyn Fn(u64) -> String) 
         describe(op),
         op.client
     );
-    let last = f.prefix.last().map(|&i| {
-        let w = &h.ops[i];
+    let last = prefix.last().map(|w| {
         let done = w
             .complete_t
             .map_or(String::new(), |t| format!(", done at {}", time(t)));
@@ -154,9 +175,8 @@ fn why_not_linearizable(h: &History, f: &Failure, time: &dyn Fn(u64) -> String) 
     let others = &f.stuck[1..];
     let tail = match (&op.op, &op.outcome) {
         (KvOp::Get { .. }, Some(Outcome::Ok { value: Some(v) })) => {
-            let could = others
-                .iter()
-                .any(|&i| apply(&h.ops[i], &state) == *v && !h.ops[i].op.is_read());
+            let could = (others.iter().filter_map(|&i| lookup(i)))
+                .any(|o| apply(o, &state) == *v && !o.op.is_read());
             if could {
                 format!("; every order that first writes {v:?} fails further on")
             } else {
@@ -168,7 +188,7 @@ fn why_not_linearizable(h: &History, f: &Failure, time: &dyn Fn(u64) -> String) 
         }
         _ => "; no operation that may still take effect lets it come next".into(),
     };
-    format!("{head}, but {leaves}{tail}.")
+    Some(format!("{head}, but {leaves}{tail}."))
 }
 
 #[cfg(test)]
@@ -197,19 +217,17 @@ mod tests {
     /// and the register's values, with the value before and after each.
     #[test]
     fn a_linearizable_history_is_placed_in_order() {
-        let h = History {
-            ops: vec![
-                op(0, put("1"), 0, 10, None),
-                op(1, get("x"), 1, 2, Some("")),
-                op(2, get("x"), 3, 12, Some("1")),
-                op(0, put("2"), 11, 20, None),
-            ],
-        };
+        let h = History::new(vec![
+            op(0, put("1"), 0, 10, None),
+            op(1, get("x"), 1, 2, Some("")),
+            op(2, get("x"), 3, 12, Some("1")),
+            op(0, put("2"), 11, 20, None),
+        ]);
         let (c, v) = decided(&h);
         assert!(v.linearizable);
         let r = Report::linearizability(&h, &c, &v, &ms);
         assert_eq!(r.orders, vec![("x".to_string(), vec![1, 0, 2, 3])]);
-        let p = |i: usize| r.placed[i].clone().expect("placed");
+        let p = |i: usize| r.placed[&i].clone();
         assert_eq!((p(0).before.as_str(), p(0).after.as_str()), ("", "1"));
         assert_eq!((p(3).before.as_str(), p(3).after.as_str()), ("1", "2"));
         assert_eq!(p(2).position, 2);
@@ -220,19 +238,17 @@ mod tests {
     /// The report names the read, says where the order stops and why, and does not place it.
     #[test]
     fn a_stale_read_is_named_and_explained() {
-        let h = History {
-            ops: vec![
-                op(0, put("1"), 0, 1, None),
-                op(0, put("2"), 2, 3, None),
-                op(1, get("x"), 4, 5, Some("2")),
-                op(1, get("x"), 6, 7, Some("1")),
-            ],
-        };
+        let h = History::new(vec![
+            op(0, put("1"), 0, 1, None),
+            op(0, put("2"), 2, 3, None),
+            op(1, get("x"), 4, 5, Some("2")),
+            op(1, get("x"), 6, 7, Some("1")),
+        ]);
         let (c, v) = decided(&h);
         assert!(!v.linearizable);
         let r = Report::linearizability(&h, &c, &v, &ms);
         assert_eq!(r.violating.first(), Some(&3));
-        assert!(r.placed[3].is_none());
+        assert!(!r.placed.contains_key(&3));
         assert_eq!(r.orders, vec![("x".to_string(), vec![0, 1, 2])]);
         let why = r.why.expect("a sentence");
         assert_eq!(
@@ -246,9 +262,10 @@ mod tests {
 
     #[test]
     fn causal_violations_are_named() {
-        let h = History {
-            ops: vec![op(0, put("1"), 0, 1, None), op(1, get("x"), 2, 3, Some(""))],
-        };
+        let h = History::new(vec![
+            op(0, put("1"), 0, 1, None),
+            op(1, get("x"), 2, 3, Some("")),
+        ]);
         let found = [CausalViolation {
             client: 1,
             read: 1,

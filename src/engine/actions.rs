@@ -72,7 +72,7 @@ impl<N: Node> World<N> {
                 self.set_status(node, Status::Up);
                 self.epoch[node] += 1;
                 self.mark(MarkKind::Restart, Some(node), 0);
-                self.call(node, |n, _, out| n.restart(out));
+                self.call(node, |n, out| n.restart(out));
                 self.bus.push(
                     self.now + tick,
                     Event::Tick {
@@ -144,7 +144,7 @@ impl<N: Node> World<N> {
                     if let Some(c) = N::DESCRIPTION.control(&cmd.name) {
                         c.name.clone_into(&mut cmd.name);
                     }
-                    self.call(node, |n, _, out| n.on_control(&cmd, out));
+                    self.call(node, |n, out| n.on_control(&cmd, out));
                 }
             }
             Action::Request { node, op } => {

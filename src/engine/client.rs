@@ -91,14 +91,70 @@ pub struct HistoryOp {
     pub node: Option<NodeId>,
 }
 
+/// The operations of a run in call order. An operation's index is its number in the whole
+/// run; a long session may forget a prefix that every check has settled (see
+/// `forget_before`), and then `ops` holds only the rest, from index `forgotten` on.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
     pub ops: Vec<HistoryOp>,
+    /// How many of the first operations are no longer held.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub forgotten: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl History {
+    pub fn new(ops: Vec<HistoryOp>) -> Self {
+        History { ops, forgotten: 0 }
+    }
+
+    /// Operations made over the whole run, forgotten ones included.
+    pub fn len(&self) -> usize {
+        self.forgotten + self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The operation of index `i`, unless it was forgotten (or is yet to come).
+    pub fn get(&self, i: usize) -> Option<&HistoryOp> {
+        self.ops.get(i.checked_sub(self.forgotten)?)
+    }
+
+    pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut HistoryOp> {
+        self.ops.get_mut(i.checked_sub(self.forgotten)?)
+    }
+
+    /// The operations held, with their indices.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (usize, &HistoryOp)> {
+        self.ops
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (self.forgotten + i, o))
+    }
+
+    /// Let go of the operations before index `i` (those already forgotten stay so).
+    pub fn forget_before(&mut self, i: usize) {
+        let drop = i.saturating_sub(self.forgotten).min(self.ops.len());
+        self.ops.drain(..drop);
+        self.forgotten += drop;
+    }
+
     pub fn count(&self, f: impl Fn(&HistoryOp) -> bool) -> usize {
         self.ops.iter().filter(|o| f(o)).count()
+    }
+}
+
+/// Indexing by an operation's number in the run: it must still be held.
+impl std::ops::Index<usize> for History {
+    type Output = HistoryOp;
+    fn index(&self, i: usize) -> &HistoryOp {
+        self.get(i)
+            .expect("an operation of the history that is still held")
     }
 }
 

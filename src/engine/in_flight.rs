@@ -5,6 +5,7 @@
 //! Taking a message out (a user's drop) leaves a placeholder where it waited, which still takes
 //! its turn: the number of events run, which user actions are stamped with, does not change.
 
+use super::kv::KvOp;
 use super::network::MsgId;
 use super::node::NodeId;
 use super::queue::{Event, Queue};
@@ -26,7 +27,7 @@ enum Waiting<M> {
     Msg(Envelope<M>),
     Client {
         req: u64,
-        op: usize,
+        op: Box<KvOp>,
     },
     /// A message the user dropped while it waited.
     Placeholder,
@@ -69,7 +70,7 @@ impl<M> InFlight<M> {
     pub fn defer(&mut self, node: NodeId, env: Envelope<M>) {
         self.paused[node].push(Waiting::Msg(env));
     }
-    pub fn defer_client(&mut self, node: NodeId, req: u64, op: usize) {
+    pub fn defer_client(&mut self, node: NodeId, req: u64, op: Box<KvOp>) {
         self.paused[node].push(Waiting::Client { req, op });
     }
     /// The node resumed: what waited for it is due now, in the order it came.

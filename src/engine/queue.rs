@@ -2,7 +2,7 @@
 
 use super::client::ClientId;
 use super::in_flight::Envelope;
-use super::kv::KvReply;
+use super::kv::{KvOp, KvReply};
 use super::network::MsgId;
 use super::node::NodeId;
 use super::scenario::Action;
@@ -22,9 +22,10 @@ pub(crate) enum Event<M> {
     },
     ClientArrive {
         node: NodeId,
-        /// The request id, and the operation's place in the history.
+        /// The request id, and the operation itself: by the time it arrives the client may
+        /// have given up on it, and a long session forgotten it.
         req: u64,
-        op: usize,
+        op: Box<KvOp>,
     },
     ClientReply {
         node: NodeId,

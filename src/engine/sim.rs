@@ -42,6 +42,9 @@ pub trait Sim {
     fn load_on(&self) -> bool;
     /// See `Trace::set_window`; a rebuilt world keeps the same window.
     fn set_trace_window(&mut self, bytes: Option<usize>);
+    /// Let go of the client history before operation `op`: the checks have settled it. An
+    /// operation still in progress is kept, and so is everything after it.
+    fn forget_history_before(&mut self, op: usize);
     /// Since when the trace holds events, if a window made it forget older ones.
     fn trace_kept_from(&self) -> Option<u64>;
     /// The trace it holds as JSON: what `lab run --trace` writes.
@@ -136,6 +139,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn set_trace_window(&mut self, bytes: Option<usize>) {
         World::set_trace_window(self, bytes)
+    }
+    fn forget_history_before(&mut self, op: usize) {
+        World::forget_history_before(self, op)
     }
     fn arrows(&self, from: u64, to: u64, until: u64) -> Vec<Arrow> {
         super::arrows::arrows(self.trace(), from, to, until)

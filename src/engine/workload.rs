@@ -26,7 +26,7 @@ impl<N: Node> World<N> {
     }
 
     pub(super) fn start_op(&mut self, client: ClientId, op: KvOp) {
-        let idx = self.history.ops.len();
+        let idx = self.history.len();
         self.history.ops.push(HistoryOp {
             client,
             op,
@@ -57,20 +57,27 @@ impl<N: Node> World<N> {
         c.attempt = Some(req);
         c.attempts += 1;
         let node = c.target;
+        let kv = self.history[op].op.clone();
         if self.tracing {
-            let kv = self.history.ops[op].op.clone();
             self.trace.push(
                 self.now,
                 TraceKind::Invoke {
                     client,
                     op,
                     node,
-                    kv,
+                    kv: kv.clone(),
                 },
             );
         }
         let at = self.now + self.client_latency();
-        self.bus.push(at, Event::ClientArrive { node, req, op });
+        self.bus.push(
+            at,
+            Event::ClientArrive {
+                node,
+                req,
+                op: Box::new(kv),
+            },
+        );
     }
 
     /// A load client's think time is over: it starts its next operation.
@@ -116,7 +123,7 @@ impl<N: Node> World<N> {
         match reply {
             KvReply::Ok { value } => {
                 self.believed_leader = node;
-                self.clients[client].remember(&self.history.ops[op].op, value.as_deref());
+                self.clients[client].remember(&self.history[op].op, value.as_deref());
                 self.complete(client, op, Outcome::Ok { value }, false, Some(node));
             }
             KvReply::CasFailed => {
@@ -146,7 +153,7 @@ impl<N: Node> World<N> {
         let c = &mut self.clients[client];
         c.deadline_armed = false;
         let Some(op) = c.current else { return false };
-        let due = self.history.ops[op].invoke_t + self.scenario.sim.clients.timeout_ms;
+        let due = self.history[op].invoke_t + self.scenario.sim.clients.timeout_ms;
         if due > self.now {
             c.deadline_armed = true;
             self.bus.push(due, Event::ClientDeadline { client });
@@ -171,7 +178,7 @@ impl<N: Node> World<N> {
         cas_failed: bool,
         node: Option<NodeId>,
     ) {
-        let h = &mut self.history.ops[op];
+        let h = (self.history.get_mut(op)).expect("a pending operation is never forgotten");
         h.complete_t = Some(self.now);
         h.outcome = Some(outcome);
         h.cas_failed = cas_failed;

@@ -270,6 +270,12 @@ impl<N: Node> World<N> {
     pub fn set_trace_window(&mut self, bytes: Option<usize>) {
         self.trace.set_window(bytes);
     }
+    /// See `Sim::forget_history_before`.
+    pub fn forget_history_before(&mut self, op: usize) {
+        let in_progress = self.clients.iter().filter_map(|c| c.current).min();
+        self.history
+            .forget_before(in_progress.map_or(op, |p| p.min(op)));
+    }
     /// Whether this protocol can run a scenario: every setting in range, every action one
     /// that can be carried out, no more of them than `MAX_ACTIONS`, no time past `MAX_TIME_MS`.
     pub fn validate(scenario: &Scenario<N::Config>) -> Result<(), String> {
@@ -379,14 +385,13 @@ impl<N: Node> World<N> {
                     self.now + self.scenario.sim.tick_ms,
                     Event::Tick { node, epoch },
                 );
-                self.call(node, |n, _, out| n.on_tick(out))
+                self.call(node, |n, out| n.on_tick(out))
             }
             Event::ClientArrive { node, req, op } => {
                 match self.status[node] {
                     Status::Up => {
-                        self.call(node, |n, history, out| {
-                            let op = &history.ops[op].op;
-                            n.on_client(KvRequest { id: req, op }, out)
+                        self.call(node, |n, out| {
+                            n.on_client(KvRequest { id: req, op: &op }, out)
                         });
                     }
                     Status::Paused => self.bus.defer_client(node, req, op),
@@ -437,7 +442,7 @@ impl<N: Node> World<N> {
                 if self.tracing {
                     self.trace.deliver(self.now, id, from, to);
                 }
-                self.call(to, |n, _, out| n.on_message(from, env.msg, out));
+                self.call(to, |n, out| n.on_message(from, env.msg, out));
                 true
             }
         }
@@ -459,12 +464,11 @@ impl<N: Node> World<N> {
         }
     }
 
-    /// Hand one input to a node (with the client history, whose operations requests lend) and
-    /// route everything it produced. Returns whether it produced anything.
+    /// Hand one input to a node and route everything it produced. Returns whether it produced anything.
     pub(super) fn call(
         &mut self,
         node: NodeId,
-        f: impl FnOnce(&mut N, &History, &mut Outbox<N::Msg, N::Note>),
+        f: impl FnOnce(&mut N, &mut Outbox<N::Msg, N::Note>),
     ) -> bool {
         let mut out = Outbox {
             now: self.now,
@@ -473,7 +477,7 @@ impl<N: Node> World<N> {
             replies: std::mem::take(&mut self.replies),
             notes: std::mem::take(&mut self.notes),
         };
-        f(&mut self.nodes[node], &self.history, &mut out);
+        f(&mut self.nodes[node], &mut out);
         let Outbox {
             mut sends,
             mut replies,

@@ -489,7 +489,7 @@ fn run_store<N: Node>(
     if matches!(o.protocol, Protocol::Causal(_)) {
         if let Some(v) = eventual::causal_violations(world.history()).first() {
             problems.push(Violation {
-                t: world.history().ops[v.read].complete_t.unwrap_or(0),
+                t: world.history()[v.read].complete_t.unwrap_or(0),
                 property: "causal consistency".into(),
                 detail: v.detail.clone(),
             });
@@ -539,7 +539,9 @@ fn lww_overwritten(h: &History, final_state: &[(String, String)]) -> usize {
 }
 
 pub fn describe_op(h: &History, i: usize) -> String {
-    let op = &h.ops[i];
+    let Some(op) = h.get(i) else {
+        return format!("[operation {i}, settled and let go]");
+    };
     let outcome = match &op.outcome {
         Some(Outcome::Ok { value: Some(v) }) => format!("read {v:?}"),
         Some(Outcome::Ok { value: None }) if op.cas_failed => "cas did not match".into(),

@@ -52,7 +52,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
         })
     };
     let load = s.lead().load_on();
-    let ops = &s.lead().history().ops;
+    let history = s.lead().history();
     // Requests made by hand go to both clusters when comparing; their answers sit side by side
     // (the steady load draws its own operations in each cluster).
     let twin = s.panes.get(1).map(|p| &p.world.history().ops);
@@ -66,7 +66,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
             Some(Outcome::Info) => ("timed out (unknown)".to_string(), "info"),
         }
     };
-    let rows = ops.iter().enumerate().rev().take(40).map(|(i, op)| {
+    let rows = history.iter().rev().take(40).map(|(i, op)| {
         let (text, class) = outcome(op);
         let latency = op.complete_t.map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
         // The same request made by hand in both clusters: same client, operation and time.

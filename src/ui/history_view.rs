@@ -157,7 +157,7 @@ fn hover(i: usize, op: &HistoryOp, r: &Report, time: fn(u64) -> String) -> Strin
         format!("#{i} {} · client {}{node}", describe(op), op.client),
         format!("invoked {}, {ret} · {}", time(op.invoke_t), outcome(op).2),
     ];
-    match r.placed.get(i).and_then(Option::as_ref) {
+    match r.placed.get(&i) {
         Some(p) => lines.push(format!(
             "{}: {:?} before, {:?} after (place {} in the order found)",
             op.op.key(),
@@ -197,7 +197,7 @@ pub fn history_view(p: &PanelProps) -> Html {
     // Rows: every key, and under it every client that worked on it (over the whole history,
     // so that rows stay put as the window moves).
     let rows = {
-        let history_len = v.history.ops.len();
+        let history_len = v.history.len();
         let model = p.model.clone();
         let pane = p.pane;
         use_memo((v.id.0, history_len), move |_| {
@@ -249,17 +249,17 @@ pub fn history_view(p: &PanelProps) -> Html {
 
     // Bars in the window, on shown rows.
     let end_of = |op: &HistoryOp| op.complete_t.unwrap_or(v.end);
-    let visible: Vec<usize> = (0..v.history.ops.len())
-        .filter(|&i| {
-            let op = &v.history.ops[i];
+    let visible: Vec<usize> = (v.history.iter())
+        .filter(|(_, op)| {
             w.overlaps(op.invoke_t, end_of(op)) && row_y.contains_key(&(op.op.key(), op.client))
         })
+        .map(|(i, _)| i)
         .take(MAX_BARS + 1)
         .collect();
     let too_many = visible.len() > MAX_BARS;
     let violating: BTreeSet<usize> = report.violating.iter().copied().collect();
     let bar = |&i: &usize| {
-        let op = &v.history.ops[i];
+        let op = &v.history[i];
         let y = row_y[&(op.op.key(), op.client)];
         let (x0, x1) = (w.x(op.invoke_t), w.x(end_of(op)));
         let width = (x1 - x0).max(2.0);
@@ -292,8 +292,7 @@ pub fn history_view(p: &PanelProps) -> Html {
     let order_lines = report.orders.iter().map(|(key, order)| {
         let mut at = 0u64;
         let mut points: Vec<(f64, f64, usize)> = Vec::new();
-        for &i in order {
-            let op = &v.history.ops[i];
+        for (i, op) in order.iter().filter_map(|&i| Some((i, v.history.get(i)?))) {
             at = at.max(op.invoke_t).min(end_of(op));
             if let Some(&y) = row_y.get(&(key.as_str(), op.client)) {
                 if w.overlaps(at, at) {
@@ -313,7 +312,7 @@ pub fn history_view(p: &PanelProps) -> Html {
     });
     // A stale read tied to the write it missed.
     let stale_links = report.stale.iter().filter_map(|&(r, wr)| {
-        let (read, write) = (&v.history.ops[r], &v.history.ops[wr]);
+        let (read, write) = (v.history.get(r)?, v.history.get(wr)?);
         let y0 = row_y.get(&(read.op.key(), read.client))?;
         let y1 = row_y.get(&(write.op.key(), write.client))?;
         if !w.overlaps(write.invoke_t, end_of(read)) {
@@ -333,8 +332,8 @@ pub fn history_view(p: &PanelProps) -> Html {
     });
 
     let first_bad = report.violating.first().copied();
-    let jump = first_bad.map(|i| {
-        let t = v.history.ops[i].invoke_t;
+    let jump = first_bad.and_then(|i| v.history.get(i)).map(|op| {
+        let t = op.invoke_t;
         let (framing, send, can_seek) = (framing.clone(), p.send.clone(), can_seek);
         Callback::from(move |_: MouseEvent| {
             framing.set(framing.showing(t));
@@ -460,6 +459,11 @@ pub fn history_view(p: &PanelProps) -> Html {
             if too_many || cut > 0 {
                 <p class="hint">{ if too_many { format!("More than {MAX_BARS} operations in view: the first {MAX_BARS} are drawn; choose a shorter span. ") } else { String::new() } }
                    { if cut > 0 { format!("{cut} rows not drawn: hide keys or clients to see them.") } else { String::new() } }</p>
+            }
+            if let Some(first) = (v.history.forgotten > 0).then(|| v.history.ops.first()).flatten() {
+                <p class="hint" data-forgotten={v.history.forgotten.to_string()}>{format!(
+                    "The first {} operations were checked, settled and let go, so that a long session's memory stays flat: the history shown starts at {}.",
+                    v.history.forgotten, (v.time)(first.invoke_t))}</p>
             }
             <div class="view-body" onwheel={time_axis::on_wheel(&framing, v.end)}>
                 <svg xmlns="http://www.w3.org/2000/svg" viewBox={format!("0 0 {WIDTH} {height}")} width="100%" font-family={FONT} data-svg="history">

@@ -97,6 +97,13 @@ const CHECK_SLICE: u64 = 10_000;
 /// What the search may remember in the page (a few tens of MB); past that it answers unknown.
 const CHECK_MEMO: usize = 1 << 20;
 
+/// The client operations the page keeps of each run beyond what its checks still need: the
+/// latest few minutes under load, for the history view. Older ones the checks have settled
+/// are let go, a chunk at a time, so that a long session's memory stays flat (it does not
+/// once a check has found a problem: what it found stays to be looked at).
+const HISTORY_KEPT: usize = 2_000;
+const HISTORY_CHUNK: usize = 500;
+
 /// The trace the page keeps of each run (its latest events, about 0.8 MB a simulated minute
 /// for 9 Raft nodes under load): a long run forgets older detail instead of growing, and
 /// a rewind replays it.
@@ -157,8 +164,8 @@ impl Pane {
         let Some(c) = &self.checks else {
             return Vec::new();
         };
-        let ops = &self.recorded().history().ops;
-        let at = |i: usize| ops.get(i).map(|o| o.complete_t.unwrap_or(o.invoke_t));
+        let history = self.recorded().history();
+        let at = |i: usize| history.get(i).map(|o| o.complete_t.unwrap_or(o.invoke_t));
         match self.world.description().consistency {
             Consistency::Linearizable => (c.linearizability.as_ref())
                 .and_then(|v| v.failure.as_ref())
@@ -230,11 +237,12 @@ impl Pane {
         let history = recorded.history();
         let now = recorded.now();
         let due = self.checks.is_none()
-            || history.ops.len() != self.observed
+            || history.len() != self.observed
             || (now != self.checked_at && (!playing || now >= self.checked_at + 250));
         if due {
             self.checked_at = now;
-            self.observed = history.ops.len();
+            self.observed = history.len();
+            self.checker.settle(history);
             self.checker.observe(history);
             self.stale.observe(history);
             let causal = self.world.description().consistency == Consistency::Causal;
@@ -253,8 +261,27 @@ impl Pane {
                     Vec::new()
                 },
             });
+            self.forget_settled();
         }
         self.advance_check();
+    }
+
+    /// Let the recorded run's history go up to where every check has settled it, keeping the
+    /// latest `HISTORY_KEPT` operations.
+    fn forget_settled(&mut self) {
+        let found = self.checker.failed() || !self.causal.violations().is_empty();
+        let causal = self.world.description().consistency == Consistency::Causal;
+        let recorded = self.future.as_deref_mut().unwrap_or(self.world.as_mut());
+        let history = recorded.history();
+        let mut keep = (self.checker.needed_from())
+            .min(self.stale.needed_from())
+            .min(history.len().saturating_sub(HISTORY_KEPT));
+        if causal {
+            keep = keep.min(self.causal.needed_from());
+        }
+        if !found && keep >= history.forgotten + HISTORY_CHUNK {
+            recorded.forget_history_before(keep);
+        }
     }
 
     /// Whether the linearizability search is still running.
