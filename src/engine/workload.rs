@@ -183,6 +183,9 @@ impl<N: Node> World<N> {
         h.outcome = Some(outcome);
         h.cas_failed = cas_failed;
         h.node = node;
+        // Attempts still unanswered will be ignored when they are: forget them now, or a
+        // long session under loss keeps one per lost request.
+        self.requests.retain(|_, r| r.1 != op);
         let c = &mut self.clients[client];
         c.current = None;
         c.attempt = None;
