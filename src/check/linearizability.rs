@@ -457,14 +457,23 @@ impl Checker {
     /// the verdict is linearizable, a linearization of the whole history. Operations left out
     /// (timed out, still pending) never took effect in it. A key found not linearizable is
     /// left out: its longest attempt is the failure's `prefix`.
-    /// Each key's order starts from the value it had where it was last settled.
+    /// After settling, each key's order comes in parts, each from the value it starts at:
+    /// those settled whose operations are still in the history, then the current one.
     pub fn linearization(&self) -> Vec<Order<'_>> {
         (self.keys.iter())
             .filter(|k| !k.failed)
-            .map(|k| Order {
-                key: &k.key,
-                from: &k.initial_value,
-                ops: k.stack.iter().map(|&(op, _)| k.ops[op].hist).collect(),
+            .map(|k| {
+                let current = k.stack.iter().map(|&(op, _)| k.ops[op].hist).collect();
+                let settled = k
+                    .segments
+                    .iter()
+                    .map(|(from, ops)| (from.as_str(), ops.clone()));
+                Order {
+                    key: &k.key,
+                    parts: settled
+                        .chain([(k.initial_value.as_str(), current)])
+                        .collect(),
+                }
             })
             .collect()
     }
@@ -488,11 +497,10 @@ impl Checker {
     }
 }
 
-/// One key's order of operations (history indices), from the value `from`.
+/// One key's order of operations (history indices), in parts that each start from a value.
 pub struct Order<'a> {
     pub key: &'a str,
-    pub from: &'a str,
-    pub ops: Vec<usize>,
+    pub parts: Vec<(&'a str, Vec<usize>)>,
 }
 
 /// An operation that never took effect, or a read that timed out: nothing for the search.
@@ -565,6 +573,9 @@ struct KeySearch {
     /// The key's value before the operations held: its hash and itself.
     initial: Str,
     initial_value: String,
+    /// The order settled so far, while its operations are in the history: a part per
+    /// settling, with the value it starts from.
+    segments: Vec<(String, Vec<usize>)>,
     /// Events in time order: the operation, and whether it is its call.
     events: Vec<(usize, bool)>,
     /// Events of operations not in the linearization (a return only once it is known).
@@ -595,6 +606,7 @@ impl KeySearch {
             settled: 0,
             initial: Str::EMPTY,
             initial_value: String::new(),
+            segments: Vec::new(),
             events: Vec::new(),
             open: OpenSet::default(),
             last: (0, false),
@@ -754,6 +766,7 @@ impl KeySearch {
         fresh.state = self.initial;
         fresh.initial = self.initial;
         fresh.initial_value = std::mem::take(&mut self.initial_value);
+        fresh.segments = std::mem::take(&mut self.segments);
         fresh.configurations = self.configurations;
         for op in &mut fresh.ops {
             op.depth = None;
@@ -815,6 +828,11 @@ impl KeySearch {
             .filter(|&(i, o)| keep(i, o) && o.call_t <= ret && !o.carried)
             .map(|(_, o)| Some((o.hist, history.get(o.hist)?.clone())))
             .collect::<Option<_>>()?;
+        // The order up to the cut, for the views.
+        let depth = self.ops[x].depth.expect("placed");
+        let order = (self.stack[..=depth].iter())
+            .map(|&(o, _)| self.ops[o].hist)
+            .collect();
         let mut kept = Vec::new();
         for (i, mut o) in std::mem::take(&mut self.ops).into_iter().enumerate() {
             if !keep(i, &o) {
@@ -828,9 +846,12 @@ impl KeySearch {
             kept.push(o);
         }
         carried.extend(newly_carried);
+        self.segments
+            .push((std::mem::replace(&mut self.initial_value, value), order));
+        self.segments
+            .retain(|(_, ops)| ops.iter().any(|&i| i >= history.forgotten));
         self.ops = kept;
-        self.initial = Str::of(&value).0;
-        self.initial_value = value;
+        self.initial = Str::of(&self.initial_value).0;
         self.restart();
         Some(
             self.ops

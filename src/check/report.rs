@@ -62,31 +62,42 @@ fn apply(op: &HistoryOp, state: &str) -> String {
 }
 
 impl Report {
-    /// Place the operations of `orders` (per key, history indices in order, from a value).
+    /// Place the operations of `orders`: per key, parts of its order (history indices), each
+    /// from the value it starts at. In a part whose start was let go of, what follows is not
+    /// placed: the values are not known here.
     fn with_orders<'a>(
         op: &dyn Fn(usize) -> Option<&'a HistoryOp>,
-        orders: Vec<(String, Vec<usize>)>,
-        from: &[&str],
+        orders: Vec<(String, Vec<(&str, Vec<usize>)>)>,
     ) -> Self {
         let mut placed = FxHashMap::default();
-        for ((_, order), from) in orders.iter().zip(from) {
-            let mut state = from.to_string();
-            for (position, &i) in order.iter().enumerate() {
-                let Some(o) = op(i) else { continue };
-                let after = apply(o, &state);
-                placed.insert(
-                    i,
-                    Placed {
-                        position,
-                        before: std::mem::replace(&mut state, after.clone()),
-                        after,
-                    },
-                );
+        let mut flat = Vec::new();
+        for (key, parts) in orders {
+            let mut all = Vec::new();
+            for (from, part) in parts {
+                let mut state = Some(from.to_string());
+                for &i in &part {
+                    let position = all.len();
+                    all.push(i);
+                    let (Some(o), Some(before)) = (op(i), state.take()) else {
+                        continue; // let go of: what it did is not known here
+                    };
+                    let after = apply(o, &before);
+                    state = Some(after.clone());
+                    placed.insert(
+                        i,
+                        Placed {
+                            position,
+                            before,
+                            after,
+                        },
+                    );
+                }
             }
+            flat.push((key, all));
         }
         Report {
             placed,
-            orders,
+            orders: flat,
             ..Report::default()
         }
     }
@@ -99,20 +110,19 @@ impl Report {
         verdict: &Verdict,
         time: &dyn Fn(u64) -> String,
     ) -> Self {
-        let found = checker.linearization();
-        let mut from: Vec<&str> = found.iter().map(|o| o.from).collect();
-        let mut orders: Vec<(String, Vec<usize>)> = (found.iter())
-            .map(|o| (o.key.to_string(), o.ops.clone()))
+        let mut orders: Vec<(String, Vec<(&str, Vec<usize>)>)> = (checker.linearization())
+            .into_iter()
+            .map(|o| (o.key.to_string(), o.parts))
             .collect();
         let op = |i: usize| checker.op(h, i);
         let Some(f) = &verdict.failure else {
-            return Report::with_orders(&op, orders, &from);
+            return Report::with_orders(&op, orders);
         };
-        orders.push((f.key.clone(), f.prefix.clone()));
-        from.push(checker.initial_value(&f.key));
-        let mut r = Report::with_orders(&op, orders, &from);
+        let from = checker.initial_value(&f.key);
+        orders.push((f.key.clone(), vec![(from, f.prefix.clone())]));
+        let mut r = Report::with_orders(&op, orders);
         r.violating = f.stuck.clone();
-        r.why = why_not_linearizable(&op, f, from[from.len() - 1], time);
+        r.why = why_not_linearizable(&op, f, from, time);
         r
     }
 
@@ -235,6 +245,37 @@ mod tests {
     }
 
     /// A planted violation: a read of the old value after the new one was written and read.
+    /// Settled, the order keeps its place for every operation still in the history: the
+    /// parts settled and the current one number on, each from the value it starts at.
+    #[test]
+    fn a_settled_order_still_places_what_is_held() {
+        let mut h = History::new(vec![
+            op(0, put("1"), 0, 1, None),
+            op(1, get("x"), 2, 3, Some("1")),
+            op(0, put("2"), 4, 5, None),
+            op(1, get("x"), 6, 7, Some("2")),
+        ]);
+        let (mut c, _) = decided(&h);
+        c.settle(&h);
+        h.ops.push(op(0, put("3"), 8, 9, None));
+        h.forget_before(1);
+        c.observe(&h);
+        let v = loop {
+            if let Some(v) = c.run(100) {
+                break v;
+            }
+        };
+        let r = Report::linearizability(&h, &c, &v, &ms);
+        assert_eq!(r.orders, vec![("x".to_string(), vec![0, 1, 2, 3, 4])]);
+        assert!(!r.placed.contains_key(&0), "let go of");
+        assert!(!r.placed.contains_key(&1), "its value before is not known");
+        let p = |i: usize| r.placed[&i].clone();
+        assert_eq!(
+            (p(4).position, p(4).before.as_str(), p(4).after.as_str()),
+            (4, "2", "3")
+        );
+    }
+
     /// The report names the read, says where the order stops and why, and does not place it.
     #[test]
     fn a_stale_read_is_named_and_explained() {

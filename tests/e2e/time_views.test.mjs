@@ -146,6 +146,29 @@ test('ack-before-commit, switched on in the page: the history marks in red the o
   await page.close();
 });
 
+test('a long session lets go of what its checks settled: the history view says from when, still checked linearizable; Export history says why it cannot', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=5');
+  await page.click('[data-action="view-history"]');
+  await page.click('[data-action="load"]');
+  await page.selectOption('[data-action="speed"]', '100');
+  // About 260 operations a simulated minute: past 2,000 kept plus a chunk of 500 by minute 11.
+  await waitFor(() => document.querySelector('[data-view="history"] [data-forgotten]'), null, 'operations let go', 120000);
+  await page.click('[data-action="pause"]');
+  await waitFor(() => document.querySelector('[data-view="history"] [data-verdict="linearizable"]'), null, 'the verdict');
+  const forgotten = +(await page.getAttribute('[data-view="history"] [data-forgotten]', 'data-forgotten'));
+  const checked = await page.$eval('[data-view="history"] [data-verdict]', (e) => +(e.textContent.match(/\((\d+) operations\)/) || [])[1]);
+  const held = await page.$$eval('[data-panel="clients"] [data-op]', (rows) => Math.min(...rows.map((r) => +r.dataset.op)));
+  assert.ok(forgotten >= 500, `let go of ${forgotten}`);
+  assert.ok(checked > forgotten, `every operation counted: ${checked} checked, ${forgotten} let go`);
+  assert.ok(held >= forgotten, `the clients panel shows held operations only (from ${held})`);
+  assert.match(await page.textContent('[data-view="history"] [data-forgotten]'), new RegExp(`first ${forgotten} operations were checked, settled and let go`));
+  await page.click('[data-action="export-history"]');
+  await waitFor(() => document.querySelector('[data-notice]')?.textContent.includes('must hold them all'), null, 'why the history cannot be exported');
+  await (await page.$('[data-view="history"]')).screenshot({ path: join(shots, 'history-long-session.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('every shared history, imported, shows its published verdict; a damaged one is refused with its line; a dropped one opens', async () => {
   const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
   await page.click('[data-action="pause"]');
