@@ -4,7 +4,7 @@
 
 use super::causal_order::CausalCheck;
 use super::eventual::CausalViolation;
-use super::linearizability::{Checker, Failure, Verdict};
+use super::linearizability::{Checker, Failure, Order, Verdict};
 use crate::engine::{History, HistoryOp, KvOp, Outcome};
 use rustc_hash::FxHashMap;
 
@@ -65,13 +65,10 @@ impl Report {
     /// Place the operations of `orders`: per key, parts of its order (history indices), each
     /// from the value it starts at. In a part whose start was let go of, what follows is not
     /// placed: the values are not known here.
-    fn with_orders<'a>(
-        op: &dyn Fn(usize) -> Option<&'a HistoryOp>,
-        orders: Vec<(String, Vec<(&str, Vec<usize>)>)>,
-    ) -> Self {
+    fn with_orders<'a>(op: &dyn Fn(usize) -> Option<&'a HistoryOp>, orders: Vec<Order>) -> Self {
         let mut placed = FxHashMap::default();
         let mut flat = Vec::new();
-        for (key, parts) in orders {
+        for Order { key, parts } in orders {
             let mut all = Vec::new();
             for (from, part) in parts {
                 let mut state = Some(from.to_string());
@@ -93,7 +90,7 @@ impl Report {
                     );
                 }
             }
-            flat.push((key, all));
+            flat.push((key.to_string(), all));
         }
         Report {
             placed,
@@ -110,16 +107,16 @@ impl Report {
         verdict: &Verdict,
         time: &dyn Fn(u64) -> String,
     ) -> Self {
-        let mut orders: Vec<(String, Vec<(&str, Vec<usize>)>)> = (checker.linearization())
-            .into_iter()
-            .map(|o| (o.key.to_string(), o.parts))
-            .collect();
+        let mut orders = checker.linearization();
         let op = |i: usize| checker.op(h, i);
         let Some(f) = &verdict.failure else {
             return Report::with_orders(&op, orders);
         };
         let from = checker.initial_value(&f.key);
-        orders.push((f.key.clone(), vec![(from, f.prefix.clone())]));
+        orders.push(Order {
+            key: &f.key,
+            parts: vec![(from, f.prefix.clone())],
+        });
         let mut r = Report::with_orders(&op, orders);
         r.violating = f.stuck.clone();
         r.why = why_not_linearizable(&op, f, from, time);
