@@ -44,6 +44,7 @@ fn run(protocol: &str, seed: u64, schedule: &[(u64, Action)]) -> AnyScenario {
         AnyScenario::Raft(r) => r.schedule.extend(timed),
         AnyScenario::Gossip(g) => g.schedule.extend(timed),
         AnyScenario::Causal(c) => c.schedule.extend(timed),
+        AnyScenario::Swim(m) => m.schedule.extend(timed),
     }
     s
 }

@@ -24,6 +24,10 @@ pub fn default_scenario(protocol: &str, seed: u64) -> Result<AnyScenario, String
     let mut s = AnyScenario::new(protocol, seed, sim)?;
     // A store that promises causal consistency keeps each client's session on one replica.
     s.sim_mut().clients.sticky = s.description().consistency.needs_sessions();
+    // A failure detector keeps no data: no clients.
+    if !s.description().clients {
+        s.sim_mut().clients.count = 0;
+    }
     Ok(s)
 }
 

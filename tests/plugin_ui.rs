@@ -74,6 +74,8 @@ static DESCRIPTION: Description = Description {
     }],
     toggles: &[],
     state: StateView::Store,
+    clients: true,
+    timer: "",
     library_log: None,
     join_control: None,
     glossary: &[],

@@ -18,14 +18,8 @@ fn pool(nodes: usize, seed: u64, cfg: SwimConfig) -> World<SwimNode> {
 }
 
 /// What member `n` believes of member `m`: "alive", "suspect" or "dead".
-fn health(w: &World<SwimNode>, n: usize, m: usize) -> String {
-    let key = format!("n{m}");
-    let view = w.view(n).kv;
-    let (_, h) = view
-        .iter()
-        .find(|(k, _)| *k == key)
-        .expect("every member listed");
-    h.clone()
+fn health(w: &World<SwimNode>, n: usize, m: usize) -> &'static str {
+    w.view(n).members[m].health.name()
 }
 
 #[test]
@@ -47,6 +41,13 @@ fn a_crash_is_detected_by_every_member_and_a_restart_comes_back_alive() {
         m.detection_ms
     );
     assert_eq!((m.false_suspicions, m.false_deaths), (0, 0));
+    // Every running member has it dead, no sooner than the first and by the time checked.
+    assert_eq!(m.everyone_ms.len(), 1);
+    assert!(
+        (m.detection_ms[0]..=16_000).contains(&m.everyone_ms[0]),
+        "{:?}",
+        m.everyone_ms
+    );
     w.act(Action::Restart { node: 3 }).unwrap();
     w.run_until(w.now() + 10_000);
     for n in 0..8 {

@@ -174,6 +174,8 @@ pub struct Toggle {
 pub enum StateView {
     Log,
     Store,
+    /// Only a membership list (`NodeView::members`): a failure detector.
+    Members,
 }
 
 /// Everything the app needs to show a protocol.
@@ -192,6 +194,10 @@ pub struct Description {
     pub controls: &'static [ControlInfo],
     pub toggles: &'static [Toggle],
     pub state: StateView,
+    /// Whether clients read and write through its nodes (a failure detector keeps no data).
+    pub clients: bool,
+    /// What the countdown drawn around a node (`NodeView::timer`) runs to.
+    pub timer: &'static str,
     /// The heading of the lines the protocol's library logged, if it logs any.
     pub library_log: Option<&'static str>,
     /// For a protocol whose nodes can join a running cluster: the control a member is given,

@@ -32,8 +32,8 @@ pub use kv::{digest, KvOp, KvReply, KvRequest, KvStore};
 pub use marks::{HeldSpan, Hold, Mark, MarkKind, RoleChange};
 pub use network::{LinkConfig, MsgId, Network};
 pub use node::{
-    uniform_index, LogEntry, LogState, MemberKind, Membership, Monitor, MsgSummary, Node, NodeId,
-    NodeView, Outbox, PeerProgress, Rng, Violation, Votes,
+    uniform_index, Health, LogEntry, LogState, MemberHealth, MemberKind, Membership, Monitor,
+    MsgSummary, Node, NodeId, NodeView, Outbox, PeerProgress, Rng, Violation, Votes,
 };
 pub use scenario::{Action, Scenario, SimConfig, TimedAction, UserAction};
 pub use sim::{MessageView, Sim};

@@ -161,6 +161,35 @@ pub struct NodeView {
     pub member: Option<Membership>,
     /// The names of the description's controls that apply to it now; None: all of them.
     pub offers: Option<Vec<&'static str>>,
+    /// For a node in a failure detector's pool: its membership list, by member.
+    pub members: Vec<MemberHealth>,
+}
+
+/// What a member of a failure detector's pool believes of another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    Alive,
+    Suspect,
+    Dead,
+}
+
+impl Health {
+    pub fn name(self) -> &'static str {
+        match self {
+            Health::Alive => "alive",
+            Health::Suspect => "suspect",
+            Health::Dead => "dead",
+        }
+    }
+}
+
+/// One entry of a node's membership list: how it sees a member, and the member's
+/// incarnation it knows (a higher one overrides older news).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberHealth {
+    pub health: Health,
+    pub incarnation: u64,
 }
 
 /// A node's place in a configuration.
@@ -217,6 +246,7 @@ impl NodeView {
             library_log: Vec::new(),
             member: None,
             offers: None,
+            members: Vec::new(),
         }
     }
 }
@@ -237,6 +267,11 @@ pub trait Monitor<N>: Default {
     /// checks judge its suspicions against.
     fn status(&mut self, _t: u64, _node: NodeId, _status: super::Status) {}
     fn observe(&mut self, t: u64, node: NodeId, note: &N) -> Option<Violation>;
+    /// Live figures of the run so far, labelled, ready to show (a failure detector's
+    /// detection times).
+    fn figures(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// A replica of some protocol. The world owns it and calls exactly one method per event.

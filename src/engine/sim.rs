@@ -37,6 +37,8 @@ pub trait Sim {
     fn describe_message(&self, id: MsgId) -> Option<Vec<(String, String)>>;
     fn history(&self) -> &History;
     fn violations(&self) -> &[Violation];
+    /// See `Monitor::figures`.
+    fn figures(&self) -> Vec<(&'static str, String)>;
     /// Moments worth finding again on the timeline, in time order.
     fn marks(&self) -> &[Mark];
     fn load_on(&self) -> bool;
@@ -130,6 +132,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn marks(&self) -> &[Mark] {
         World::marks(self)
+    }
+    fn figures(&self) -> Vec<(&'static str, String)> {
+        super::node::Monitor::figures(self.monitor())
     }
     fn violations(&self) -> &[Violation] {
         World::violations(self)

@@ -120,6 +120,8 @@ static DESCRIPTION: Description = Description {
     controls: &[SYNC_NOW],
     toggles: &[],
     state: StateView::Store,
+    clients: true,
+    timer: "",
     library_log: None,
     join_control: None,
     glossary: &[

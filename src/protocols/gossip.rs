@@ -191,6 +191,8 @@ static DESCRIPTION: Description = Description {
         tooltip: "Gossip: keep concurrent writes as siblings (multi-value registers) instead of last writer wins",
     }],
     state: StateView::Store,
+    clients: true,
+    timer: "",
     library_log: None,
     join_control: None,
     glossary: &[

@@ -4,7 +4,6 @@
 pub mod causal;
 pub mod gossip;
 pub mod raft;
-/// SWIM failure detection: run by `lab` for now; the page offers it once its views are drawn.
 pub mod swim;
 
 use crate::engine::{Description, Node, Scenario, Sim, SimConfig, World};
@@ -17,13 +16,15 @@ pub enum AnyScenario {
     Raft(Scenario<raft::RaftConfig>),
     Gossip(Scenario<gossip::GossipConfig>),
     Causal(Scenario<causal::CausalConfig>),
+    Swim(Scenario<swim::SwimConfig>),
 }
 
 /// The protocols a link or the command line can name, in the order the app offers them.
-pub const CATALOG: [&Description; 3] = [
+pub const CATALOG: [&Description; 4] = [
     raft::RaftNode::DESCRIPTION,
     causal::CausalNode::DESCRIPTION,
     gossip::GossipNode::DESCRIPTION,
+    swim::SwimNode::DESCRIPTION,
 ];
 
 impl AnyScenario {
@@ -36,6 +37,8 @@ impl AnyScenario {
             AnyScenario::Gossip(Scenario::new(seed, sim, Default::default()))
         } else if fresh(causal::CausalNode::DESCRIPTION) {
             AnyScenario::Causal(Scenario::new(seed, sim, Default::default()))
+        } else if fresh(swim::SwimNode::DESCRIPTION) {
+            AnyScenario::Swim(Scenario::new(seed, sim, Default::default()))
         } else {
             let names: Vec<_> = CATALOG.iter().map(|d| d.name).collect();
             return Err(format!(
@@ -51,6 +54,7 @@ impl AnyScenario {
             AnyScenario::Raft(_) => raft::RaftNode::DESCRIPTION,
             AnyScenario::Gossip(_) => gossip::GossipNode::DESCRIPTION,
             AnyScenario::Causal(_) => causal::CausalNode::DESCRIPTION,
+            AnyScenario::Swim(_) => swim::SwimNode::DESCRIPTION,
         }
     }
 
@@ -59,6 +63,7 @@ impl AnyScenario {
             AnyScenario::Raft(s) => s.seed,
             AnyScenario::Gossip(s) => s.seed,
             AnyScenario::Causal(s) => s.seed,
+            AnyScenario::Swim(s) => s.seed,
         }
     }
 
@@ -68,6 +73,7 @@ impl AnyScenario {
             AnyScenario::Raft(s) => raft::RaftNode::toggle(&mut s.protocol, key, on),
             AnyScenario::Gossip(s) => gossip::GossipNode::toggle(&mut s.protocol, key, on),
             AnyScenario::Causal(s) => causal::CausalNode::toggle(&mut s.protocol, key, on),
+            AnyScenario::Swim(s) => swim::SwimNode::toggle(&mut s.protocol, key, on),
         }
     }
 
@@ -77,6 +83,7 @@ impl AnyScenario {
             AnyScenario::Raft(s) => World::<raft::RaftNode>::validate(s),
             AnyScenario::Gossip(s) => World::<gossip::GossipNode>::validate(s),
             AnyScenario::Causal(s) => World::<causal::CausalNode>::validate(s),
+            AnyScenario::Swim(s) => World::<swim::SwimNode>::validate(s),
         }
     }
 
@@ -85,6 +92,7 @@ impl AnyScenario {
             AnyScenario::Raft(s) => Box::new(World::<raft::RaftNode>::new(s)?),
             AnyScenario::Gossip(s) => Box::new(World::<gossip::GossipNode>::new(s)?),
             AnyScenario::Causal(s) => Box::new(World::<causal::CausalNode>::new(s)?),
+            AnyScenario::Swim(s) => Box::new(World::<swim::SwimNode>::new(s)?),
         })
     }
 
@@ -93,6 +101,7 @@ impl AnyScenario {
             AnyScenario::Raft(s) => &mut s.sim,
             AnyScenario::Gossip(s) => &mut s.sim,
             AnyScenario::Causal(s) => &mut s.sim,
+            AnyScenario::Swim(s) => &mut s.sim,
         }
     }
 }
@@ -106,7 +115,7 @@ mod tests {
 
     #[test]
     fn a_scenario_round_trips_through_its_json_with_the_protocol() {
-        for protocol in ["raft", "gossip", "causal"] {
+        for protocol in ["raft", "gossip", "causal", "swim"] {
             let sim = AnyScenario::new(protocol, 9, SimConfig::default())
                 .unwrap()
                 .build()

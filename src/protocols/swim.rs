@@ -13,10 +13,11 @@
 //! then suspects others less readily.
 
 use crate::engine::limits::within;
+pub use crate::engine::Health;
 use crate::engine::{
-    uniform_index, Consistency, Control, ControlInfo, Description, KvReply, KvRequest, MessageKind,
-    Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Property, Rng, Role, Shape, StateView,
-    Status, Toggle, Violation,
+    uniform_index, Consistency, Control, ControlInfo, Description, KvReply, KvRequest,
+    MemberHealth, MessageKind, Monitor, MsgSummary, Node, NodeId, NodeView, Outbox, Property, Rng,
+    Role, Shape, StateView, Status, Toggle, Violation,
 };
 use serde::{Deserialize, Serialize};
 
@@ -54,25 +55,6 @@ impl Default for SwimConfig {
             retransmit_mult: 4,
             lifeguard: true,
             sync_periods: 5,
-        }
-    }
-}
-
-/// What a member believes of another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Health {
-    Alive,
-    Suspect,
-    Dead,
-}
-
-impl Health {
-    pub fn name(self) -> &'static str {
-        match self {
-            Health::Alive => "alive",
-            Health::Suspect => "suspect",
-            Health::Dead => "dead",
         }
     }
 }
@@ -269,12 +251,15 @@ static DESCRIPTION: Description = Description {
         label: "lifeguard",
         tooltip: "SWIM: a member that misses acks stretches its own probe timeout (Lifeguard's local health, as memberlist does)",
     }],
-    state: StateView::Store,
+    state: StateView::Members,
+    clients: false,
+    timer: "next probe",
     library_log: None,
     join_control: None,
     glossary: &[
         ("incarnation", "raised by a member to refute a suspicion of itself: a higher incarnation overrides older news"),
         ("probing", "the member this one pinged this protocol period, and how long ago"),
+        ("next probe", "ticks until this member starts its next protocol period (stretched by its local health)"),
         ("local health", "Lifeguard: 0 is healthy; each missed ack adds one and stretches this member's timeouts"),
         ("updates to send", "membership news waiting to be piggybacked on pings and acks"),
     ],
@@ -668,20 +653,13 @@ impl Node for SwimNode {
             format!("n{} ({state})", p.target)
         });
         NodeView {
-            // What members must come to agree on: who is alive. The incarnations behind it
-            // may lag a while longer, harmlessly (a higher one only ever overrides).
-            kv: (self.members.iter().enumerate())
-                .map(|(m, s)| (format!("n{m}"), s.health.name().to_string()))
+            members: (self.members.iter())
+                .map(|s| MemberHealth {
+                    health: s.health,
+                    incarnation: s.inc,
+                })
                 .collect(),
             facts: vec![
-                ("incarnation", self.incarnation.to_string()),
-                (
-                    "incarnations known",
-                    (self.members.iter().enumerate())
-                        .map(|(m, s)| format!("n{m} #{}", s.inc))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
                 ("probing", probing),
                 ("local health", self.health.to_string()),
                 ("updates to send", self.queue.len().to_string()),
@@ -738,6 +716,10 @@ pub struct SwimMonitor {
     /// Whether the current stop of each member was suspected, and declared dead, already.
     suspected: Vec<bool>,
     detected: Vec<bool>,
+    /// Per stopped member, which members have declared it dead during this stop, and whether
+    /// all running members have.
+    dead_by: Vec<Vec<bool>>,
+    known: Vec<bool>,
     /// Suspicions and deaths already counted: (member, incarnation, dead).
     counted: std::collections::BTreeSet<(NodeId, u64, bool)>,
     /// Stops first suspected by some member while they lasted (the SWIM paper's first
@@ -745,6 +727,8 @@ pub struct SwimMonitor {
     pub suspicion_ms: Vec<u64>,
     /// Stops declared dead by some member while they lasted: how long after the stop, in ms.
     pub detection_ms: Vec<u64>,
+    /// Stops declared dead by every running member while they lasted: how long after, in ms.
+    pub everyone_ms: Vec<u64>,
     /// Distinct suspicions (member and incarnation) of a member running at that incarnation.
     pub false_suspicions: u64,
     /// Distinct deaths declared of a member running at that incarnation.
@@ -758,6 +742,35 @@ impl SwimMonitor {
             self.inc.resize(node + 1, 0);
             self.suspected.resize(node + 1, false);
             self.detected.resize(node + 1, false);
+            self.known.resize(node + 1, false);
+            self.dead_by.resize(node + 1, Vec::new());
+            for d in &mut self.dead_by {
+                d.resize(node + 1, false);
+            }
+        }
+    }
+
+    /// `by` declared the stopped `member` dead: once every running member has, the stop is
+    /// known to all.
+    fn declared_dead(&mut self, t: u64, member: NodeId, by: NodeId, since: u64) {
+        self.dead_by[member][by] = true;
+        let running = |m: &NodeId| *m != member && self.stopped[*m].is_none();
+        let all = (0..self.stopped.len())
+            .filter(running)
+            .all(|m| self.dead_by[member][m]);
+        if all && !self.known[member] {
+            self.known[member] = true;
+            self.everyone_ms.push(t - since);
+        }
+    }
+
+    fn mean_max(ms: &[u64]) -> String {
+        match ms.iter().max() {
+            None => "none yet".into(),
+            Some(max) => {
+                let mean = ms.iter().sum::<u64>() / ms.len() as u64;
+                format!("{} (mean {mean} ms, longest {max} ms)", ms.len())
+            }
         }
     }
 }
@@ -765,6 +778,18 @@ impl SwimMonitor {
 impl Monitor<SwimNote> for SwimMonitor {
     fn started(&mut self, nodes: usize) {
         self.grow(nodes.saturating_sub(1));
+    }
+
+    fn figures(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("stops suspected", Self::mean_max(&self.suspicion_ms)),
+            (
+                "stops declared dead by every member",
+                Self::mean_max(&self.everyone_ms),
+            ),
+            ("false suspicions", self.false_suspicions.to_string()),
+            ("false deaths", self.false_deaths.to_string()),
+        ]
     }
 
     fn status(&mut self, t: u64, node: NodeId, status: Status) {
@@ -775,6 +800,8 @@ impl Monitor<SwimNote> for SwimMonitor {
                 self.stopped[node] = Some(t);
                 self.suspected[node] = false;
                 self.detected[node] = false;
+                self.known[node] = false;
+                self.dead_by[node].fill(false);
             }
             _ => {}
         }
@@ -800,6 +827,9 @@ impl Monitor<SwimNote> for SwimMonitor {
                         if dead && !self.detected[member] {
                             self.detected[member] = true;
                             self.detection_ms.push(t - since);
+                        }
+                        if dead {
+                            self.declared_dead(t, member, node, since);
                         }
                     }
                     None if inc >= self.inc[member] && self.counted.insert((member, inc, dead)) => {

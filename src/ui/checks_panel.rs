@@ -92,14 +92,22 @@ pub fn checks_panel(p: &PanelProps) -> Html {
             html! { <li class="ok">{"eventual: replicas accept every write and converge once they can reach each other"}</li> }
         }
     };
+    // What the protocol's monitor measures as the run goes.
+    let figures = pane.world.figures().into_iter().map(|(name, value)| {
+        html! { <li class="figure" data-figure={name}>{format!("{name}: {value}")}</li> }
+    });
     html! {
         <section class={classes!("panel", "checks", (!ok).then_some("violation"))} data-check={if ok { "ok" } else { "violation" }} data-pane={p.pane.to_string()}>
             <h2>{format!("Checks · {} · {}", d.title, promises.label())}</h2>
             <ul>
                 { for properties }
-                {model_line}
-                {lin}
-                {stale_line}
+                // A protocol without clients has no history to check.
+                if d.clients {
+                    {model_line}
+                    {lin}
+                    {stale_line}
+                }
+                { for figures }
             </ul>
         </section>
     }

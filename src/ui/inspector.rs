@@ -128,20 +128,19 @@ fn node(s: &Pane, i: usize) -> Html {
         ));
     }
     if let Some((left, total)) = v.timer {
+        rows.push((d.timer.into(), format!("{left} of {total} ticks left")));
+    }
+    if d.clients {
+        let kv =
+            v.kv.iter()
+                .map(|(k, val)| format!("{k}={val}"))
+                .collect::<Vec<_>>()
+                .join("  ");
         rows.push((
-            "election timeout".into(),
-            format!("{left} of {total} ticks left"),
+            "state machine".into(),
+            if kv.is_empty() { "(empty)".into() } else { kv },
         ));
     }
-    let kv =
-        v.kv.iter()
-            .map(|(k, val)| format!("{k}={val}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-    rows.push((
-        "state machine".into(),
-        if kv.is_empty() { "(empty)".into() } else { kv },
-    ));
     html! {
         <>
             <h3>{format!("Node n{i}")}</h3>

@@ -3,7 +3,7 @@
 //! and in view; older ones scroll.
 
 use super::PanelProps;
-use crate::engine::StateView;
+use crate::engine::{Health, NodeView, Role, StateView};
 use yew::prelude::*;
 
 fn term_colour(term: u64) -> String {
@@ -58,13 +58,64 @@ fn kv_table(views: &[crate::engine::NodeView], pane: usize) -> Html {
     }
 }
 
+/// For a failure detector: each member's membership list, a row per member, a column per
+/// member it lists; a view that differs from the most common one among running members
+/// highlighted (a stopped member's list is what it held when it stopped, dimmed).
+fn member_table(views: &[NodeView], pane: usize) -> Html {
+    let n = views.iter().map(|v| v.members.len()).max().unwrap_or(0);
+    let running = |v: &NodeView| *v.role != Role::DOWN && *v.role != Role::PAUSED;
+    let common: Vec<Option<Health>> = (0..n)
+        .map(|m| {
+            let mut counts: Vec<(Health, usize)> = Vec::new();
+            let lists = views.iter().filter(|v| running(v));
+            for h in lists.filter_map(|v| v.members.get(m)).map(|e| e.health) {
+                match counts.iter_mut().find(|c| c.0 == h) {
+                    Some(c) => c.1 += 1,
+                    None => counts.push((h, 1)),
+                }
+            }
+            counts.into_iter().max_by_key(|c| c.1).map(|c| c.0)
+        })
+        .collect();
+    let differ = views.iter().filter(|v| running(v)).any(|v| {
+        v.members
+            .iter()
+            .zip(&common)
+            .any(|(e, c)| Some(e.health) != *c)
+    });
+    html! {
+        <section class="logs" data-panel="members" data-pane={pane.to_string()} data-converged={(!differ).to_string()}>
+            <table class="kvtable members">
+                <tr><th>{if differ { "views differ" } else { "every member agrees" }}</th>{ for (0..n).map(|m| html! { <th>{format!("n{m}")}</th> }) }</tr>
+                { for views.iter().enumerate().map(|(i, v)| html! {
+                    <tr data-members={i.to_string()} class={classes!((!running(v)).then_some("stopped"))}>
+                        <th>{format!("n{i} · {}", v.role.name)}</th>
+                        { for v.members.iter().enumerate().map(|(m, e)| {
+                            let name = e.health.name();
+                            let off = running(v) && Some(e.health) != common[m];
+                            html! {
+                                <td class={classes!(name, off.then_some("diverged"))} data-member-state={name} data-of={m.to_string()}
+                                    title={format!("n{i} believes n{m} is {name} at incarnation {}", e.incarnation)}>
+                                    {if m == i { format!("self #{}", e.incarnation) } else { format!("{name} #{}", e.incarnation) }}
+                                </td>
+                            }
+                        }) }
+                    </tr>
+                }) }
+            </table>
+        </section>
+    }
+}
+
 #[function_component(LogPanel)]
 pub fn log_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
     let pane = &s.panes[p.pane];
     let views = &pane.views;
-    if pane.world.description().state == StateView::Store {
-        return kv_table(views, p.pane);
+    match pane.world.description().state {
+        StateView::Store => return kv_table(views, p.pane),
+        StateView::Members => return member_table(views, p.pane),
+        StateView::Log => {}
     }
     let last = views
         .iter()

@@ -19,6 +19,7 @@ mod spacetime_view;
 mod time_axis;
 mod welcome;
 
+use crate::engine::StateView;
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use session::{Model, Msg, Session, View};
@@ -321,6 +322,15 @@ pub fn app(props: &AppProps) -> Html {
     };
     let s = model.session.borrow();
     let panes = s.panes.len();
+    // Clients, and the history they make, only where a protocol keeps data.
+    let clients = s.panes.iter().any(|p| p.world.description().clients);
+    // What the state view shows: logs, unless every pane shows something else.
+    let members_only = (s.panes.iter()).all(|p| p.world.description().state == StateView::Members);
+    let state_label = if members_only {
+        "Membership"
+    } else {
+        View::Log.label()
+    };
     let pane = |i: usize| PanelProps {
         pane: i,
         ..props.clone()
@@ -350,21 +360,23 @@ pub fn app(props: &AppProps) -> Html {
                     { for (0..panes).map(|i| html! { <checks_panel::ChecksPanel ..pane(i) /> }) }
                     <inspector::Inspector ..props.clone() />
                     <network_panel::NetworkPanel ..props.clone() />
-                    <client_panel::ClientPanel ..props.clone() />
+                    if clients {
+                        <client_panel::ClientPanel ..props.clone() />
+                    }
                 </aside>
             </div>
             <div class="bottom">
                 <div class="view-tabs">
-                    { for View::ALL.iter().map(|&v| {
+                    { for View::ALL.iter().filter(|&&v| clients || v != View::History || s.opened.is_some()).map(|&v| {
                         let on = s.shown.contains(&v);
                         html! { <button class={classes!("tab", on.then_some("on"))} aria-pressed={on.to_string()} data-action={format!("view-{}", v.name())}
-                            onclick={props.send.reform(move |_| Msg::ToggleView(v))}>{v.label()}</button> }
+                            onclick={props.send.reform(move |_| Msg::ToggleView(v))}>{if v == View::Log { state_label } else { v.label() }}</button> }
                     }) }
                 </div>
                 if s.shown.contains(&View::Log) {
                     <div class="view-row">{ for (0..panes).map(|i| html! { <log_panel::LogPanel ..pane(i) /> }) }</div>
                 }
-                if s.shown.contains(&View::History) {
+                if s.shown.contains(&View::History) && (clients || s.opened.is_some()) {
                     <div class="view-row">{ history_view::history_views(&props, &s) }</div>
                 }
                 if s.shown.contains(&View::SpaceTime) {

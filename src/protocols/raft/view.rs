@@ -253,6 +253,8 @@ pub(super) static DESCRIPTION: Description = Description {
         },
     ],
     state: StateView::Log,
+    clients: true,
+    timer: "election timeout",
     library_log: Some("raft-rs log lines (raft-rs counts nodes from 1: its id 5 is n4)"),
     join_control: Some("AddLearner"),
     glossary: &[
