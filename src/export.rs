@@ -84,7 +84,7 @@ mod tests {
             key: k.into(),
             value: v.into(),
         };
-        let get = |k: &str| KvOp::Get { key: k.into() };
+        let get = |k: &str| KvOp::get(k);
         let h = History::new(vec![
             op(0, put("a", "1"), 0, None),
             op(1, put("b", "2"), 0, None),

@@ -74,7 +74,7 @@ fn put(node: usize, key: &str, value: &str) -> Action {
 fn get(node: Option<usize>, key: &str) -> Action {
     Action::Request {
         node,
-        op: KvOp::Get { key: key.into() },
+        op: KvOp::get(key),
     }
 }
 

@@ -122,7 +122,7 @@ fn gossip_eventual_as_told() {
     w.run_until(w.now() + 200);
     w.act(Action::Request {
         node: Some(3),
-        op: KvOp::Get { key: "x".into() },
+        op: KvOp::get("x"),
     })
     .unwrap();
     let limit = w.now() + 2_000;

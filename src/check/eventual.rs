@@ -21,7 +21,7 @@ pub(super) fn written(op: &HistoryOp) -> Option<(&str, &str)> {
 
 pub(super) fn read_value(op: &HistoryOp) -> Option<(&str, &str)> {
     match (&op.op, &op.outcome) {
-        (KvOp::Get { key }, Some(Outcome::Ok { value: Some(v) })) => Some((key, v)),
+        (KvOp::Get { key, .. }, Some(Outcome::Ok { value: Some(v) })) => Some((key, v)),
         _ => None,
     }
 }

@@ -44,7 +44,7 @@ pub fn parse_jepsen_register(text: &str) -> Result<History, String> {
         };
         let key = REGISTER_KEY.to_string();
         match (*ty, *f) {
-            (":invoke", ":read") => b.invoke(process, KvOp::Get { key }, line_no)?,
+            (":invoke", ":read") => b.invoke(process, KvOp::get(key), line_no)?,
             (":invoke", ":write") => b.invoke(
                 process,
                 KvOp::Put {
@@ -103,7 +103,7 @@ pub fn parse_edn_kv(text: &str) -> Result<History, String> {
         match get(":type")?.as_str() {
             ":invoke" => {
                 let op = match f {
-                    ":get" => KvOp::Get { key },
+                    ":get" => KvOp::get(key),
                     ":put" => KvOp::Put { key, value },
                     ":append" => KvOp::Append { key, value },
                     other => return Err(format!("line {line_no}: unknown :f {}", clip(other, 40))),

@@ -21,10 +21,11 @@
 //!
 //! Semantics: an `Info` (timed-out) write may take effect at any point after its invocation or
 //! never; a `Fail` operation never took effect and is left out; a failed compare-and-set ran and
-//! found another value; an absent key reads as "".
+//! found another value; an absent key reads as "". A read that asked for a default or stale
+//! answer promised nothing linearizable and is left out (its staleness is counted elsewhere).
 
 use super::open_set::OpenSet;
-use crate::engine::{History, HistoryOp, KvOp, Outcome};
+use crate::engine::{History, HistoryOp, KvOp, Outcome, QueryMode};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
@@ -503,9 +504,12 @@ pub struct Order<'a> {
     pub parts: Vec<(&'a str, Vec<usize>)>,
 }
 
-/// An operation that never took effect, or a read that timed out: nothing for the search.
+/// An operation that never took effect, a read that timed out, or one that did not ask for a
+/// linearizable answer (a default or stale query): nothing for the search.
 fn told_nothing(h: &HistoryOp) -> bool {
-    h.outcome == Some(Outcome::Fail) || (h.op.is_read() && h.outcome == Some(Outcome::Info))
+    h.outcome == Some(Outcome::Fail)
+        || (h.op.is_read() && h.outcome == Some(Outcome::Info))
+        || h.op.mode() != QueryMode::Consistent
 }
 
 /// What a settled outcome means for an operation the search already holds: a return event
@@ -990,7 +994,7 @@ mod tests {
         }
     }
     fn get() -> KvOp {
-        KvOp::Get { key: "x".into() }
+        KvOp::get("x")
     }
     fn ok() -> Outcome {
         Outcome::Ok { value: None }
@@ -1032,6 +1036,30 @@ mod tests {
             f.stuck[0], 1,
             "the stale read is the operation that cannot be placed"
         );
+    }
+
+    /// Only a consistent read promises a linearizable answer: the same stale answer is a
+    /// violation from a consistent read, and nothing from a default or stale one.
+    #[test]
+    fn only_consistent_reads_are_held_to_linearizability() {
+        for mode in QueryMode::ALL {
+            let h = History::new(vec![
+                op(0, put("1"), 0, Some(1), ok()),
+                op(
+                    1,
+                    KvOp::Get {
+                        key: "x".into(),
+                        mode,
+                    },
+                    2,
+                    Some(3),
+                    read(""),
+                ),
+            ]);
+            let v = check(&h);
+            assert_eq!(v.linearizable, mode != QueryMode::Consistent, "{mode:?}");
+            assert_eq!(v.ops, if mode == QueryMode::Consistent { 2 } else { 1 });
+        }
     }
 
     #[test]
@@ -1183,7 +1211,7 @@ mod tests {
             .map(|c| {
                 let key = ["x", "y"][rng.gen_range(0..2)].to_string();
                 let op = match rng.gen_range(0..4) {
-                    0 => KvOp::Get { key },
+                    0 => KvOp::get(key),
                     1 => KvOp::Put {
                         key,
                         value: pick(rng),

@@ -30,7 +30,7 @@ pub fn random_history(seed: u64, shape: Shape) -> History {
         free_at[client] = complete + 1;
         let key = format!("{}", rng.gen_range(0..shape.keys));
         let op = match rng.gen_range(0..10) {
-            0..=3 => KvOp::Get { key },
+            0..=3 => KvOp::get(key),
             4..=5 => KvOp::Put {
                 key,
                 value: format!("{n} "),

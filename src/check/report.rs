@@ -5,7 +5,7 @@
 use super::causal_order::CausalCheck;
 use super::eventual::CausalViolation;
 use super::linearizability::{Checker, Failure, Order, Verdict};
-use crate::engine::{History, HistoryOp, KvOp, Outcome};
+use crate::engine::{History, HistoryOp, KvOp, Outcome, QueryMode};
 use rustc_hash::FxHashMap;
 
 /// One operation's place in the order found: its position in its key's order, and the
@@ -36,7 +36,11 @@ pub struct Report {
 pub fn describe(op: &HistoryOp) -> String {
     let q = |s: &str| format!("{s:?}");
     let call = match &op.op {
-        KvOp::Get { key } => format!("get({key})"),
+        KvOp::Get {
+            key,
+            mode: QueryMode::Consistent,
+        } => format!("get({key})"),
+        KvOp::Get { key, mode } => format!("get({key}, {})", mode.name()),
         KvOp::Put { key, value } => format!("put({key}, {})", q(value)),
         KvOp::Cas { key, from, to } => format!("cas({key}, {} → {})", q(from), q(to)),
         KvOp::Append { key, value } => format!("append({key}, {})", q(value)),

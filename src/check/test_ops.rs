@@ -25,5 +25,5 @@ pub fn put(k: &str, v: &str) -> KvOp {
 }
 
 pub fn get(k: &str) -> KvOp {
-    KvOp::Get { key: k.into() }
+    KvOp::get(k)
 }

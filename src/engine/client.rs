@@ -1,6 +1,6 @@
 //! Simulated clients and the history they record, Jepsen-style: invoke, then ok / fail / info.
 
-use super::kv::KvOp;
+use super::kv::{KvOp, QueryMode};
 use super::limits::{within, MAX_DELAY_MS};
 use super::node::{NodeId, Rng};
 use rand::Rng as _;
@@ -28,6 +28,9 @@ pub struct ClientConfig {
     /// Load clients stay with their home node (a session) instead of following redirects or
     /// failing over: an answer other than success ends the operation as failed.
     pub sticky: bool,
+    /// The steady load's reads each ask for a query mode at random (consistent, default or
+    /// stale), as Consul's clients may; otherwise every read is consistent.
+    pub query_modes: bool,
 }
 
 impl Default for ClientConfig {
@@ -42,6 +45,7 @@ impl Default for ClientConfig {
             read_pct: 40,
             cas_pct: 20,
             sticky: false,
+            query_modes: false,
         }
     }
 }
@@ -199,7 +203,13 @@ impl Client {
         let roll = rng.gen_range(0..100);
         *counter += 1;
         if roll < cfg.read_pct {
-            KvOp::Get { key }
+            // Only drawn when asked for, so that runs without modes replay as they did.
+            let mode = if cfg.query_modes {
+                QueryMode::ALL[super::node::uniform_index(rng, 0, QueryMode::ALL.len())]
+            } else {
+                QueryMode::Consistent
+            };
+            KvOp::Get { key, mode }
         } else if roll < cfg.read_pct + cfg.cas_pct {
             KvOp::Cas {
                 key,

@@ -3,11 +3,46 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// How fresh a read must be, in Consul's words (etcd's linearizable and serializable reads are
+/// the first and the last).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryMode {
+    /// Linearizable: the leader confirms with a quorum that it still leads before answering.
+    #[default]
+    Consistent,
+    /// The leader answers from its own state at once: stale while a deposed leader has not
+    /// noticed yet.
+    Default,
+    /// Any replica answers from its own state, leading or not: arbitrarily stale, and
+    /// available without a leader.
+    Stale,
+}
+
+impl QueryMode {
+    pub const ALL: [QueryMode; 3] = [QueryMode::Consistent, QueryMode::Default, QueryMode::Stale];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            QueryMode::Consistent => "consistent",
+            QueryMode::Default => "default",
+            QueryMode::Stale => "stale",
+        }
+    }
+
+    fn is_consistent(&self) -> bool {
+        *self == QueryMode::Consistent
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "f", rename_all = "lowercase")]
 pub enum KvOp {
     Get {
         key: String,
+        /// Left out of links when consistent, so older links read the same.
+        #[serde(default, skip_serializing_if = "QueryMode::is_consistent")]
+        mode: QueryMode,
     },
     Put {
         key: String,
@@ -26,9 +61,25 @@ pub enum KvOp {
 }
 
 impl KvOp {
+    /// A consistent read.
+    pub fn get(key: impl Into<String>) -> Self {
+        KvOp::Get {
+            key: key.into(),
+            mode: QueryMode::Consistent,
+        }
+    }
+
+    /// How fresh the answer must be: a read's mode; a write always goes through the leader.
+    pub fn mode(&self) -> QueryMode {
+        match self {
+            KvOp::Get { mode, .. } => *mode,
+            _ => QueryMode::Consistent,
+        }
+    }
+
     pub fn key(&self) -> &str {
         match self {
-            KvOp::Get { key }
+            KvOp::Get { key, .. }
             | KvOp::Put { key, .. }
             | KvOp::Cas { key, .. }
             | KvOp::Append { key, .. } => key,
@@ -66,7 +117,14 @@ impl KvOp {
     /// Compact binary form, used as a replicated log entry's data.
     pub fn encode(&self) -> Vec<u8> {
         let (tag, parts): (u8, Vec<&str>) = match self {
-            KvOp::Get { key } => (0, vec![key]),
+            KvOp::Get { key, mode } => (
+                match mode {
+                    QueryMode::Consistent => 0,
+                    QueryMode::Default => 4,
+                    QueryMode::Stale => 5,
+                },
+                vec![key],
+            ),
             KvOp::Put { key, value } => (1, vec![key, value]),
             KvOp::Cas { key, from, to } => (2, vec![key, from, to]),
             KvOp::Append { key, value } => (3, vec![key, value]),
@@ -87,7 +145,15 @@ impl KvOp {
             Some(s)
         };
         Some(match tag {
-            0 => KvOp::Get { key: next()? },
+            0 => KvOp::get(next()?),
+            4 | 5 => KvOp::Get {
+                key: next()?,
+                mode: if tag == 4 {
+                    QueryMode::Default
+                } else {
+                    QueryMode::Stale
+                },
+            },
             1 => KvOp::Put {
                 key: next()?,
                 value: next()?,
@@ -109,7 +175,11 @@ impl KvOp {
 impl std::fmt::Display for KvOp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            KvOp::Get { key } => write!(f, "get {key}"),
+            KvOp::Get {
+                key,
+                mode: QueryMode::Consistent,
+            } => write!(f, "get {key}"),
+            KvOp::Get { key, mode } => write!(f, "get {key} ({})", mode.name()),
             KvOp::Put { key, value } => write!(f, "put {key}={value}"),
             KvOp::Cas { key, from, to } => write!(f, "cas {key} {from}→{to}"),
             KvOp::Append { key, value } => write!(f, "append {key}+={value}"),
@@ -117,8 +187,8 @@ impl std::fmt::Display for KvOp {
     }
 }
 
-/// A client request as a node receives it. The operation is lent from the client's history:
-/// a node keeps what it needs of it (the encoded entry, a read's key).
+/// A client request as a node receives it. The operation is lent from the request: a node keeps
+/// what it needs of it (the encoded entry, a read's key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct KvRequest<'a> {
     pub id: u64,
@@ -203,7 +273,11 @@ mod tests {
     #[test]
     fn ops_round_trip_through_their_encoding() {
         let ops = [
-            KvOp::Get { key: "k".into() },
+            KvOp::get("k"),
+            KvOp::Get {
+                key: "k".into(),
+                mode: QueryMode::Stale,
+            },
             KvOp::Put {
                 key: "k1".into(),
                 value: "v é".into(),

@@ -28,7 +28,7 @@ pub use describe::{
     Toggle,
 };
 pub use in_flight::Envelope;
-pub use kv::{digest, KvOp, KvReply, KvRequest, KvStore};
+pub use kv::{digest, KvOp, KvReply, KvRequest, KvStore, QueryMode};
 pub use marks::{HeldSpan, Hold, Mark, MarkKind, RoleChange};
 pub use network::{LinkConfig, MsgId, Network};
 pub use node::{

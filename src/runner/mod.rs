@@ -10,7 +10,8 @@ pub use faults::{random_faults, random_membership};
 use crate::check::{eventual, linearizability};
 use crate::engine::limits::{within, NODES};
 use crate::engine::{
-    Action, Description, History, Node, Outcome, Scenario, SimConfig, TimedAction, Violation, World,
+    Action, Description, History, Node, Outcome, QueryMode, Scenario, SimConfig, TimedAction,
+    Violation, World,
 };
 use crate::protocols::causal::{CausalConfig, CausalNode};
 use crate::protocols::gossip::{GossipConfig, GossipNode};
@@ -184,8 +185,10 @@ pub struct Summary {
     pub converged: u64,
     /// Time from the heal until the replicas agreed, the slowest schedule (gossip, causal).
     pub convergence_ms: u64,
-    /// Reads that returned a value known to be overwritten when the read began.
+    /// Reads that returned a value known to be overwritten when the read began, in all and
+    /// by the query mode they asked for.
     pub stale_reads: u64,
+    pub stale_reads_by_mode: ByMode,
     /// Acknowledged writes that no replica holds at the end and no client ever read: lost to a
     /// last-writer-wins overwrite (gossip, causal).
     pub lww_overwritten: u64,
@@ -222,6 +225,7 @@ impl Summary {
         self.converged += o.converged;
         self.convergence_ms = self.convergence_ms.max(o.convergence_ms);
         self.stale_reads += o.stale_reads;
+        self.stale_reads_by_mode.add(&o.stale_reads_by_mode);
         self.lww_overwritten += o.lww_overwritten;
         self.conf_changes += o.conf_changes;
         self.snapshots_sent += o.snapshots_sent;
@@ -231,6 +235,30 @@ impl Summary {
         self.detection_ms_max = self.detection_ms_max.max(o.detection_ms_max);
         self.false_suspicions += o.false_suspicions;
         self.false_deaths += o.false_deaths;
+    }
+}
+
+/// A count per query mode (see `QueryMode`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ByMode {
+    pub consistent: u64,
+    pub default: u64,
+    pub stale: u64,
+}
+
+impl ByMode {
+    fn count(&mut self, mode: QueryMode) {
+        *match mode {
+            QueryMode::Consistent => &mut self.consistent,
+            QueryMode::Default => &mut self.default,
+            QueryMode::Stale => &mut self.stale,
+        } += 1;
+    }
+
+    fn add(&mut self, o: &ByMode) {
+        self.consistent += o.consistent;
+        self.default += o.default;
+        self.stale += o.stale;
     }
 }
 
@@ -348,6 +376,12 @@ fn run_sliced<N: Node>(
 fn base_summary<N: Node>(world: &World<N>, o: &RunOptions) -> Summary {
     let h = world.history();
     let st = world.stats();
+    let mut stale = eventual::StaleReads::default();
+    stale.observe(h);
+    let mut by_mode = ByMode::default();
+    for &(read, _) in stale.found() {
+        by_mode.count(h[read].op.mode());
+    }
     Summary {
         schedules: 1,
         crashes: st.crashes,
@@ -359,7 +393,8 @@ fn base_summary<N: Node>(world: &World<N>, o: &RunOptions) -> Summary {
         messages_delivered: st.messages_delivered,
         messages_dropped: st.messages_dropped,
         sim_ms: o.time_ms,
-        stale_reads: eventual::stale_reads(h) as u64,
+        stale_reads: stale.count() as u64,
+        stale_reads_by_mode: by_mode,
         ..Summary::default()
     }
 }
@@ -523,7 +558,7 @@ fn lww_overwritten(h: &History, final_state: &[(String, String)]) -> usize {
         .ops
         .iter()
         .filter_map(|op| match (&op.op, &op.outcome) {
-            (KvOp::Get { key }, Some(Outcome::Ok { value: Some(v) })) => {
+            (KvOp::Get { key, .. }, Some(Outcome::Ok { value: Some(v) })) => {
                 Some((key.as_str(), v.as_str()))
             }
             _ => None,

@@ -40,7 +40,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
             let value = read(&value_ref);
             let op = match kind {
                 Kind::Put => KvOp::Put { key, value },
-                Kind::Get => KvOp::Get { key },
+                Kind::Get => KvOp::get(key),
                 Kind::Cas => KvOp::Cas {
                     key,
                     from: read(&from_ref),

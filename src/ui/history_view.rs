@@ -130,8 +130,8 @@ fn label(op: &HistoryOp) -> String {
         }
     };
     match (&op.op, &op.outcome) {
-        (KvOp::Get { key }, Some(Outcome::Ok { value: Some(r) })) => format!("{key}→{}", v(r)),
-        (KvOp::Get { key }, _) => format!("{key}→?"),
+        (KvOp::Get { key, .. }, Some(Outcome::Ok { value: Some(r) })) => format!("{key}→{}", v(r)),
+        (KvOp::Get { key, .. }, _) => format!("{key}→?"),
         (KvOp::Put { key, value }, _) => format!("{key}←{}", v(value)),
         (KvOp::Cas { key, from, to }, _) => format!("{key} {}→{}", v(from), v(to)),
         (KvOp::Append { key, value }, _) => format!("{key}+{}", v(value)),

@@ -10,7 +10,7 @@ use crate::check::raft_safety::RaftMonitor;
 use crate::engine::limits::within;
 use crate::engine::{
     digest, uniform_index, Control, Description, KvOp, KvReply, KvRequest, KvStore, MsgSummary,
-    Node, NodeId, NodeView, Outbox, Rng, Role,
+    Node, NodeId, NodeView, Outbox, QueryMode, Rng, Role,
 };
 use raft::eraftpb::{
     ConfChangeSingle, ConfChangeType, ConfChangeV2, Entry, EntryType, Message, MessageType,
@@ -669,7 +669,17 @@ impl Node for RaftNode {
         }
         let hint = self.leader_hint();
         let Some(raw) = self.raw.as_mut() else { return };
-        if raw.raft.state != StateRole::Leader {
+        let mode = req.op.mode();
+        let leads = raw.raft.state == StateRole::Leader;
+        // A stale read is answered by any node from its own state; a default one by the leader
+        // from its own, without asking a quorum whether it still leads.
+        let local = mode == QueryMode::Stale || (leads && mode == QueryMode::Default);
+        if req.op.is_read() && local {
+            let value = Some(self.kv.get(req.op.key()));
+            out.reply(req.id, KvReply::Ok { value });
+            return;
+        }
+        if !leads {
             out.reply(req.id, KvReply::NotLeader { hint });
             return;
         }
