@@ -249,3 +249,54 @@ fn swim_members_agree_again_after_500_random_fault_schedules() {
     assert_eq!(s.converged, 500);
     assert!(s.detections > 100 && s.false_suspicions > 0, "{s:?}");
 }
+
+/// Consul: the servers' Raft stays safe and consistent reads linearizable; stale reads do
+/// happen (the faults bite); the agent stopped for good at the heal is deregistered by the
+/// end. With a leader that reconciles the catalog too rarely, the check catches the listing
+/// left behind; with servers that acknowledge writes early, the lost writes.
+#[test]
+fn consul_stays_safe_and_deregisters_the_dead_over_300_random_fault_schedules() {
+    use consensus_lab::protocols::consul::ConsulConfig;
+    let consul = |c: ConsulConfig| Protocol::Consul(c);
+    let (s, failure) = explore_with(
+        8,
+        consul(ConsulConfig::default()),
+        300,
+        false,
+        Faults::Random,
+        60_000,
+    );
+    assert_eq!(failure, None);
+    println!("{}", serde_json::to_string(&s).unwrap());
+    assert_eq!(s.stale_reads_by_mode.consistent, 0);
+    assert!(s.stale_reads_by_mode.stale > 0, "{s:?}");
+    assert_eq!(s.deregistered_after_heal, Some(true));
+    assert!(s.deregistration_ms_max > 0 && s.detections > 100, "{s:?}");
+
+    // One reconcile, at 35 s: before the heal at 40 s, none after.
+    let lazy = ConsulConfig {
+        reconcile_ticks: 700,
+        ..ConsulConfig::default()
+    };
+    let (s, failure) = explore_with(8, consul(lazy), 20, true, Faults::Random, 60_000);
+    let (_, why) = failure.expect("a listing left behind is caught");
+    assert!(
+        why.starts_with("catalog: ") && why.contains("still lists"),
+        "{why}"
+    );
+    assert_eq!(s.deregistered_after_heal, Some(false));
+
+    let early = ConsulConfig {
+        raft: RaftConfig {
+            bug: Some(Bug::AckBeforeCommit),
+            ..ConsulConfig::default().raft
+        },
+        ..ConsulConfig::default()
+    };
+    let (_, failure) = explore_with(8, consul(early), 50, true, Faults::Random, 60_000);
+    let (_, why) = failure.expect("lost acknowledged writes are caught");
+    assert!(
+        why.starts_with("acknowledged write lost: ") || why.starts_with("linearizability: "),
+        "{why}"
+    );
+}

@@ -5,6 +5,7 @@ use consensus_lab::check::{history_files, linearizability};
 use consensus_lab::export::write_history;
 use consensus_lab::import::HistoryFormat;
 use consensus_lab::protocols::causal::{CausalBug, CausalConfig};
+use consensus_lab::protocols::consul::ConsulConfig;
 use consensus_lab::protocols::gossip::GossipConfig;
 use consensus_lab::protocols::raft::{Bug, RaftConfig, ReadMode};
 use consensus_lab::protocols::swim::SwimConfig;
@@ -13,14 +14,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
-  lab run --protocol raft|gossip|causal|swim --nodes N --seed S --time 60s [--faults none|random] [--trace FILE]
+  lab run --protocol raft|gossip|causal|swim|consul --nodes N --seed S --time 60s [--faults none|random] [--trace FILE]
           [--history FILE [--history-format kv|jepsen]] [OPTIONS]
-  lab explore --protocol raft|gossip|causal|swim --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
+  lab explore --protocol raft|gossip|causal|swim|consul --nodes N --seeds A..B --time T [--faults random|none] [OPTIONS]
   lab check-history --model register|kv [--timeout 10s] FILE   (exit 0 linearizable, 1 not, 3 unknown)
 raft: --pre-vote --check-quorum --read safe|lease --compact-after N
       --membership (with --faults random; turns on pre-vote, check-quorum and --compact-after 10)
       --bug forget-vote|ack-before-commit|joint-quorum
 gossip: --fanout K --multi-value    causal: --bug no-dependency-wait
+consul: --servers S (default 3; the other nodes are client agents)
 Times take a unit: 500ms, 30s, 2m.";
 
 /// The longest argument read (a path or a value): messages quote arguments whole.
@@ -157,6 +159,13 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
         .map(|v| parse_num::<usize>("--fanout", v))
         .transpose()?;
     let multi_value = a.flag("--multi-value");
+    let servers = a
+        .value("--servers")?
+        .map(|v| parse_num::<usize>("--servers", v))
+        .transpose()?;
+    if servers.is_some() && protocol != "consul" {
+        return Err("--servers applies to --protocol consul".into());
+    }
     let compact_after = a
         .value("--compact-after")?
         .map(|v| parse_num::<u64>("--compact-after", v))
@@ -236,7 +245,23 @@ fn sim_options(a: &mut Args) -> Result<(RunOptions, Option<String>), String> {
                 .into(),
         ),
         "swim" => Protocol::Swim(SwimConfig::default()),
-        p => return Err(format!("unknown protocol {p:?} (raft|gossip|causal|swim)")),
+        "consul" if raft_only || fanout.is_some() || multi_value || bug.is_some() => return Err(
+            "--pre-vote, --check-quorum, --read, --compact-after, --membership, --fanout, --multi-value and --bug do not apply to consul (its servers run pre-vote and check-quorum)"
+                .into(),
+        ),
+        "consul" => {
+            let servers = servers.unwrap_or(3);
+            if !(1..=7).contains(&servers) || servers > nodes {
+                return Err(format!(
+                    "--servers must be between 1 and 7, and at most --nodes ({nodes}); got {servers}"
+                ));
+            }
+            Protocol::Consul(ConsulConfig {
+                servers,
+                ..ConsulConfig::default()
+            })
+        }
+        p => return Err(format!("unknown protocol {p:?} (raft|gossip|causal|swim|consul)")),
     };
     let trace = a.value("--trace")?.map(String::from);
     let o = RunOptions {
@@ -318,6 +343,7 @@ fn replay_command(o: &RunOptions) -> String {
             }
         }
         Protocol::Swim(_) => {}
+        Protocol::Consul(k) => c += &format!(" --servers {}", k.servers),
     }
     c
 }

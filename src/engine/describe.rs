@@ -35,7 +35,7 @@ impl Consistency {
 }
 
 /// A safety property a protocol's monitor checks live; a `Violation` names it by `name`.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Property {
     pub name: &'static str,
     /// How the checks panel says that it holds.
@@ -44,7 +44,7 @@ pub struct Property {
 }
 
 /// A role a node can be in. The world adds `DOWN` and `PAUSED` for stopped processes.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Role {
     pub name: &'static str,
     /// CSS colour of the node.
@@ -86,7 +86,7 @@ pub enum Shape {
 
 /// One kind of message: how it is drawn and what its summary's numbers mean. A protocol keeps
 /// its kinds in one table, each at the position its `code` says (a test checks this).
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct MessageKind {
     pub code: u8,
     pub label: &'static str,
@@ -130,7 +130,7 @@ impl MessageKind {
 }
 
 /// A command the user can give one node (the inspector shows a button for each).
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct ControlInfo {
     /// The command's name in scenarios and share links.
     pub name: &'static str,
@@ -161,7 +161,7 @@ impl ControlInfo {
 }
 
 /// A switch in the protocol's settings, offered when a run is started.
-#[derive(Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Toggle {
     pub key: &'static str,
     pub label: &'static str,
@@ -205,6 +205,36 @@ pub struct Description {
     pub join_control: Option<&'static str>,
     /// What the words of its views mean (a fact's label, and its meaning), said on hover.
     pub glossary: &'static [(&'static str, &'static str)],
+}
+
+/// `a` then `b`, in one array of their joint length: how a protocol made of others lists their
+/// roles, kinds and controls together (in a `static`, at compile time).
+pub const fn joined<T: Copy, const A: usize, const B: usize, const C: usize>(
+    a: [T; A],
+    b: [T; B],
+) -> [T; C] {
+    assert!(A + B == C && C > 0, "C is A + B");
+    let mut out = [if A > 0 { a[0] } else { b[0] }; C];
+    let mut i = 0;
+    while i < C {
+        out[i] = if i < A { a[i] } else { b[i - A] };
+        i += 1;
+    }
+    out
+}
+
+/// Message kinds `a` then `b`, each at the position its code says.
+pub const fn joined_kinds<const A: usize, const B: usize, const C: usize>(
+    a: [MessageKind; A],
+    b: [MessageKind; B],
+) -> [MessageKind; C] {
+    let mut out: [MessageKind; C] = joined(a, b);
+    let mut i = 0;
+    while i < C {
+        out[i].code = i as u8;
+        i += 1;
+    }
+    out
 }
 
 impl Description {

@@ -24,8 +24,8 @@ mod world;
 pub use arrows::{Arrow, Fate};
 pub use client::{ClientConfig, ClientId, History, HistoryOp, Outcome};
 pub use describe::{
-    Consistency, Control, ControlInfo, Description, MessageKind, Property, Role, Shape, StateView,
-    Toggle,
+    joined, joined_kinds, Consistency, Control, ControlInfo, Description, MessageKind, Property,
+    Role, Shape, StateView, Toggle,
 };
 pub use in_flight::Envelope;
 pub use kv::{digest, KvOp, KvReply, KvRequest, KvStore, QueryMode};

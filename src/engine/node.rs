@@ -41,6 +41,28 @@ impl<'a, M, N> Outbox<'a, M, N> {
             notes: Vec::new(),
         }
     }
+    /// Hand an input to one part of a node made of several protocols: the part sees an outbox
+    /// of its own messages and notes, and what it produced comes out here, wrapped.
+    pub fn part<M2, N2, R>(
+        &mut self,
+        wrap: impl Fn(M2) -> M,
+        wrap_note: impl Fn(N2) -> N,
+        f: impl FnOnce(&mut Outbox<'_, M2, N2>) -> R,
+    ) -> R {
+        let mut inner = Outbox::new(self.now, self.rng);
+        let r = f(&mut inner);
+        let Outbox {
+            sends,
+            replies,
+            notes,
+            ..
+        } = inner;
+        self.sends
+            .extend(sends.into_iter().map(|(to, m)| (to, wrap(m))));
+        self.replies.extend(replies);
+        self.notes.extend(notes.into_iter().map(wrap_note));
+        r
+    }
     pub fn send(&mut self, to: NodeId, msg: M) {
         self.sends.push((to, msg));
     }
@@ -305,6 +327,13 @@ pub trait Node: Sized {
     /// it go (a span on its lane of the space-time diagram).
     fn holds(_note: &Self::Note) -> Option<Hold> {
         None
+    }
+
+    /// Its safety monitor for a cluster of `nodes` started under `cfg`.
+    fn monitor(_cfg: &Self::Config, nodes: usize) -> Self::Monitor {
+        let mut m = Self::Monitor::default();
+        m.started(nodes);
+        m
     }
 
     /// Refuse settings the protocol cannot run with, naming the setting. `new` is only ever

@@ -117,7 +117,7 @@ impl<N: Node> World<N> {
             believed_leader: 0,
             tracing: true,
             trace: Trace::new(N::DESCRIPTION.kinds),
-            monitor: N::Monitor::default(),
+            monitor: N::monitor(&scenario.protocol, n),
             violations: Vec::new(),
             marks: Vec::new(),
             roles: Vec::new(),
@@ -129,7 +129,6 @@ impl<N: Node> World<N> {
             notes: Vec::new(),
             scenario,
         };
-        w.monitor.started(n);
         let tick = w.scenario.sim.tick_ms;
         for node in 0..n {
             // Spread the nodes' tick phases so they do not all fire at once.

@@ -2,6 +2,7 @@
 //! broadcast (causal), gossip anti-entropy (eventual), and SWIM failure detection.
 
 pub mod causal;
+pub mod consul;
 pub mod gossip;
 pub mod raft;
 pub mod swim;

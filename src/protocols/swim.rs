@@ -211,7 +211,10 @@ const fn kind(
     }
 }
 
-static KINDS: [MessageKind; 4] = [
+static KINDS: [MessageKind; 4] = KIND_LIST;
+
+/// Also listed by protocols built on SWIM.
+pub(crate) const KIND_LIST: [MessageKind; 4] = [
     kind(Kind::Ping, "ping", "#7aa6d8", false),
     kind(Kind::PingReq, "ping-req", "#d8a25e", false),
     kind(Kind::Ack, "ack", "#7aa6d8", true),
@@ -226,7 +229,7 @@ static KINDS: [MessageKind; 4] = [
 /// detect every crash, eventually, and only bounds how often it suspects a live member).
 pub const PROPERTIES: [Property; 0] = [];
 
-const PROBE_NOW: ControlInfo = ControlInfo {
+pub(crate) const PROBE_NOW: ControlInfo = ControlInfo {
     name: "ProbeNow",
     label: "Probe now",
     hook: "probe",
@@ -246,24 +249,28 @@ static DESCRIPTION: Description = Description {
     kinds: &KINDS,
     properties: &PROPERTIES,
     controls: &[PROBE_NOW],
-    toggles: &[Toggle {
-        key: "lifeguard",
-        label: "lifeguard",
-        tooltip: "SWIM: a member that misses acks stretches its own probe timeout (Lifeguard's local health, as memberlist does)",
-    }],
+    toggles: &[LIFEGUARD],
     state: StateView::Members,
     clients: false,
     timer: "next probe",
     library_log: None,
     join_control: None,
-    glossary: &[
-        ("incarnation", "raised by a member to refute a suspicion of itself: a higher incarnation overrides older news"),
-        ("probing", "the member this one pinged this protocol period, and how long ago"),
-        ("next probe", "ticks until this member starts its next protocol period (stretched by its local health)"),
-        ("local health", "Lifeguard: 0 is healthy; each missed ack adds one and stretches this member's timeouts"),
-        ("updates to send", "membership news waiting to be piggybacked on pings and acks"),
-    ],
+    glossary: &GLOSSARY,
 };
+
+pub(crate) const LIFEGUARD: Toggle = Toggle {
+    key: "lifeguard",
+    label: "lifeguard",
+    tooltip: "SWIM: a member that misses acks stretches its own probe timeout (Lifeguard's local health, as memberlist does)",
+};
+
+pub(crate) const GLOSSARY: [(&str, &str); 5] = [
+    ("incarnation", "raised by a member to refute a suspicion of itself: a higher incarnation overrides older news"),
+    ("probing", "the member this one pinged this protocol period, and how long ago"),
+    ("next probe", "ticks until this member starts its next protocol period (stretched by its local health)"),
+    ("local health", "Lifeguard: 0 is healthy; each missed ack adds one and stretches this member's timeouts"),
+    ("updates to send", "membership news waiting to be piggybacked on pings and acks"),
+];
 
 type Out<'a> = Outbox<'a, SwimMsg, SwimNote>;
 
@@ -278,6 +285,11 @@ fn log10_ceil(n: usize) -> u32 {
 }
 
 impl SwimNode {
+    /// What it believes of member `m` now.
+    pub fn health(&self, m: NodeId) -> Health {
+        self.members.get(m).map_or(Health::Dead, |s| s.health)
+    }
+
     fn scale(&self, ticks: u32) -> u32 {
         ticks * (self.health + 1)
     }

@@ -7,16 +7,18 @@ mod faults;
 
 pub use faults::{random_faults, random_membership};
 
+use crate::check::raft_safety::RaftMonitor;
 use crate::check::{eventual, linearizability};
 use crate::engine::limits::{within, NODES};
 use crate::engine::{
-    Action, Description, History, Node, Outcome, QueryMode, Scenario, SimConfig, TimedAction,
-    Violation, World,
+    Action, Description, History, Node, Outcome, QueryMode, Scenario, SimConfig, Status,
+    TimedAction, Violation, World,
 };
 use crate::protocols::causal::{CausalConfig, CausalNode};
+use crate::protocols::consul::{service_key, ConsulConfig, ConsulNode, SERVICE};
 use crate::protocols::gossip::{GossipConfig, GossipNode};
 use crate::protocols::raft::{RaftConfig, RaftNode};
-use crate::protocols::swim::{SwimConfig, SwimNode};
+use crate::protocols::swim::{SwimConfig, SwimMonitor, SwimNode};
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +41,7 @@ pub enum Protocol {
     Gossip(GossipConfig),
     Causal(CausalConfig),
     Swim(SwimConfig),
+    Consul(ConsulConfig),
 }
 
 impl Protocol {
@@ -48,6 +51,7 @@ impl Protocol {
             Protocol::Gossip(_) => GossipNode::DESCRIPTION,
             Protocol::Causal(_) => CausalNode::DESCRIPTION,
             Protocol::Swim(_) => SwimNode::DESCRIPTION,
+            Protocol::Consul(_) => ConsulNode::DESCRIPTION,
         }
     }
 
@@ -128,7 +132,7 @@ pub fn heal_time(time_ms: u64) -> u64 {
 /// become a death that the member then refutes.
 fn heal_at(o: &RunOptions) -> u64 {
     match o.protocol {
-        Protocol::Swim(_) => o.time_ms - (o.time_ms / 3).min(20_000),
+        Protocol::Swim(_) | Protocol::Consul(_) => o.time_ms - (o.time_ms / 3).min(20_000),
         _ => heal_time(o.time_ms),
     }
 }
@@ -147,6 +151,7 @@ pub fn scenario<C>(o: &RunOptions, protocol: C) -> Scenario<C> {
     sim.clients.keys = 5;
     sim.clients.think_ms = (20, 120);
     sim.clients.sticky = matches!(o.protocol, Protocol::Causal(_));
+    sim.clients.query_modes = matches!(o.protocol, Protocol::Consul(_));
     let mut s = Scenario::new(o.seed, sim, protocol);
     if o.faults.random() {
         s.schedule = random_faults(o.seed, o.nodes, 1_000, heal_at(o));
@@ -156,7 +161,20 @@ pub fn scenario<C>(o: &RunOptions, protocol: C) -> Scenario<C> {
         s.schedule.extend(changes);
         s.schedule.sort_by_key(|a| a.t);
     }
-    if !matches!(o.protocol, Protocol::Raft(_)) {
+    // Consul: one agent stops for good as the faults heal; the pool must declare it dead and
+    // the leader drop its service from the catalog before the end.
+    if let Protocol::Consul(c) = &o.protocol {
+        let agents = o.nodes.saturating_sub(c.servers);
+        if o.faults.random() && agents > 0 {
+            s.schedule.push(TimedAction {
+                t: heal_at(o),
+                action: Action::Crash {
+                    node: c.servers + o.seed as usize % agents,
+                },
+            });
+        }
+    }
+    if !matches!(o.protocol, Protocol::Raft(_) | Protocol::Consul(_)) {
         s.schedule.push(TimedAction {
             t: heal_at(o),
             action: Action::SetLoad { on: false },
@@ -205,6 +223,11 @@ pub struct Summary {
     pub detection_ms_max: u64,
     pub false_suspicions: u64,
     pub false_deaths: u64,
+    /// Consul: whether, at the end of every schedule, no server's catalog listed a stopped
+    /// agent (None for the other protocols), and the longest a stopped agent's service stayed
+    /// listed (from the stop to the first server dropping it).
+    pub deregistered_after_heal: Option<bool>,
+    pub deregistration_ms_max: u64,
 }
 
 impl Summary {
@@ -235,6 +258,12 @@ impl Summary {
         self.detection_ms_max = self.detection_ms_max.max(o.detection_ms_max);
         self.false_suspicions += o.false_suspicions;
         self.false_deaths += o.false_deaths;
+        self.deregistered_after_heal =
+            match (self.deregistered_after_heal, o.deregistered_after_heal) {
+                (Some(a), Some(b)) => Some(a && b),
+                (a, b) => a.or(b),
+            };
+        self.deregistration_ms_max = self.deregistration_ms_max.max(o.deregistration_ms_max);
     }
 }
 
@@ -278,15 +307,16 @@ pub fn run(o: &RunOptions, keep_trace: bool) -> Result<RunReport, String> {
         trace_fits(o)?;
     }
     guarded(o, || match &o.protocol {
-        Protocol::Raft(c) => run_raft(o, c.clone(), keep_trace),
+        Protocol::Raft(c) => run_linearizable::<RaftNode>(o, c.clone(), keep_trace, |w, s, _| {
+            raft_figures(w.monitor(), s)
+        }),
+        Protocol::Consul(c) => {
+            run_linearizable::<ConsulNode>(o, c.clone(), keep_trace, consul_catalog)
+        }
         Protocol::Gossip(c) => run_store::<GossipNode>(o, c.clone(), keep_trace, |_, _| {}),
         Protocol::Causal(c) => run_store::<CausalNode>(o, c.clone(), keep_trace, |_, _| {}),
         Protocol::Swim(c) => run_store::<SwimNode>(o, c.clone(), keep_trace, |w, s| {
-            let m = w.monitor();
-            s.detections = m.detection_ms.len() as u64;
-            s.detection_ms_max = m.detection_ms.iter().copied().max().unwrap_or(0);
-            s.false_suspicions = m.false_suspicions;
-            s.false_deaths = m.false_deaths;
+            swim_figures(w.monitor(), s)
         }),
     })
 }
@@ -415,11 +445,19 @@ fn report<N: Node>(
     }
 }
 
-fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunReport, String> {
+/// Raft, and Consul's servers: the monitor's safety properties, linearizability of what clients
+/// saw, and liveness after the heal. `figures` adds what the protocol's monitor measured, and
+/// any problem of its own.
+fn run_linearizable<N: Node>(
+    o: &RunOptions,
+    cfg: N::Config,
+    keep_trace: bool,
+    figures: impl FnOnce(&World<N>, &mut Summary, &mut Vec<Violation>),
+) -> Result<RunReport, String> {
     // Since when the same node leads (after the heal).
     let mut leader: Option<(usize, u64)> = None;
     let mut leader_since = None;
-    let world = run_sliced::<RaftNode>(o, cfg, keep_trace, |w| {
+    let world = run_sliced::<N>(o, cfg, keep_trace, |w| {
         let now_leader = (0..w.node_count())
             .map(|i| (i, w.role(i)))
             .filter(|(_, r)| r.0.leads)
@@ -478,14 +516,62 @@ fn run_raft(o: &RunOptions, cfg: RaftConfig, keep_trace: bool) -> Result<RunRepo
         }
     }
     let mut summary = base_summary(&world, o);
-    let m = world.monitor();
+    figures(&world, &mut summary, &mut problems);
+    Ok(report(&world, summary, problems, keep_trace))
+}
+
+fn raft_figures(m: &RaftMonitor, summary: &mut Summary) {
     summary.elections = m.elections;
     summary.leader_changes = m.leader_changes;
     summary.conf_changes = m.conf_changes() as u64;
     summary.snapshots_sent = m.snapshots_sent;
     summary.snapshots_installed = m.snapshots_installed;
     summary.leader_transfers = m.leader_transfers;
-    Ok(report(&world, summary, problems, keep_trace))
+}
+
+fn swim_figures(m: &SwimMonitor, summary: &mut Summary) {
+    summary.detections = m.detection_ms.len() as u64;
+    summary.detection_ms_max = m.detection_ms.iter().copied().max().unwrap_or(0);
+    summary.false_suspicions = m.false_suspicions;
+    summary.false_deaths = m.false_deaths;
+}
+
+/// Consul: at the end, every server's catalog lists the service of each agent running and of
+/// none stopped.
+fn consul_catalog(w: &World<ConsulNode>, summary: &mut Summary, problems: &mut Vec<Violation>) {
+    let m = w.monitor();
+    raft_figures(&m.raft, summary);
+    swim_figures(&m.swim, summary);
+    summary.deregistration_ms_max = m.deregistration_ms.iter().copied().max().unwrap_or(0);
+    let servers = w.scenario().protocol.servers.min(w.node_count());
+    let mut wrong = Vec::new();
+    for s in (0..servers).filter(|&s| w.status(s) == Status::Up) {
+        let catalog = w.view(s).kv;
+        for a in servers..w.node_count() {
+            let listed = (catalog.iter()).any(|(k, v)| *k == service_key(a) && v == SERVICE);
+            if listed != (w.status(a) == Status::Up) {
+                wrong.push(format!(
+                    "n{s} {} n{a}",
+                    if listed {
+                        "still lists"
+                    } else {
+                        "does not list"
+                    }
+                ));
+            }
+        }
+    }
+    summary.deregistered_after_heal = Some(!wrong.iter().any(|w| w.contains("still lists")));
+    if !wrong.is_empty() {
+        problems.push(Violation {
+            t: w.now(),
+            property: "catalog".into(),
+            detail: format!(
+                "the catalog does not follow the pool after the heal: {}",
+                wrong.join(", ")
+            ),
+        });
+    }
 }
 
 /// Gossip, causal and SWIM: every replica must hold the same state (SWIM: every member the

@@ -15,3 +15,4 @@ mod view;
 pub use disk::DiskWrite;
 pub use node::{Bug, RaftConfig, RaftNode, RaftNote, ReadMode};
 pub use ready::{handle_ready, ReadyApp};
+pub(crate) use view::{CONTROLS, GLOSSARY, KIND_LIST, LIBRARY_LOG, ROLE_LIST, TOGGLES};

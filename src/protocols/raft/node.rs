@@ -409,7 +409,31 @@ impl RaftNode {
         self.timeout
     }
 
-    fn leader_hint(&self) -> Option<NodeId> {
+    /// Whether it leads now (and has not been removed).
+    pub fn leads(&self) -> bool {
+        !self.removed && (self.raw.as_ref()).is_some_and(|r| r.raft.state == StateRole::Leader)
+    }
+
+    /// The state machine as applied so far.
+    pub fn store(&self) -> &KvStore {
+        &self.kv
+    }
+
+    /// As leader, propose a write of its own (no client waits for it): what a system built on
+    /// Raft does to keep its replicated state up to date. Does nothing unless it leads.
+    pub fn propose(&mut self, op: &KvOp, out: &mut Out) {
+        if !self.leads() {
+            return;
+        }
+        if let Some(raw) = self.raw.as_mut() {
+            // Refused only while a leadership transfer is under way: the next round retries.
+            let _ = raw.propose(vec![], op.encode());
+        }
+        self.after(out);
+    }
+
+    /// The node it believes leads, if not itself.
+    pub fn leader_hint(&self) -> Option<NodeId> {
         self.raw
             .as_ref()
             .and_then(|r| node_id(r.raft.leader_id))

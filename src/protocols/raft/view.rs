@@ -13,7 +13,8 @@ use raft::{StateRole, Storage};
 /// How many of the latest log entries a view carries.
 const VIEW_LOG_TAIL: u64 = 120;
 
-static ROLES: [Role; 5] = [
+/// Also listed by protocols built on Raft.
+pub(crate) const ROLE_LIST: [Role; 5] = [
     Role {
         name: "leader",
         colour: "#f2b134",
@@ -45,6 +46,8 @@ static ROLES: [Role; 5] = [
         passing: false,
     },
 ];
+
+static ROLES: [Role; 5] = ROLE_LIST;
 
 /// A node that applied a configuration without it: it leads no one and serves no client.
 pub(super) static REMOVED: &Role = &ROLES[4];
@@ -126,7 +129,10 @@ const HEARTBEAT: &str = "#9fb4c8";
 const RARE: &str = "#b28cf0";
 const SNAPSHOT: &str = "#5ccfb0";
 
-static KINDS: [MessageKind; 14] = {
+static KINDS: [MessageKind; 14] = KIND_LIST;
+
+/// Also listed by protocols built on Raft.
+pub(crate) const KIND_LIST: [MessageKind; 14] = {
     use Shape::{Circle, Square};
     [
         kind(Kind::Vote, "vote", CANDIDATE, Square, false),
@@ -189,7 +195,21 @@ pub(super) static DESCRIPTION: Description = Description {
     roles: &ROLES,
     kinds: &KINDS,
     properties: &PROPERTIES,
-    controls: &[
+    controls: &CONTROLS,
+    toggles: &TOGGLES,
+    state: StateView::Log,
+    clients: true,
+    timer: "election timeout",
+    library_log: Some(LIBRARY_LOG),
+    join_control: Some("AddLearner"),
+    glossary: &GLOSSARY,
+};
+
+pub(crate) const LIBRARY_LOG: &str =
+    "raft-rs log lines (raft-rs counts nodes from 1: its id 5 is n4)";
+
+/// Also offered by protocols built on Raft.
+pub(crate) const CONTROLS: [ControlInfo; 8] = [
         ControlInfo {
             name: "Campaign",
             label: "Campaign",
@@ -234,8 +254,9 @@ pub(super) static DESCRIPTION: Description = Description {
             to_leader: true,
             aliases: &[],
         },
-    ],
-    toggles: &[
+    ];
+
+pub(crate) const TOGGLES: [Toggle; 3] = [
         Toggle {
             key: "pre-vote",
             label: "pre-vote + check-quorum",
@@ -251,17 +272,15 @@ pub(super) static DESCRIPTION: Description = Description {
             label: "bug: ack early",
             tooltip: "Raft with a deliberate bug: a leader answers a write as soon as it is proposed, before it commits. A crash or partition then loses acknowledged writes, and the live checks catch it",
         },
-    ],
-    state: StateView::Log,
-    clients: true,
-    timer: "election timeout",
-    library_log: Some("raft-rs log lines (raft-rs counts nodes from 1: its id 5 is n4)"),
-    join_control: Some("AddLearner"),
-    glossary: &[
-        ("vote", "the node it voted for in its current term (one vote per term)"),
-        ("leader", "the node it believes leads its current term"),
-    ],
-};
+    ];
+
+pub(crate) const GLOSSARY: [(&str, &str); 2] = [
+    (
+        "vote",
+        "the node it voted for in its current term (one vote per term)",
+    ),
+    ("leader", "the node it believes leads its current term"),
+];
 
 fn entry_text(entry_type: EntryType, data: &[u8]) -> String {
     match entry_type {
