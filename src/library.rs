@@ -45,6 +45,7 @@ fn run(protocol: &str, seed: u64, schedule: &[(u64, Action)]) -> AnyScenario {
         AnyScenario::Gossip(g) => g.schedule.extend(timed),
         AnyScenario::Causal(c) => c.schedule.extend(timed),
         AnyScenario::Swim(m) => m.schedule.extend(timed),
+        AnyScenario::Consul(c) => c.schedule.extend(timed),
     }
     s
 }

@@ -71,12 +71,30 @@ fn every_argument_reproducer_exits_2_with_its_reason() {
         words("run --protocol swim --bug forget-vote"),
         "do not apply to swim",
     );
-    refused(words("run --protocol paxos"), "raft|gossip|causal|swim|consul");
-    refused(words("run --protocol raft --servers 3"), "--servers applies to --protocol consul");
-    refused(words("run --protocol consul --nodes 3 --servers 5"), "at most --nodes (3); got 5");
-    refused(words("run --protocol consul --servers 0"), "between 1 and 7");
-    refused(words("run --protocol consul --servers x"), "--servers must be a whole number");
-    refused(words("run --protocol consul --bug ack-before-commit"), "do not apply to consul");
+    refused(
+        words("run --protocol paxos"),
+        "raft|gossip|causal|swim|consul",
+    );
+    refused(
+        words("run --protocol raft --servers 3"),
+        "--servers applies to --protocol consul",
+    );
+    refused(
+        words("run --protocol consul --nodes 3 --servers 5"),
+        "at most --nodes (3); got 5",
+    );
+    refused(
+        words("run --protocol consul --servers 0"),
+        "between 1 and 7",
+    );
+    refused(
+        words("run --protocol consul --servers x"),
+        "--servers must be a whole number",
+    );
+    refused(
+        words("run --protocol consul --bug ack-before-commit"),
+        "do not apply to consul",
+    );
 }
 
 /// A range ending at the largest seed runs exactly that seed, not wrapped round to seed 0.

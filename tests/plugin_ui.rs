@@ -73,7 +73,7 @@ static DESCRIPTION: Description = Description {
         aliases: &[],
     }],
     toggles: &[],
-    state: StateView::Store,
+    state: &[StateView::Store],
     clients: true,
     timer: "",
     library_log: None,

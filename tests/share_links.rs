@@ -60,7 +60,7 @@ fn every_saved_link_opens_to_the_recorded_state() {
         }
 
         // The log panel shows the pane with a log, the state table the pane with a store.
-        let shown = |kind: StateView| panes.iter().find(|p| p.description().state == kind);
+        let shown = |kind: StateView| panes.iter().find(|p| p.description().state == [kind]);
         let logs = expect["logs"].as_array().unwrap();
         for l in logs {
             let node = l["node"].as_u64().unwrap() as usize;

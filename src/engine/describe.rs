@@ -193,7 +193,8 @@ pub struct Description {
     pub properties: &'static [Property],
     pub controls: &'static [ControlInfo],
     pub toggles: &'static [Toggle],
-    pub state: StateView,
+    /// What the view of nodes' state shows, in order.
+    pub state: &'static [StateView],
     /// Whether clients read and write through its nodes (a failure detector keeps no data).
     pub clients: bool,
     /// What the countdown drawn around a node (`NodeView::timer`) runs to.

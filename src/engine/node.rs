@@ -163,8 +163,10 @@ pub struct NodeView {
     /// One of the protocol's roles; the world puts `Role::DOWN` or `Role::PAUSED` here for a
     /// stopped process.
     pub role: &'static Role,
-    /// The number drawn on the node (`Description::headline` says what it is).
+    /// The number drawn on the node (`Description::headline` says what it is, unless
+    /// `headline_label` does: in a protocol made of others, nodes may show different numbers).
     pub headline: u64,
+    pub headline_label: Option<&'static str>,
     /// Labelled facts for the inspector, in order, ready to show.
     pub facts: Vec<(&'static str, String)>,
     pub votes: Option<Votes>,
@@ -185,6 +187,9 @@ pub struct NodeView {
     pub offers: Option<Vec<&'static str>>,
     /// For a node in a failure detector's pool: its membership list, by member.
     pub members: Vec<MemberHealth>,
+    /// Whether it holds the store's data (a Consul agent, only a member of the pool, does
+    /// not): the state table leaves out those that do not.
+    pub stores: bool,
 }
 
 /// What a member of a failure detector's pool believes of another.
@@ -258,6 +263,7 @@ impl NodeView {
         NodeView {
             role,
             headline,
+            headline_label: None,
             facts: Vec::new(),
             votes: None,
             peers: Vec::new(),
@@ -269,6 +275,7 @@ impl NodeView {
             member: None,
             offers: None,
             members: Vec::new(),
+            stores: true,
         }
     }
 }

@@ -119,7 +119,7 @@ static DESCRIPTION: Description = Description {
     properties: &[],
     controls: &[SYNC_NOW],
     toggles: &[],
-    state: StateView::Store,
+    state: &[StateView::Store],
     clients: true,
     timer: "",
     library_log: None,

@@ -98,7 +98,12 @@ const RAFT_KINDS: usize = super::raft::KIND_LIST.len();
 
 static ROLES: [Role; 6] = joined(super::raft::ROLE_LIST, [AGENT]);
 static KINDS: [MessageKind; 18] = joined_kinds(super::raft::KIND_LIST, super::swim::KIND_LIST);
-static CONTROLS: [ControlInfo; 9] = joined(super::raft::CONTROLS, [super::swim::PROBE_NOW]);
+/// Raft's commands but those that change its membership (the servers are fixed here), and
+/// SWIM's.
+static CONTROLS: [ControlInfo; 4] = {
+    let raft = super::raft::CONTROLS;
+    joined([raft[0], raft[1], raft[2]], [super::swim::PROBE_NOW])
+};
 static TOGGLES: [Toggle; 4] = joined(super::raft::TOGGLES, [super::swim::LIFEGUARD]);
 static GLOSSARY: [(&str, &str); 8] = joined(
     super::raft::GLOSSARY,
@@ -121,7 +126,7 @@ static DESCRIPTION: Description = Description {
     properties: &PROPERTIES,
     controls: &CONTROLS,
     toggles: &TOGGLES,
-    state: StateView::Log,
+    state: &[StateView::Log, StateView::Store, StateView::Members],
     clients: true,
     timer: "election timeout (servers), next probe (agents)",
     library_log: Some(super::raft::LIBRARY_LOG),
@@ -314,13 +319,16 @@ impl Node for ConsulNode {
         match &self.raft {
             Some(raft) => {
                 let mut v = raft.view();
+                v.headline_label = Some("term");
                 v.members = swim.members;
                 v.facts.extend(swim.facts);
                 v
             }
             None => NodeView {
                 role: &AGENT,
+                headline_label: Some("incarnation"),
                 offers: Some(vec![super::swim::PROBE_NOW.name]),
+                stores: false,
                 ..swim
             },
         }
@@ -448,5 +456,9 @@ mod tests {
         assert_eq!(r.kind.label, RaftNode::summarize(&raft).kind.label);
         assert_eq!(ROLES.last().map(|r| r.name), Some("agent"));
         assert!(CONTROLS.iter().any(|c| c.name == "ProbeNow"));
+        assert!(
+            !CONTROLS.iter().any(|c| c.lists_nodes || c.to_leader),
+            "no Raft membership change: the servers are fixed"
+        );
     }
 }

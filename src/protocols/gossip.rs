@@ -190,7 +190,7 @@ static DESCRIPTION: Description = Description {
         label: "siblings",
         tooltip: "Gossip: keep concurrent writes as siblings (multi-value registers) instead of last writer wins",
     }],
-    state: StateView::Store,
+    state: &[StateView::Store],
     clients: true,
     timer: "",
     library_log: None,

@@ -18,14 +18,16 @@ pub enum AnyScenario {
     Gossip(Scenario<gossip::GossipConfig>),
     Causal(Scenario<causal::CausalConfig>),
     Swim(Scenario<swim::SwimConfig>),
+    Consul(Scenario<consul::ConsulConfig>),
 }
 
 /// The protocols a link or the command line can name, in the order the app offers them.
-pub const CATALOG: [&Description; 4] = [
+pub const CATALOG: [&Description; 5] = [
     raft::RaftNode::DESCRIPTION,
     causal::CausalNode::DESCRIPTION,
     gossip::GossipNode::DESCRIPTION,
     swim::SwimNode::DESCRIPTION,
+    consul::ConsulNode::DESCRIPTION,
 ];
 
 impl AnyScenario {
@@ -40,6 +42,8 @@ impl AnyScenario {
             AnyScenario::Causal(Scenario::new(seed, sim, Default::default()))
         } else if fresh(swim::SwimNode::DESCRIPTION) {
             AnyScenario::Swim(Scenario::new(seed, sim, Default::default()))
+        } else if fresh(consul::ConsulNode::DESCRIPTION) {
+            AnyScenario::Consul(Scenario::new(seed, sim, Default::default()))
         } else {
             let names: Vec<_> = CATALOG.iter().map(|d| d.name).collect();
             return Err(format!(
@@ -56,6 +60,7 @@ impl AnyScenario {
             AnyScenario::Gossip(_) => gossip::GossipNode::DESCRIPTION,
             AnyScenario::Causal(_) => causal::CausalNode::DESCRIPTION,
             AnyScenario::Swim(_) => swim::SwimNode::DESCRIPTION,
+            AnyScenario::Consul(_) => consul::ConsulNode::DESCRIPTION,
         }
     }
 
@@ -65,6 +70,7 @@ impl AnyScenario {
             AnyScenario::Gossip(s) => s.seed,
             AnyScenario::Causal(s) => s.seed,
             AnyScenario::Swim(s) => s.seed,
+            AnyScenario::Consul(s) => s.seed,
         }
     }
 
@@ -75,6 +81,7 @@ impl AnyScenario {
             AnyScenario::Gossip(s) => gossip::GossipNode::toggle(&mut s.protocol, key, on),
             AnyScenario::Causal(s) => causal::CausalNode::toggle(&mut s.protocol, key, on),
             AnyScenario::Swim(s) => swim::SwimNode::toggle(&mut s.protocol, key, on),
+            AnyScenario::Consul(s) => consul::ConsulNode::toggle(&mut s.protocol, key, on),
         }
     }
 
@@ -85,6 +92,7 @@ impl AnyScenario {
             AnyScenario::Gossip(s) => World::<gossip::GossipNode>::validate(s),
             AnyScenario::Causal(s) => World::<causal::CausalNode>::validate(s),
             AnyScenario::Swim(s) => World::<swim::SwimNode>::validate(s),
+            AnyScenario::Consul(s) => World::<consul::ConsulNode>::validate(s),
         }
     }
 
@@ -94,6 +102,7 @@ impl AnyScenario {
             AnyScenario::Gossip(s) => Box::new(World::<gossip::GossipNode>::new(s)?),
             AnyScenario::Causal(s) => Box::new(World::<causal::CausalNode>::new(s)?),
             AnyScenario::Swim(s) => Box::new(World::<swim::SwimNode>::new(s)?),
+            AnyScenario::Consul(s) => Box::new(World::<consul::ConsulNode>::new(s)?),
         })
     }
 
@@ -103,6 +112,7 @@ impl AnyScenario {
             AnyScenario::Gossip(s) => &mut s.sim,
             AnyScenario::Causal(s) => &mut s.sim,
             AnyScenario::Swim(s) => &mut s.sim,
+            AnyScenario::Consul(s) => &mut s.sim,
         }
     }
 }
@@ -116,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_scenario_round_trips_through_its_json_with_the_protocol() {
-        for protocol in ["raft", "gossip", "causal", "swim"] {
+        for protocol in ["raft", "gossip", "causal", "swim", "consul"] {
             let sim = AnyScenario::new(protocol, 9, SimConfig::default())
                 .unwrap()
                 .build()

@@ -250,7 +250,7 @@ static DESCRIPTION: Description = Description {
     properties: &PROPERTIES,
     controls: &[PROBE_NOW],
     toggles: &[LIFEGUARD],
-    state: StateView::Members,
+    state: &[StateView::Members],
     clients: false,
     timer: "next probe",
     library_log: None,

@@ -62,9 +62,12 @@ pub fn checks_panel(p: &PanelProps) -> Html {
         }
     };
     let stale = checks.map_or(0, |c| c.stale_reads);
-    // A linearizable store serves no stale read; the others may, and say so.
-    let stale_line = if promises.promises_linearizability() {
+    // A linearizable store serves no stale read to a consistent query (the check above says
+    // so if it did); default and stale queries, and the other stores, may, and say so.
+    let stale_line = if promises.promises_linearizability() && stale == 0 {
         html! {}
+    } else if promises.promises_linearizability() {
+        html! { <li class="expected" data-stale={stale.to_string()}>{format!("stale reads so far: {stale} (default and stale queries promise no fresh answer)")}</li> }
     } else {
         html! { <li class={if stale > 0 { "expected" } else { "ok" }} data-stale={stale.to_string()}>{format!("stale reads so far: {stale} (any replica answers alone)")}</li> }
     };

@@ -3,13 +3,13 @@
 
 use super::session::Msg;
 use super::{action_button, PanelProps};
-use crate::engine::{Action, HistoryOp, KvOp, Outcome};
+use crate::engine::{Action, Consistency, HistoryOp, KvOp, Outcome, QueryMode};
 use yew::prelude::*;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Put,
-    Get,
+    Get(QueryMode),
     Cas,
 }
 
@@ -40,7 +40,7 @@ pub fn client_panel(p: &PanelProps) -> Html {
             let value = read(&value_ref);
             let op = match kind {
                 Kind::Put => KvOp::Put { key, value },
-                Kind::Get => KvOp::get(key),
+                Kind::Get(mode) => KvOp::Get { key, mode },
                 Kind::Cas => KvOp::Cas {
                     key,
                     from: read(&from_ref),
@@ -52,6 +52,9 @@ pub fn client_panel(p: &PanelProps) -> Html {
         })
     };
     let load = s.lead().load_on();
+    // A store that can answer linearizably offers the weaker query modes beside: what each
+    // costs and risks is the point. Elsewhere every replica answers alone anyway.
+    let modes = s.lead().description().consistency == Consistency::Linearizable;
     let history = s.lead().history();
     // Requests made by hand go to both clusters when comparing; their answers sit side by side
     // (the steady load draws its own operations in each cluster).
@@ -93,7 +96,13 @@ pub fn client_panel(p: &PanelProps) -> Html {
             </div>
             <div class="actions">
                 {action_button("Put", "put", "Write key = value", send_op(Kind::Put), false)}
-                {action_button("Get", "get", "Read the key", send_op(Kind::Get), false)}
+                if modes {
+                    {action_button("Get", "read-consistent", "Read the key, consistent: the leader first confirms with a quorum that it still leads (linearizable)", send_op(Kind::Get(QueryMode::Consistent)), false)}
+                    {action_button("Get default", "read-default", "Read the key, default mode: the leader answers from its own state at once (stale while a deposed leader has not noticed)", send_op(Kind::Get(QueryMode::Default)), false)}
+                    {action_button("Get stale", "read-stale", "Read the key, stale mode: the node asked answers from its own state, leader or not (available without a leader, arbitrarily stale)", send_op(Kind::Get(QueryMode::Stale)), false)}
+                } else {
+                    {action_button("Get", "get", "Read the key", send_op(Kind::Get(QueryMode::Consistent)), false)}
+                }
                 {action_button("CAS", "cas", "Set key to value if it currently equals 'cas from'", send_op(Kind::Cas), false)}
                 <label class="toggle"><input type="checkbox" data-action="load" checked={load}
                     onchange={p.send.reform(move |_| Msg::Act(Action::SetLoad { on: !load }))} />{"steady load"}</label>

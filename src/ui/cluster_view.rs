@@ -146,7 +146,7 @@ pub fn cluster_view(p: &PanelProps) -> Html {
                     <path class="timer" d={arc(x, y, r + 7.0, left as f64 / total.max(1) as f64)} />
                 }
                 <text class="term" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.18)}>{v.headline}</text>
-                <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{caption}</text>
+                <text class="caption" x={format!("{x:.1}")} y={format!("{:.1}", y + r * 0.55)}>{v.headline_label.unwrap_or(caption)}</text>
                 <title>{format!("n{i} · {}", role.name)}</title>
                 // A badge at the node's shoulder, clear of its number.
                 if !glyph.is_empty() { <text class="glyph" x={format!("{:.1}", x + r * 0.8)} y={format!("{:.1}", y - r * 0.55)}>{glyph}</text> }

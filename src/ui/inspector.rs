@@ -110,7 +110,10 @@ fn node(s: &Pane, i: usize) -> Html {
     let status = s.world.status(i);
     let mut rows = vec![
         ("role".to_string(), v.role.name.to_string()),
-        (d.headline.to_string(), v.headline.to_string()),
+        (
+            v.headline_label.unwrap_or(d.headline).to_string(),
+            v.headline.to_string(),
+        ),
     ];
     if let Some(log) = v.log_state {
         rows.push(("commit".into(), log.commit.to_string()));
@@ -130,7 +133,7 @@ fn node(s: &Pane, i: usize) -> Html {
     if let Some((left, total)) = v.timer {
         rows.push((d.timer.into(), format!("{left} of {total} ticks left")));
     }
-    if d.clients {
+    if d.clients && v.stores {
         let kv =
             v.kv.iter()
                 .map(|(k, val)| format!("{k}={val}"))

@@ -12,12 +12,15 @@ fn term_colour(term: u64) -> String {
 
 /// For the replicated stores: each replica's key-value state, values that differ from the
 /// most common one highlighted.
-fn kv_table(views: &[crate::engine::NodeView], pane: usize) -> Html {
+fn kv_table(all: &[NodeView], pane: usize) -> Html {
+    let rows: Vec<(usize, &NodeView)> =
+        (all.iter().enumerate()).filter(|(_, v)| v.stores).collect();
+    let views: Vec<&NodeView> = rows.iter().map(|r| r.1).collect();
     let keys: std::collections::BTreeSet<&str> = views
         .iter()
         .flat_map(|v| v.kv.iter().map(|(k, _)| k.as_str()))
         .collect();
-    let value = |v: &crate::engine::NodeView, k: &str| {
+    let value = |v: &NodeView, k: &str| {
         v.kv.iter()
             .find(|(kk, _)| kk == k)
             .map_or(String::new(), |(_, x)| x.clone())
@@ -44,7 +47,7 @@ fn kv_table(views: &[crate::engine::NodeView], pane: usize) -> Html {
         <section class="logs" data-panel="state" data-pane={pane.to_string()} data-converged={(!diverged).to_string()}>
             <table class="kvtable">
                 <tr><th>{if diverged { "replicas differ" } else { "replicas agree" }}</th>{ for keys.iter().map(|k| html! { <th>{*k}</th> }) }</tr>
-                { for views.iter().enumerate().map(|(i, v)| html! {
+                { for rows.iter().map(|&(i, v)| html! {
                     <tr data-kv={i.to_string()}>
                         <th>{format!("n{i} · {}", v.role.name)}</th>
                         { for keys.iter().zip(&majority).map(|(k, m)| {
@@ -112,11 +115,24 @@ pub fn log_panel(p: &PanelProps) -> Html {
     let s = p.model.session.borrow();
     let pane = &s.panes[p.pane];
     let views = &pane.views;
-    match pane.world.description().state {
-        StateView::Store => return kv_table(views, p.pane),
-        StateView::Members => return member_table(views, p.pane),
-        StateView::Log => {}
-    }
+    let parts = pane
+        .world
+        .description()
+        .state
+        .iter()
+        .map(|part| match part {
+            StateView::Log => log_rows(views, p.pane),
+            StateView::Store => kv_table(views, p.pane),
+            StateView::Members => member_table(views, p.pane),
+        });
+    html! { <div class="state-parts">{ for parts }</div> }
+}
+
+/// Every node's log, rows aligned by index (of the nodes that hold data).
+fn log_rows(all: &[NodeView], pane: usize) -> Html {
+    let rows: Vec<(usize, &NodeView)> =
+        (all.iter().enumerate()).filter(|(_, v)| v.stores).collect();
+    let views: Vec<&NodeView> = rows.iter().map(|r| r.1).collect();
     let last = views
         .iter()
         .filter_map(|v| v.log.last().map(|e| e.index))
@@ -125,7 +141,7 @@ pub fn log_panel(p: &PanelProps) -> Html {
     // As many indices as the longest tail a node shows, ending at the newest.
     let span = views.iter().map(|v| v.log.len() as u64).max().unwrap_or(0);
     let first = (last + 1).saturating_sub(span).max(1);
-    let labels = views.iter().enumerate().map(|(i, v)| {
+    let labels = rows.iter().map(|&(i, v)| {
         let progress = v.peers.iter().map(|p| format!("n{} {}/{} ({})", p.peer, p.matched, p.next, p.state)).collect::<Vec<_>>().join(" · ");
         let state = v.log_state.unwrap_or_default();
         html! {
@@ -137,7 +153,7 @@ pub fn log_panel(p: &PanelProps) -> Html {
     let any_compacted = views
         .iter()
         .any(|v| v.log_state.is_some_and(|l| l.snapshot.is_some()));
-    let rows = views.iter().enumerate().map(|(i, v)| {
+    let rows = rows.iter().map(|&(i, v)| {
         let state = v.log_state.unwrap_or_default();
         let mut entries = v.log.iter().filter(|e| e.index >= first).peekable();
         // Every row spans the same indices, so that entries line up by index.
@@ -169,7 +185,7 @@ pub fn log_panel(p: &PanelProps) -> Html {
         }
     });
     html! {
-        <section class="logs" data-panel="logs" data-pane={p.pane.to_string()}>
+        <section class="logs" data-panel="logs" data-pane={pane.to_string()}>
             <div class="labels">{ for labels }</div>
             <div class="logscroll"><div class="logrows">
                 <div class="indices">{if any_compacted { "compacted · " } else { "" }}{format!("entries {first}–{last}")}</div>

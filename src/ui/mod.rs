@@ -325,7 +325,8 @@ pub fn app(props: &AppProps) -> Html {
     // Clients, and the history they make, only where a protocol keeps data.
     let clients = s.panes.iter().any(|p| p.world.description().clients);
     // What the state view shows: logs, unless every pane shows something else.
-    let members_only = (s.panes.iter()).all(|p| p.world.description().state == StateView::Members);
+    let members_only =
+        (s.panes.iter()).all(|p| p.world.description().state == [StateView::Members]);
     let state_label = if members_only {
         "Membership"
     } else {

@@ -197,7 +197,7 @@ pub(super) static DESCRIPTION: Description = Description {
     properties: &PROPERTIES,
     controls: &CONTROLS,
     toggles: &TOGGLES,
-    state: StateView::Log,
+    state: &[StateView::Log],
     clients: true,
     timer: "election timeout",
     library_log: Some(LIBRARY_LOG),

@@ -1,0 +1,76 @@
+// Consul in the page, by clicking: three servers on Raft and five agents in one SWIM pool. An
+// agent crashed turns suspect, then dead, in every member's list, and the leader drops its
+// service from every server's catalog. The leader cut off from the others after the majority
+// took a newer write: read there and at the new leader in the three query modes, and see which
+// answered what. Every wait is for a DOM condition, with a timeout. Screenshots:
+// target/screenshots/consul-deregistered.png, consul-read-modes.png.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { start, openPage, root } from './harness.mjs';
+
+let server, browser;
+before(async () => ({ server, browser } = await start()));
+after(async () => { await browser?.close(); server?.close(); });
+
+const shots = join(root, 'target/screenshots');
+const servers = [0, 1, 2];
+const listing = ([m, s]) => s.map((k) => document.querySelector(`[data-kv="${k}"] [data-key="svc/n${m}"]`)?.textContent);
+
+test('crash an agent: suspect, then dead in every list, and its service gone from every server\'s catalog', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=3&protocol=consul&nodes=8');
+  await page.selectOption('[data-action="speed"]', '10');
+  await waitFor(() => document.querySelectorAll('[data-node][data-role="agent"]').length === 5, null, 'five agents');
+  await waitFor((s) => s.every((k) => document.querySelector(`[data-kv="${k}"] [data-key="svc/n6"]`)?.textContent === 'web'), servers, 'n6 registered on every server', 30000);
+  await page.selectOption('[data-action="speed"]', '1');
+  await page.click('[data-node="6"] circle.body');
+  await page.click('.actions-bar [data-action="crash"]');
+  await waitFor(() => [...document.querySelectorAll('[data-members]')].some((r) => r.querySelector('[data-of="6"]').dataset.memberState === 'suspect'), null, 'n6 suspected', 30000);
+  await page.selectOption('[data-action="speed"]', '10');
+  await waitFor(() => [...document.querySelectorAll('[data-members]')].filter((r) => r.dataset.members !== '6').every((r) => r.querySelector('[data-of="6"]').dataset.memberState === 'dead'), null, 'n6 dead in every list', 60000);
+  await waitFor((s) => s.every((k) => document.querySelector(`[data-kv="${k}"] [data-key="svc/n6"]`)?.textContent === '—'), servers, 'n6 deregistered on every server', 30000);
+  assert.deepEqual(await page.evaluate(listing, [5, servers]), ['web', 'web', 'web'], 'the others stay listed');
+  assert.match(await page.textContent('[data-figure="stops deregistered from the catalog"]'), /: 1 \(longest \d+ ms after the stop\)/);
+  await page.screenshot({ path: join(shots, 'consul-deregistered.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the leader cut off after a newer write: consistent and default reads there get no answer, a stale one the old value; the new leader answers all three with the new', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=3&protocol=consul&nodes=8');
+  await page.selectOption('[data-action="speed"]', '1');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  const leaderOf = () => page.$eval('[data-node][data-role="leader"]', (n) => n.dataset.node);
+  const request = async (action, node, value) => {
+    const op = await page.$$eval('tr[data-op]', (rows) => Math.max(-1, ...rows.map((r) => +r.dataset.op)) + 1);
+    if (value) await page.fill('[data-field="value"]', value);
+    await page.selectOption('[data-field="target"]', String(node));
+    await page.click(`[data-action="${action}"]`);
+    await waitFor((i) => ['ok', 'fail', 'info'].includes(document.querySelector(`tr[data-op="${i}"]`)?.dataset.outcome), op, `operation ${op} settled`, 30000);
+    return page.$eval(`tr[data-op="${op}"]`, (r) => ({ outcome: r.dataset.outcome, text: r.querySelector('td:nth-child(3)').textContent }));
+  };
+  const old = await leaderOf();
+  await page.fill('[data-field="key"]', 'x');
+  assert.equal((await request('put', old, '1')).outcome, 'ok');
+  // The old leader alone on one side, everyone else on the other.
+  for (let i = 0; i < 8; i++) await page.selectOption(`[data-group="${i}"]`, String(i) === old ? '1' : '0');
+  await page.click('[data-action="partition"]');
+  await waitFor((o) => [...document.querySelectorAll('[data-node][data-role="leader"]')].some((n) => n.dataset.node !== o), old, 'a new leader', 60000);
+  const fresh = await page.$$eval('[data-node][data-role="leader"]', (ns, o) => ns.map((n) => n.dataset.node).find((n) => n !== o), old);
+  assert.equal((await request('put', fresh, '2')).outcome, 'ok');
+  const at = {};
+  for (const node of [old, fresh]) {
+    for (const mode of ['consistent', 'default', 'stale']) at[`${node}/${mode}`] = await request(`read-${mode}`, node);
+  }
+  assert.deepEqual(at[`${fresh}/consistent`], { outcome: 'ok', text: 'read "2"' });
+  assert.deepEqual(at[`${fresh}/default`], { outcome: 'ok', text: 'read "2"' });
+  assert.deepEqual(at[`${fresh}/stale`], { outcome: 'ok', text: 'read "2"' });
+  assert.notEqual(at[`${old}/consistent`].outcome, 'ok', 'no quorum confirms the old leader');
+  assert.notEqual(at[`${old}/default`].outcome, 'ok', 'check-quorum has made it step down');
+  assert.deepEqual(at[`${old}/stale`], { outcome: 'ok', text: 'read "1"' }, 'the cut-off server answers from its own, older state');
+  await waitFor(() => +document.querySelector('.checks [data-stale]')?.dataset.stale >= 1, null, 'the stale read counted');
+  await waitFor(() => document.querySelector('[data-linearizable="yes"]'), null, 'consistent reads linearizable', 30000);
+  await page.screenshot({ path: join(shots, 'consul-read-modes.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
