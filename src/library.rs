@@ -328,6 +328,64 @@ fn causal_lossy(seed: u64, bug: Option<CausalBug>) -> AnyScenario {
     s
 }
 
+/// Consul on seed 1 with eight nodes: servers n0 to n2 (n2 wins the first election, at about
+/// 1 s, and registers every agent's service by 1.5 s), agents n3 to n7.
+fn consul(schedule: &[(u64, Action)]) -> Vec<AnyScenario> {
+    let mut s = run("consul", 1, schedule);
+    s.sim_mut().nodes = 8;
+    vec![s]
+}
+
+const CONSUL_LEADER: usize = 2;
+
+fn lossy_links(node: usize, loss: f64) -> [Action; 2] {
+    let link = crate::engine::LinkConfig {
+        loss,
+        ..crate::engine::LinkConfig::default()
+    };
+    [
+        Action::SetLink {
+            from: Some(node),
+            to: None,
+            link,
+        },
+        Action::SetLink {
+            from: None,
+            to: Some(node),
+            link,
+        },
+    ]
+}
+
+fn consul_false_suspicion() -> Vec<AnyScenario> {
+    let [out, back] = lossy_links(7, 0.5);
+    let [heal_out, heal_back] = lossy_links(7, 0.0);
+    consul(&[(2_000, out), (2_000, back), (6_500, heal_out), (6_500, heal_back)])
+}
+
+fn consul_stale_read() -> Vec<AnyScenario> {
+    let stale = |node| Action::Request {
+        node: Some(node),
+        op: KvOp::Get {
+            key: "x".into(),
+            mode: crate::engine::QueryMode::Stale,
+        },
+    };
+    consul(&[
+        (1_500, put(CONSUL_LEADER, "x", "1")),
+        (
+            2_000,
+            Action::Partition {
+                groups: vec![vec![0], (1..8).collect()],
+            },
+        ),
+        (2_500, put(CONSUL_LEADER, "x", "2")),
+        (3_000, stale(0)),
+        (3_000, get(Some(0), "x")),
+        (3_000, get(Some(CONSUL_LEADER), "x")),
+    ])
+}
+
 pub const LIBRARY: &[Entry] = &[
     Entry {
         name: "first-election",
@@ -440,5 +498,26 @@ pub const LIBRARY: &[Entry] = &[
         caption: "A lossy run like the one before, with replicas that apply an update as soon as it arrives instead of holding it back. Client 0 had seen k0 = \"2\" and then read the older \"\" from its replica: the live check reports the broken causal order.",
         at: 3_700,
         build: || vec![causal_lossy(6, Some(CausalBug::NoDependencyWait))],
+    },
+    Entry {
+        name: "consul-agent-failure",
+        title: "Consul: an agent fails, is detected, and its service deregistered",
+        caption: "Servers n0–n2 run Raft (n2 leads); every node is in one SWIM pool. Agent n6 crashed at 3 s. Its probers got no ack, asked others to probe it, got none either, and now suspect it (the Logs view's membership lists). Play: the suspicion times out, n6 is declared dead everywhere, and the leader drops svc/n6 from the catalog through Raft.",
+        at: 5_200,
+        build: || consul(&[(3_000, Action::Crash { node: 6 })]),
+    },
+    Entry {
+        name: "consul-false-suspicion",
+        title: "Consul: a false suspicion under loss, refuted by its incarnation",
+        caption: "From 2 s half the messages to and from agent n7 are lost. It is running, but pings to it and their acks went missing, and n1, n3, n4 and n5 now suspect it. Play: n7 hears the suspicion piggybacked on a message, raises its incarnation to 1 and says so; news of incarnation 1 overrides the suspicion everywhere.",
+        at: 4_900,
+        build: consul_false_suspicion,
+    },
+    Entry {
+        name: "consul-stale-read",
+        title: "Consul: a stale read from a partitioned server",
+        caption: "x=1 was written, then server n0 was cut off from everyone and the leader n2 wrote x=2. At 3 s three reads went out: stale mode at n0, consistent at n0, consistent at n2. Play: n0 answers the stale read from its own state, x=1 (marked stale in the history); the consistent read at n0 gets no leader's confirmation and fails; n2 answers x=2.",
+        at: 3_000,
+        build: consul_stale_read,
     },
 ];

@@ -447,3 +447,67 @@ fn joint_leader_crash_needs_both_majorities_then_finishes_the_change() {
     assert_eq!(w.view(3).role.name, "removed");
     assert!(w.violations().is_empty());
 }
+
+/// How each member sees member `m`: a letter per member (alive, suspect, dead).
+fn seen(w: &dyn Sim, m: usize) -> String {
+    (0..w.node_count())
+        .map(|n| match w.view(n).members[m].health.name() {
+            "alive" => 'a',
+            "suspect" => 's',
+            _ => 'd',
+        })
+        .collect()
+}
+
+#[test]
+fn consul_agent_failure() {
+    let mut w = at("consul-agent-failure", 5_200).remove(0);
+    assert_eq!(leaders(w.as_ref()), vec![(2, 1)], "n2 leads");
+    assert_eq!(w.status(6), Status::Down);
+    let now = seen(w.as_ref(), 6);
+    assert!(now.contains('s') && !now.contains('d'), "suspected, not yet dead: {now}");
+    assert!((0..3).all(|s| value(w.as_ref(), s, "svc/n6") == "web"), "still listed");
+    w.run_until(12_000);
+    let later = seen(w.as_ref(), 6);
+    assert!(
+        later.char_indices().all(|(n, c)| n == 6 || c == 'd'),
+        "dead everywhere: {later}"
+    );
+    assert!((0..3).all(|s| value(w.as_ref(), s, "svc/n6").is_empty()), "deregistered");
+    assert!((0..3).all(|s| value(w.as_ref(), s, "svc/n5") == "web"), "n5 stays");
+}
+
+#[test]
+fn consul_false_suspicion() {
+    let mut w = at("consul-false-suspicion", 4_900).remove(0);
+    assert_eq!(w.status(7), Status::Up, "n7 is running");
+    assert!(seen(w.as_ref(), 7).contains('s'), "{}", seen(w.as_ref(), 7));
+    assert_eq!(w.view(7).headline, 0, "incarnation 0 so far");
+    w.run_until(12_000);
+    assert_eq!(w.view(7).headline, 1, "refuted at incarnation 1");
+    assert_eq!(seen(w.as_ref(), 7), "aaaaaaaa", "alive everywhere again");
+    let incarnations: Vec<u64> = (0..8).map(|n| w.view(n).members[7].incarnation).collect();
+    assert!(incarnations.iter().all(|&i| i == 1), "{incarnations:?}");
+}
+
+#[test]
+fn consul_stale_read() {
+    let w = &at("consul-stale-read", 4_000)[0];
+    let h = w.history();
+    let reads: Vec<(Option<usize>, String, Option<Outcome>)> = (h.ops.iter())
+        .filter(|o| o.op.is_read())
+        .map(|o| (o.node, o.op.to_string(), o.outcome.clone()))
+        .collect();
+    let ok = |v: &str| {
+        Some(Outcome::Ok {
+            value: Some(v.into()),
+        })
+    };
+    assert_eq!(reads[0], (Some(0), "get x (stale)".into(), ok("1")), "{reads:?}");
+    assert_eq!(reads[1].2, Some(Outcome::Fail), "no leader confirms n0: {reads:?}");
+    assert_eq!(reads[2], (Some(2), "get x".into(), ok("2")), "{reads:?}");
+    let mut stale = StaleReads::default();
+    stale.observe(h);
+    assert_eq!(stale.count(), 1);
+    assert!(linearizability::check(h).linearizable);
+}
