@@ -328,8 +328,8 @@ fn causal_lossy(seed: u64, bug: Option<CausalBug>) -> AnyScenario {
     s
 }
 
-/// Consul on seed 1 with eight nodes: servers n0 to n2 (n2 wins the first election, at about
-/// 1 s, and registers every agent's service by 1.5 s), agents n3 to n7.
+/// Consul on seed 1 with eight nodes: servers n0 to n2 (n2 wins the first election, before
+/// 1 s, and registers the agents' services one a round, all by about 3 s), agents n3 to n7.
 fn consul(schedule: &[(u64, Action)]) -> Vec<AnyScenario> {
     let mut s = run("consul", 1, schedule);
     s.sim_mut().nodes = 8;
@@ -360,7 +360,12 @@ fn lossy_links(node: usize, loss: f64) -> [Action; 2] {
 fn consul_false_suspicion() -> Vec<AnyScenario> {
     let [out, back] = lossy_links(7, 0.5);
     let [heal_out, heal_back] = lossy_links(7, 0.0);
-    consul(&[(2_000, out), (2_000, back), (6_500, heal_out), (6_500, heal_back)])
+    consul(&[
+        (2_000, out),
+        (2_000, back),
+        (6_500, heal_out),
+        (6_500, heal_back),
+    ])
 }
 
 fn consul_stale_read() -> Vec<AnyScenario> {
@@ -509,8 +514,8 @@ pub const LIBRARY: &[Entry] = &[
     Entry {
         name: "consul-false-suspicion",
         title: "Consul: a false suspicion under loss, refuted by its incarnation",
-        caption: "From 2 s half the messages to and from agent n7 are lost. It is running, but pings to it and their acks went missing, and n1, n3, n4 and n5 now suspect it. Play: n7 hears the suspicion piggybacked on a message, raises its incarnation to 1 and says so; news of incarnation 1 overrides the suspicion everywhere.",
-        at: 4_900,
+        caption: "From 2 s half the messages to and from agent n7 are lost. It is running, but pings to it and their acks went missing, and n4 and n5 now suspect it. Play: n7 hears the suspicion piggybacked on a message, raises its incarnation to 1 and says so; news of incarnation 1 overrides the suspicion everywhere.",
+        at: 5_000,
         build: consul_false_suspicion,
     },
     Entry {

@@ -100,3 +100,47 @@ fn each_mode_answers_as_it_promises_with_the_leader_cut_off() {
         "the old leader's two"
     );
 }
+
+/// Consul's leader writes the catalog as a client of its cluster would: its registrations and
+/// deregistrations are in the history, so a read of the catalog is checked like any other. A
+/// read that saw a dead agent's service after it was deregistered is caught.
+#[test]
+fn consul_catalog_writes_are_in_the_history_and_reads_of_it_are_checked() {
+    let mut scenario = default_scenario("consul", 1).unwrap();
+    scenario.sim_mut().nodes = 8;
+    let mut w = scenario.build().unwrap();
+    w.run_until(3_000);
+    w.act(Action::Crash { node: 6 }).unwrap();
+    w.run_until(12_000);
+    let leader = leader(w.as_ref(), &[0, 1, 2]).expect("a leader");
+    request(&mut w, leader, KvOp::get("svc/n6"));
+    w.run_until(13_000);
+    let h = w.history().clone();
+    let writes: Vec<(Option<usize>, &str)> = (h.ops.iter())
+        .filter_map(|o| match &o.op {
+            KvOp::Put { key, value } if key == "svc/n6" => Some((o.node, value.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        writes,
+        vec![(Some(leader), "web"), (Some(leader), "")],
+        "registered, then deregistered"
+    );
+    let read = h.ops.last().unwrap();
+    assert_eq!(
+        read.outcome,
+        Some(Outcome::Ok {
+            value: Some(String::new())
+        })
+    );
+    assert!(check(&h).linearizable);
+    let mut planted = h.clone();
+    planted.ops.last_mut().unwrap().outcome = Some(Outcome::Ok {
+        value: Some("web".into()),
+    });
+    assert!(
+        !check(&planted).linearizable,
+        "a deregistered service read back is caught"
+    );
+}

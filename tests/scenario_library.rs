@@ -465,21 +465,33 @@ fn consul_agent_failure() {
     assert_eq!(leaders(w.as_ref()), vec![(2, 1)], "n2 leads");
     assert_eq!(w.status(6), Status::Down);
     let now = seen(w.as_ref(), 6);
-    assert!(now.contains('s') && !now.contains('d'), "suspected, not yet dead: {now}");
-    assert!((0..3).all(|s| value(w.as_ref(), s, "svc/n6") == "web"), "still listed");
+    assert!(
+        now.contains('s') && !now.contains('d'),
+        "suspected, not yet dead: {now}"
+    );
+    assert!(
+        (0..3).all(|s| value(w.as_ref(), s, "svc/n6") == "web"),
+        "still listed"
+    );
     w.run_until(12_000);
     let later = seen(w.as_ref(), 6);
     assert!(
         later.char_indices().all(|(n, c)| n == 6 || c == 'd'),
         "dead everywhere: {later}"
     );
-    assert!((0..3).all(|s| value(w.as_ref(), s, "svc/n6").is_empty()), "deregistered");
-    assert!((0..3).all(|s| value(w.as_ref(), s, "svc/n5") == "web"), "n5 stays");
+    assert!(
+        (0..3).all(|s| value(w.as_ref(), s, "svc/n6").is_empty()),
+        "deregistered"
+    );
+    assert!(
+        (0..3).all(|s| value(w.as_ref(), s, "svc/n5") == "web"),
+        "n5 stays"
+    );
 }
 
 #[test]
 fn consul_false_suspicion() {
-    let mut w = at("consul-false-suspicion", 4_900).remove(0);
+    let mut w = at("consul-false-suspicion", 5_000).remove(0);
     assert_eq!(w.status(7), Status::Up, "n7 is running");
     assert!(seen(w.as_ref(), 7).contains('s'), "{}", seen(w.as_ref(), 7));
     assert_eq!(w.view(7).headline, 0, "incarnation 0 so far");
@@ -503,8 +515,16 @@ fn consul_stale_read() {
             value: Some(v.into()),
         })
     };
-    assert_eq!(reads[0], (Some(0), "get x (stale)".into(), ok("1")), "{reads:?}");
-    assert_eq!(reads[1].2, Some(Outcome::Fail), "no leader confirms n0: {reads:?}");
+    assert_eq!(
+        reads[0],
+        (Some(0), "get x (stale)".into(), ok("1")),
+        "{reads:?}"
+    );
+    assert_eq!(
+        reads[1].2,
+        Some(Outcome::Fail),
+        "no leader confirms n0: {reads:?}"
+    );
     assert_eq!(reads[2], (Some(2), "get x".into(), ok("2")), "{reads:?}");
     let mut stale = StaleReads::default();
     stale.observe(h);

@@ -1,7 +1,7 @@
 //! The one interface every protocol implements: sans-IO, inputs in, outputs out.
 
 use super::describe::{Control, Description, MessageKind, Role};
-use super::kv::{KvReply, KvRequest};
+use super::kv::{KvOp, KvReply, KvRequest};
 use super::marks::Hold;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -28,6 +28,7 @@ pub struct Outbox<'a, M, N> {
     pub(crate) sends: Vec<(NodeId, M)>,
     pub(crate) replies: Vec<(u64, KvReply)>,
     pub(crate) notes: Vec<N>,
+    pub(crate) requests: Vec<KvOp>,
 }
 
 impl<'a, M, N> Outbox<'a, M, N> {
@@ -39,6 +40,7 @@ impl<'a, M, N> Outbox<'a, M, N> {
             sends: Vec::new(),
             replies: Vec::new(),
             notes: Vec::new(),
+            requests: Vec::new(),
         }
     }
     /// Hand an input to one part of a node made of several protocols: the part sees an outbox
@@ -55,8 +57,10 @@ impl<'a, M, N> Outbox<'a, M, N> {
             sends,
             replies,
             notes,
+            requests,
             ..
         } = inner;
+        self.requests.extend(requests);
         self.sends
             .extend(sends.into_iter().map(|(to, m)| (to, wrap(m))));
         self.replies.extend(replies);
@@ -69,6 +73,12 @@ impl<'a, M, N> Outbox<'a, M, N> {
     /// Answer the client request with this id.
     pub fn reply(&mut self, request: u64, reply: KvReply) {
         self.replies.push((request, reply));
+    }
+    /// Act as a client of its own cluster (a Consul leader writing its catalog): the operation
+    /// goes in the history like any client's, from a client of this node's own that sends it
+    /// here. One at a time: while one is in progress, another is dropped (ask again later).
+    pub fn request(&mut self, op: KvOp) {
+        self.requests.push(op);
     }
     /// Report something the checks and the trace should know (a role change, an applied entry…).
     pub fn note(&mut self, note: N) {

@@ -2,7 +2,7 @@
 //! one-off requests users make; redirects, retries with back-off, timeouts, and the history
 //! they record.
 
-use super::client::{ClientId, HistoryOp, Outcome};
+use super::client::{Client, ClientId, HistoryOp, Outcome};
 use super::kv::{KvOp, KvReply};
 use super::node::{Node, NodeId};
 use super::queue::Event;
@@ -22,6 +22,23 @@ impl<N: Node> World<N> {
                     self.bus.push(at, Event::ClientThink { client: c });
                 }
             }
+        }
+    }
+
+    /// See `Outbox::request`.
+    pub(super) fn node_request(&mut self, node: NodeId, op: KvOp) {
+        let c = match self.own_clients[node] {
+            Some(c) => c,
+            None => {
+                let mut own = Client::new(node, false, self.scenario.sim.clients.keys);
+                own.pinned = true;
+                self.clients.push(own);
+                self.own_clients[node] = Some(self.clients.len() - 1);
+                self.clients.len() - 1
+            }
+        };
+        if self.clients[c].current.is_none() {
+            self.start_op(c, op);
         }
     }
 

@@ -55,6 +55,8 @@ pub struct World<N: Node> {
     pub(super) net: Network,
     next_msg: MsgId,
     pub(super) clients: Vec<Client>,
+    /// Each node's own client, once it has acted as a client of its cluster.
+    pub(super) own_clients: Vec<Option<ClientId>>,
     pub(super) history: History,
     /// Client and operation of every attempt not yet answered, by request id.
     pub(super) requests: FxHashMap<u64, (ClientId, usize)>,
@@ -109,6 +111,7 @@ impl<N: Node> World<N> {
             net: Network::new(n, scenario.sim.link),
             next_msg: 1,
             clients,
+            own_clients: vec![None; n],
             history: History::default(),
             requests: FxHashMap::default(),
             next_req: 1,
@@ -226,6 +229,7 @@ impl<N: Node> World<N> {
             return;
         };
         self.nodes.push(node);
+        self.own_clients.push(None);
         self.status.push(Status::Up);
         self.epoch.push(0);
         self.net.add_node(self.scenario.sim.link);
@@ -475,14 +479,19 @@ impl<N: Node> World<N> {
             sends: std::mem::take(&mut self.sends),
             replies: std::mem::take(&mut self.replies),
             notes: std::mem::take(&mut self.notes),
+            requests: Vec::new(),
         };
         f(&mut self.nodes[node], &mut out);
         let Outbox {
             mut sends,
             mut replies,
             mut notes,
+            requests,
             ..
         } = out;
+        for op in requests {
+            self.node_request(node, op);
+        }
         let visible = !(sends.is_empty() && replies.is_empty() && notes.is_empty());
         if !visible {
             (self.sends, self.replies, self.notes) = (sends, replies, notes);

@@ -2,8 +2,10 @@
 //! and replicate the store (the key-value data clients use, and the service catalog); every
 //! node, server or agent, is a member of one SWIM gossip pool (Serf, on memberlist). The
 //! leader reconciles the catalog with the pool, as Consul's leader does: a member the pool
-//! holds alive gets its service registered, one it declares dead is deregistered, through Raft.
-//! Clients read in Consul's three query modes (see `QueryMode`); an agent sends them on to a
+//! holds alive gets its service registered, one it declares dead is deregistered, through Raft;
+//! it writes as a client of its cluster would (`Outbox::request`), so that the writes are in
+//! the history and reads of the catalog are checked against them like any other. Clients read
+//! in Consul's three query modes (see `QueryMode`); an agent sends them on to a
 //! server, as an agent forwards an RPC.
 //!
 //! The node is the two protocols side by side, each handed its own messages and notes
@@ -159,28 +161,28 @@ impl ConsulNode {
         out.part(ConsulMsg::Swim, ConsulNote::Swim, |o| f(&mut self.swim, o));
     }
 
-    /// As leader: register the service of every member the pool holds alive and the catalog
-    /// does not list, deregister that of every member it holds dead (a suspect keeps its
-    /// listing until it is declared dead).
+    /// As leader: register the service of a member the pool holds alive and the catalog does
+    /// not list, or deregister that of one it holds dead (a suspect keeps its listing until
+    /// it is declared dead). One write a round, made as a client of the cluster would make it,
+    /// so that it goes in the history and reads of the catalog are checked against it.
     fn reconcile(&mut self, out: &mut Out) {
         let Some(raft) = self.raft.as_ref().filter(|r| r.leads()) else {
             return;
         };
-        let mut writes = Vec::new();
-        for m in self.servers..self.listed.len() {
+        let change = (self.servers..self.listed.len()).find_map(|m| {
             let listed = raft.store().get(&service_key(m)) == SERVICE;
             let value = match self.swim.health(m) {
                 Health::Alive if !listed => SERVICE,
                 Health::Dead if listed => "",
-                _ => continue,
+                _ => return None,
             };
-            writes.push(KvOp::Put {
+            Some(KvOp::Put {
                 key: service_key(m),
                 value: value.into(),
-            });
-        }
-        for op in writes {
-            self.raft_part(out, |r, o| r.propose(&op, o));
+            })
+        });
+        if let Some(op) = change {
+            out.request(op);
         }
     }
 

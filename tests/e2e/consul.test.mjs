@@ -15,6 +15,15 @@ after(async () => { await browser?.close(); server?.close(); });
 
 const shots = join(root, 'target/screenshots');
 const servers = [0, 1, 2];
+// Make a request from the clients panel and wait for its outcome: { outcome, text }.
+async function request(page, waitFor, action, node, value) {
+  const op = await page.$$eval('tr[data-op]', (rows) => Math.max(-1, ...rows.map((r) => +r.dataset.op)) + 1);
+  if (value) await page.fill('[data-field="value"]', value);
+  await page.selectOption('[data-field="target"]', String(node));
+  await page.click(`[data-action="${action}"]`);
+  await waitFor((i) => ['ok', 'fail', 'info'].includes(document.querySelector(`tr[data-op="${i}"]`)?.dataset.outcome), op, `operation ${op} settled`, 30000);
+  return page.$eval(`tr[data-op="${op}"]`, (r) => ({ outcome: r.dataset.outcome, text: r.querySelector('td:nth-child(3)').textContent }));
+}
 const listing = ([m, s]) => s.map((k) => document.querySelector(`[data-kv="${k}"] [data-key="svc/n${m}"]`)?.textContent);
 
 test('crash an agent: suspect, then dead in every list, and its service gone from every server\'s catalog', async () => {
@@ -31,6 +40,11 @@ test('crash an agent: suspect, then dead in every list, and its service gone fro
   await waitFor((s) => s.every((k) => document.querySelector(`[data-kv="${k}"] [data-key="svc/n6"]`)?.textContent === '—'), servers, 'n6 deregistered on every server', 30000);
   assert.deepEqual(await page.evaluate(listing, [5, servers]), ['web', 'web', 'web'], 'the others stay listed');
   assert.match(await page.textContent('[data-figure="stops deregistered from the catalog"]'), /: 1 \(longest \d+ ms after the stop\)/);
+  // The catalog read like any key: the leader's registrations and deregistration are in the
+  // history, so a consistent read of it is checked against them.
+  await page.fill('[data-field="key"]', 'svc/n6');
+  assert.deepEqual(await request(page, waitFor, 'read-consistent', 'leader'), { outcome: 'ok', text: 'read ""' });
+  await waitFor(() => document.querySelector('[data-linearizable="yes"]'), null, 'linearizable with the catalog writes', 30000);
   await page.screenshot({ path: join(shots, 'consul-deregistered.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
@@ -41,26 +55,19 @@ test('the leader cut off after a newer write: consistent and default reads there
   await page.selectOption('[data-action="speed"]', '1');
   await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
   const leaderOf = () => page.$eval('[data-node][data-role="leader"]', (n) => n.dataset.node);
-  const request = async (action, node, value) => {
-    const op = await page.$$eval('tr[data-op]', (rows) => Math.max(-1, ...rows.map((r) => +r.dataset.op)) + 1);
-    if (value) await page.fill('[data-field="value"]', value);
-    await page.selectOption('[data-field="target"]', String(node));
-    await page.click(`[data-action="${action}"]`);
-    await waitFor((i) => ['ok', 'fail', 'info'].includes(document.querySelector(`tr[data-op="${i}"]`)?.dataset.outcome), op, `operation ${op} settled`, 30000);
-    return page.$eval(`tr[data-op="${op}"]`, (r) => ({ outcome: r.dataset.outcome, text: r.querySelector('td:nth-child(3)').textContent }));
-  };
+  const ask = (action, node, value) => request(page, waitFor, action, node, value);
   const old = await leaderOf();
   await page.fill('[data-field="key"]', 'x');
-  assert.equal((await request('put', old, '1')).outcome, 'ok');
+  assert.equal((await ask('put', old, '1')).outcome, 'ok');
   // The old leader alone on one side, everyone else on the other.
   for (let i = 0; i < 8; i++) await page.selectOption(`[data-group="${i}"]`, String(i) === old ? '1' : '0');
   await page.click('[data-action="partition"]');
   await waitFor((o) => [...document.querySelectorAll('[data-node][data-role="leader"]')].some((n) => n.dataset.node !== o), old, 'a new leader', 60000);
   const fresh = await page.$$eval('[data-node][data-role="leader"]', (ns, o) => ns.map((n) => n.dataset.node).find((n) => n !== o), old);
-  assert.equal((await request('put', fresh, '2')).outcome, 'ok');
+  assert.equal((await ask('put', fresh, '2')).outcome, 'ok');
   const at = {};
   for (const node of [old, fresh]) {
-    for (const mode of ['consistent', 'default', 'stale']) at[`${node}/${mode}`] = await request(`read-${mode}`, node);
+    for (const mode of ['consistent', 'default', 'stale']) at[`${node}/${mode}`] = await ask(`read-${mode}`, node);
   }
   assert.deepEqual(at[`${fresh}/consistent`], { outcome: 'ok', text: 'read "2"' });
   assert.deepEqual(at[`${fresh}/default`], { outcome: 'ok', text: 'read "2"' });

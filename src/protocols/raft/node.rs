@@ -419,19 +419,6 @@ impl RaftNode {
         &self.kv
     }
 
-    /// As leader, propose a write of its own (no client waits for it): what a system built on
-    /// Raft does to keep its replicated state up to date. Does nothing unless it leads.
-    pub fn propose(&mut self, op: &KvOp, out: &mut Out) {
-        if !self.leads() {
-            return;
-        }
-        if let Some(raw) = self.raw.as_mut() {
-            // Refused only while a leadership transfer is under way: the next round retries.
-            let _ = raw.propose(vec![], op.encode());
-        }
-        self.after(out);
-    }
-
     /// The node it believes leads, if not itself.
     pub fn leader_hint(&self) -> Option<NodeId> {
         self.raw
