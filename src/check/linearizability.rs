@@ -277,8 +277,8 @@ impl Checker {
     /// Let go of what every key has behind it (see the module's notes): a key that has
     /// caught up cuts its linearization at the latest operation that fixed its value with
     /// nothing overlapping it. What it let go of is still counted and its verdicts are the
-    /// same; the history before `needed_from` is no longer looked at. `history` must be the
-    /// one last observed.
+    /// same; the history before `needed_from` is no longer looked at. `history` is the one last
+    /// observed, or that one grown.
     pub fn settle(&mut self, history: &History) {
         for k in &mut self.keys {
             if !k.caught_up || k.failed {

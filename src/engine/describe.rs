@@ -174,7 +174,7 @@ pub struct Toggle {
 pub enum StateView {
     Log,
     Store,
-    /// Only a membership list (`NodeView::members`): a failure detector.
+    /// Each node's membership list (`NodeView::members`): a failure detector's pool.
     Members,
 }
 

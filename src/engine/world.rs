@@ -467,7 +467,8 @@ impl<N: Node> World<N> {
         }
     }
 
-    /// Hand one input to a node and route everything it produced. Returns whether it produced anything.
+    /// Hand one input to a node and route everything it produced. Returns whether it produced
+    /// anything.
     pub(super) fn call(
         &mut self,
         node: NodeId,
