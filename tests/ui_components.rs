@@ -65,7 +65,9 @@ async fn the_app_renders_nodes_and_a_click_crashes_one() {
         "isolate",
         "heal",
         "put",
-        "get",
+        "read-consistent",
+        "read-default",
+        "read-stale",
     ] {
         assert!(
             query(&format!("[data-action=\"{action}\"]")).is_some(),
