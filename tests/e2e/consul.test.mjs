@@ -15,14 +15,24 @@ after(async () => { await browser?.close(); server?.close(); });
 
 const shots = join(root, 'target/screenshots');
 const servers = [0, 1, 2];
-// Make a request from the clients panel and wait for its outcome: { outcome, text }.
+// Make a request from the clients panel and wait for its outcome: { outcome, text }. The
+// leader's own catalog writes are listed there too, so the request is found by what it is.
 async function request(page, waitFor, action, node, value) {
-  const op = await page.$$eval('tr[data-op]', (rows) => Math.max(-1, ...rows.map((r) => +r.dataset.op)) + 1);
+  const before = await page.$$eval('tr[data-op]', (rows) => Math.max(-1, ...rows.map((r) => +r.dataset.op)));
+  const key = await page.inputValue('[data-field="key"]');
   if (value) await page.fill('[data-field="value"]', value);
+  const what = action === 'put' ? `put ${key}=${value}`
+    : action === 'read-consistent' ? `get ${key}` : `get ${key} (${action.slice(5)})`;
   await page.selectOption('[data-field="target"]', String(node));
   await page.click(`[data-action="${action}"]`);
-  await waitFor((i) => ['ok', 'fail', 'info'].includes(document.querySelector(`tr[data-op="${i}"]`)?.dataset.outcome), op, `operation ${op} settled`, 30000);
-  return page.$eval(`tr[data-op="${op}"]`, (r) => ({ outcome: r.dataset.outcome, text: r.querySelector('td:nth-child(3)').textContent }));
+  await waitFor(([b, w]) => {
+    const r = [...document.querySelectorAll('tr[data-op]')].find((row) => +row.dataset.op > b && row.querySelector('td:nth-child(2)').textContent === w);
+    return ['ok', 'fail', 'info'].includes(r?.dataset.outcome);
+  }, [before, what], `${what} settled`, 30000);
+  return page.$$eval('tr[data-op]', (rows, [b, w]) => {
+    const r = rows.find((row) => +row.dataset.op > b && row.querySelector('td:nth-child(2)').textContent === w);
+    return { outcome: r.dataset.outcome, text: r.querySelector('td:nth-child(3)').textContent };
+  }, [before, what]);
 }
 const listing = ([m, s]) => s.map((k) => document.querySelector(`[data-kv="${k}"] [data-key="svc/n${m}"]`)?.textContent);
 
