@@ -391,6 +391,39 @@ fn consul_stale_read() -> Vec<AnyScenario> {
     ])
 }
 
+/// Consul on seed 1 with five nodes (servers n0 to n2, n2 leading term 1): n2 cut off and
+/// paused for 4 s, longer than its lease, while n0 is elected and takes x=2; reads at n2 in
+/// the three modes as it resumes.
+fn consul_pause_past_lease() -> Vec<AnyScenario> {
+    let read = |mode| Action::Request {
+        node: Some(2),
+        op: KvOp::Get {
+            key: "x".into(),
+            mode,
+        },
+    };
+    use crate::engine::QueryMode::{Consistent, Default, Stale};
+    vec![run(
+        "consul",
+        1,
+        &[
+            (1_500, put(2, "x", "1")),
+            (
+                2_000,
+                Action::Partition {
+                    groups: vec![vec![2], vec![0, 1, 3, 4]],
+                },
+            ),
+            (2_000, Action::Pause { node: 2 }),
+            (5_000, put(0, "x", "2")),
+            (6_000, Action::Resume { node: 2 }),
+            (6_000, read(Default)),
+            (6_000, read(Consistent)),
+            (6_000, read(Stale)),
+        ],
+    )]
+}
+
 pub const LIBRARY: &[Entry] = &[
     Entry {
         name: "first-election",
@@ -524,5 +557,12 @@ pub const LIBRARY: &[Entry] = &[
         caption: "x=1 was written, then server n0 was cut off from everyone and the leader n2 wrote x=2. At 3 s three reads went out: stale mode at n0, consistent at n0, consistent at n2. Play: n0 answers the stale read from its own state, x=1 (marked stale in the history); the consistent read at n0 gets no leader's confirmation and fails; n2 answers x=2.",
         at: 3_000,
         build: consul_stale_read,
+    },
+    Entry {
+        name: "consul-pause-past-lease",
+        title: "Consul: a leader paused past its lease answers a default read stale",
+        caption: "n2 led term 1 and wrote x=1; then it was cut off and paused for 4 s, longer than its lease, while n0 was elected (term 2) and wrote x=2. n2 has just resumed and, not having ticked since, still believes it leads: a default read there answered x=1, stale, and so did a stale one. Play: its consistent read gets no quorum, and check-quorum makes it step down.",
+        at: 6_050,
+        build: consul_pause_past_lease,
     },
 ];

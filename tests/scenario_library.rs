@@ -531,3 +531,43 @@ fn consul_stale_read() {
     assert_eq!(stale.count(), 1);
     assert!(linearizability::check(h).linearizable);
 }
+
+#[test]
+fn consul_pause_past_lease() {
+    let mut w = at("consul-pause-past-lease", 6_050).remove(0);
+    assert_eq!(
+        leaders(w.as_ref()),
+        vec![(0, 2), (2, 1)],
+        "n2 still believes it leads"
+    );
+    // The three reads at n2, the run's only reads.
+    let answers = |w: &dyn Sim| -> Vec<(String, Option<Outcome>)> {
+        (w.history().ops.iter())
+            .filter(|o| o.op.is_read())
+            .map(|o| (o.op.to_string(), o.outcome.clone()))
+            .collect()
+    };
+    let read = |v: &str| {
+        Some(Outcome::Ok {
+            value: Some(v.into()),
+        })
+    };
+    assert_eq!(
+        answers(w.as_ref()),
+        vec![
+            ("get x (default)".into(), read("1")),
+            ("get x".into(), None),
+            ("get x (stale)".into(), read("1")),
+        ]
+    );
+    let mut stale = StaleReads::default();
+    stale.observe(w.history());
+    assert_eq!(stale.count(), 2, "x=2 was acknowledged before both began");
+    w.run_until(7_500);
+    assert_eq!(leaders(w.as_ref()), vec![(0, 2)], "n2 stepped down");
+    assert_eq!(
+        answers(w.as_ref())[1],
+        ("get x".into(), Some(Outcome::Fail))
+    );
+    assert!(linearizability::check(w.history()).linearizable);
+}
