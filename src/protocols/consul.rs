@@ -84,8 +84,10 @@ pub struct ConsulNode {
     swim: SwimNode,
     reconcile_ticks: u32,
     until_reconcile: u32,
-    /// A server's catalog as last reported, by member.
+    /// A server's catalog as last reported, by member, and the index its state machine had
+    /// applied then (the catalog changes only as entries apply).
     listed: Vec<bool>,
+    scanned: Option<u64>,
 }
 
 /// A client agent: a member of the pool that holds no data.
@@ -165,15 +167,15 @@ impl ConsulNode {
     /// not list, or deregister that of one it holds dead (a suspect keeps its listing until
     /// it is declared dead). One write a round, made as a client of the cluster would make it,
     /// so that it goes in the history and reads of the catalog are checked against it.
+    /// Runs after `report_catalog`, whose listing it goes by.
     fn reconcile(&mut self, out: &mut Out) {
-        let Some(raft) = self.raft.as_ref().filter(|r| r.leads()) else {
+        if !self.raft.as_ref().is_some_and(|r| r.leads()) {
             return;
-        };
+        }
         let change = (self.servers..self.listed.len()).find_map(|m| {
-            let listed = raft.store().get(&service_key(m)) == SERVICE;
-            let value = match self.swim.health(m) {
-                Health::Alive if !listed => SERVICE,
-                Health::Dead if listed => "",
+            let value = match (self.swim.health(m), self.listed[m]) {
+                (Health::Alive, false) => SERVICE,
+                (Health::Dead, true) => "",
                 _ => return None,
             };
             Some(KvOp::Put {
@@ -186,11 +188,16 @@ impl ConsulNode {
         }
     }
 
-    /// A server reports each change of its catalog's listings.
+    /// A server reports each change of its catalog's listings (looked at again only once
+    /// more entries have applied: this runs after every input).
     fn report_catalog(&mut self, out: &mut Out) {
         let Some(raft) = self.raft.as_ref() else {
             return;
         };
+        if self.scanned == Some(raft.applied()) {
+            return;
+        }
+        self.scanned = Some(raft.applied());
         for m in self.servers..self.listed.len() {
             let listed = raft.store().get(&service_key(m)) == SERVICE;
             if listed != self.listed[m] {
@@ -257,6 +264,7 @@ impl Node for ConsulNode {
             reconcile_ticks: cfg.reconcile_ticks,
             until_reconcile: cfg.reconcile_ticks,
             listed: vec![false; nodes],
+            scanned: None,
         }
     }
 
@@ -271,12 +279,12 @@ impl Node for ConsulNode {
     fn on_tick(&mut self, out: &mut Out) {
         self.raft_part(out, |r, o| r.on_tick(o));
         self.swim_part(out, |s, o| s.on_tick(o));
+        self.report_catalog(out);
         self.until_reconcile -= 1;
         if self.until_reconcile == 0 {
             self.until_reconcile = self.reconcile_ticks;
             self.reconcile(out);
         }
-        self.report_catalog(out);
     }
 
     fn on_client(&mut self, req: KvRequest<'_>, out: &mut Out) {
@@ -307,6 +315,8 @@ impl Node for ConsulNode {
             r.crash();
         }
         self.swim.crash();
+        // Its state machine is rebuilt on restart: look at the catalog afresh then.
+        self.scanned = None;
     }
 
     fn restart(&mut self, out: &mut Out) {

@@ -414,9 +414,12 @@ impl RaftNode {
         !self.removed && (self.raw.as_ref()).is_some_and(|r| r.raft.state == StateRole::Leader)
     }
 
-    /// The state machine as applied so far.
+    /// The state machine as applied so far, and the index it was applied to.
     pub fn store(&self) -> &KvStore {
         &self.kv
+    }
+    pub fn applied(&self) -> u64 {
+        self.applied
     }
 
     /// The node it believes leads, if not itself.
