@@ -571,3 +571,35 @@ fn consul_pause_past_lease() {
     );
     assert!(linearizability::check(w.history()).linearizable);
 }
+
+#[test]
+fn consul_read_modes_compared() {
+    use consensus_lab::check::read_modes::{ModeReads, ReadModes};
+    use consensus_lab::engine::QueryMode::{Consistent, Default, Stale};
+    // Per mode: (answered, refused, stale answers) of its six reads, three at n2, three at n0.
+    let tally = |w: &dyn Sim| {
+        let (mut modes, mut stale) = (ReadModes::default(), StaleReads::default());
+        modes.observe(w.history());
+        stale.observe(w.history());
+        [Consistent, Default, Stale].map(|m| {
+            let ModeReads {
+                reads,
+                answered,
+                refused,
+                timed_out,
+            } = modes.get(m);
+            assert_eq!((reads, timed_out), (6, 0), "{m:?}");
+            (answered, refused, stale.count_in(m))
+        })
+    };
+    let sides = at("consul-read-modes", 10_000);
+    // Cut off: n2 stepped down (check-quorum), so it refuses consistent and default reads;
+    // its stale reads answer x=1, overwritten.
+    assert_eq!(tally(sides[0].as_ref()), [(3, 3, 0), (3, 3, 0), (6, 0, 3)]);
+    // Paused past its lease: on resuming n2 still believes it leads and answers its first
+    // default read x=1, stale, then notices and refuses.
+    assert_eq!(tally(sides[1].as_ref()), [(3, 3, 0), (4, 2, 1), (6, 0, 3)]);
+    for w in &sides {
+        assert!(linearizability::check(w.history()).linearizable);
+    }
+}

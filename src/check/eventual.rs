@@ -2,7 +2,7 @@
 //! load generator's are): stale reads, and causal consistency as clients observed it.
 
 use super::growth::{Growth, News};
-use crate::engine::{History, HistoryOp, KvOp, Outcome};
+use crate::engine::{History, HistoryOp, KvOp, Outcome, QueryMode};
 use rustc_hash::FxHashMap;
 
 /// A write that took effect or may have (timed out): its key and value.
@@ -52,6 +52,8 @@ pub struct StaleReads {
     /// with the acknowledged write it missed.
     count: usize,
     stale: Vec<(usize, usize)>,
+    /// `count` by the stale reads' query modes (`QueryMode::index`).
+    by_mode: [usize; 3],
 }
 
 /// One key's writes: the first write of each value with when it was acknowledged, and the
@@ -73,6 +75,11 @@ impl StaleReads {
 
     /// Each stale read (a history index) of the history held, and the acknowledged write it
     /// missed: the latest to begin of those that had completed when the read began.
+    /// Stale reads found that asked for `mode`.
+    pub fn count_in(&self, mode: QueryMode) -> usize {
+        self.by_mode[mode.index()]
+    }
+
     pub fn found(&self) -> &[(usize, usize)] {
         &self.stale
     }
@@ -149,6 +156,7 @@ impl StaleReads {
                 let (k, v) = read_value(op).expect("a read");
                 if let Some(missed) = self.missed(op.invoke_t, k, v) {
                     self.count += 1;
+                    self.by_mode[op.op.mode().index()] += 1;
                     self.stale.push((i, missed));
                 }
             }

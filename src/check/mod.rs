@@ -9,6 +9,7 @@ mod log_tail;
 mod open_set;
 pub mod raft_safety;
 pub mod random_history;
+pub mod read_modes;
 pub mod report;
 #[cfg(test)]
 pub(crate) mod test_ops;

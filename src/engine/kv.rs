@@ -30,6 +30,20 @@ impl QueryMode {
         }
     }
 
+    /// What it promises, in a line.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            QueryMode::Consistent => "consistent: the leader confirms with a quorum that it still leads before answering (linearizable; no answer without a quorum)",
+            QueryMode::Default => "default: the leader answers from its own state at once (stale while a deposed leader has not noticed)",
+            QueryMode::Stale => "stale: the node asked answers from its own state, leader or not (available without a leader, arbitrarily stale)",
+        }
+    }
+
+    /// Its place in `ALL`.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     fn is_consistent(&self) -> bool {
         *self == QueryMode::Consistent
     }

@@ -276,14 +276,6 @@ pub struct ByMode {
 }
 
 impl ByMode {
-    fn count(&mut self, mode: QueryMode) {
-        *match mode {
-            QueryMode::Consistent => &mut self.consistent,
-            QueryMode::Default => &mut self.default,
-            QueryMode::Stale => &mut self.stale,
-        } += 1;
-    }
-
     fn add(&mut self, o: &ByMode) {
         self.consistent += o.consistent;
         self.default += o.default;
@@ -408,10 +400,11 @@ fn base_summary<N: Node>(world: &World<N>, o: &RunOptions) -> Summary {
     let st = world.stats();
     let mut stale = eventual::StaleReads::default();
     stale.observe(h);
-    let mut by_mode = ByMode::default();
-    for &(read, _) in stale.found() {
-        by_mode.count(h[read].op.mode());
-    }
+    let by_mode = ByMode {
+        consistent: stale.count_in(QueryMode::Consistent) as u64,
+        default: stale.count_in(QueryMode::Default) as u64,
+        stale: stale.count_in(QueryMode::Stale) as u64,
+    };
     Summary {
         schedules: 1,
         crashes: st.crashes,

@@ -10,6 +10,8 @@ use yew::prelude::*;
 enum Kind {
     Put,
     Get(QueryMode),
+    /// The same read in the three modes at once, from three clients.
+    GetAll,
     Cas,
 }
 
@@ -38,17 +40,20 @@ pub fn client_panel(p: &PanelProps) -> Html {
             let read = super::field;
             let key = read(&key_ref);
             let value = read(&value_ref);
-            let op = match kind {
-                Kind::Put => KvOp::Put { key, value },
-                Kind::Get(mode) => KvOp::Get { key, mode },
-                Kind::Cas => KvOp::Cas {
+            let ops = match kind {
+                Kind::Put => vec![KvOp::Put { key, value }],
+                Kind::Get(mode) => vec![KvOp::Get { key, mode }],
+                Kind::GetAll => QueryMode::ALL.map(|mode| KvOp::Get { key: key.clone(), mode }).to_vec(),
+                Kind::Cas => vec![KvOp::Cas {
                     key,
                     from: read(&from_ref),
                     to: value,
-                },
+                }],
             };
             let node = read(&target_ref).parse::<usize>().ok();
-            send.emit(Msg::Act(Action::Request { node, op }));
+            for op in ops {
+                send.emit(Msg::Act(Action::Request { node, op }));
+            }
         })
     };
     let load = s.lead().load_on();
@@ -97,9 +102,10 @@ pub fn client_panel(p: &PanelProps) -> Html {
             <div class="actions">
                 {action_button("Put", "put", "Write key = value", send_op(Kind::Put), false)}
                 if modes {
-                    {action_button("Get", "read-consistent", "Read the key, consistent: the leader first confirms with a quorum that it still leads (linearizable)", send_op(Kind::Get(QueryMode::Consistent)), false)}
-                    {action_button("Get default", "read-default", "Read the key, default mode: the leader answers from its own state at once (stale while a deposed leader has not noticed)", send_op(Kind::Get(QueryMode::Default)), false)}
-                    {action_button("Get stale", "read-stale", "Read the key, stale mode: the node asked answers from its own state, leader or not (available without a leader, arbitrarily stale)", send_op(Kind::Get(QueryMode::Stale)), false)}
+                    {action_button("Get", "read-consistent", QueryMode::Consistent.meaning(), send_op(Kind::Get(QueryMode::Consistent)), false)}
+                    {action_button("Get default", "read-default", QueryMode::Default.meaning(), send_op(Kind::Get(QueryMode::Default)), false)}
+                    {action_button("Get stale", "read-stale", QueryMode::Stale.meaning(), send_op(Kind::Get(QueryMode::Stale)), false)}
+                    {action_button("Get ×3", "read-all-modes", "Read the key in the three modes at once, from three clients: see which mode returns what (the Checks panel counts them)", send_op(Kind::GetAll), false)}
                 } else {
                     {action_button("Get", "get", "Read the key", send_op(Kind::Get(QueryMode::Consistent)), false)}
                 }

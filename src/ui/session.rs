@@ -4,9 +4,10 @@
 
 use crate::check::causal_order::CausalCheck;
 use crate::check::eventual::{CausalViolation, StaleReads};
+use crate::check::read_modes::{ModeReads, ReadModes};
 use crate::check::linearizability::{Checker, Verdict};
 use crate::check::report::Report;
-use crate::engine::{Action, Consistency, History, Mark, MsgId, NodeId, NodeView, Sim};
+use crate::engine::{Action, Consistency, History, Mark, MsgId, NodeId, NodeView, QueryMode, Sim};
 use crate::import::HistoryFormat;
 use crate::lessons::{Lesson, Look, Progress};
 use crate::library::{self, Entry};
@@ -22,6 +23,9 @@ pub struct HistoryChecks {
     /// None while the search is still running (it runs a slice per update: see `CHECK_SLICE`).
     pub linearizability: Option<Verdict>,
     pub stale_reads: usize,
+    /// Reads by query mode with each mode's stale answers, once a read asked for a mode
+    /// weaker than consistent.
+    pub modes: Option<[(QueryMode, ModeReads, usize); 3]>,
     /// Checked where causal consistency is promised.
     pub causal: Vec<CausalViolation>,
 }
@@ -74,6 +78,7 @@ pub struct Pane {
     /// since the last, not the whole history.
     checker: Checker,
     stale: StaleReads,
+    modes: ReadModes,
     causal: CausalCheck,
     /// The linearizability search has not caught up with what it was last given.
     searching: bool,
@@ -132,6 +137,7 @@ impl Pane {
             observed: 0,
             checker: Checker::new(&History::default()),
             stale: StaleReads::default(),
+            modes: ReadModes::default(),
             causal: CausalCheck::default(),
             searching: false,
             timeline: Vec::new(),
@@ -147,6 +153,7 @@ impl Pane {
         self.observed = 0;
         self.checker = Checker::new(&History::default()).with_memo_limit(CHECK_MEMO);
         self.stale = StaleReads::default();
+        self.modes = ReadModes::default();
         self.causal = CausalCheck::default();
         self.searching = false;
     }
@@ -245,6 +252,7 @@ impl Pane {
             self.checker.settle(history);
             self.checker.observe(history);
             self.stale.observe(history);
+            self.modes.observe(history);
             let causal = self.world.description().consistency == Consistency::Causal;
             if causal {
                 self.causal.observe(history);
@@ -255,6 +263,9 @@ impl Pane {
                 ops: self.stale.settled(),
                 linearizability: None,
                 stale_reads: self.stale.count(),
+                modes: self.modes.any_weaker().then(|| {
+                    QueryMode::ALL.map(|m| (m, self.modes.get(m), self.stale.count_in(m)))
+                }),
                 causal: if causal {
                     self.causal.violations().to_vec()
                 } else {
@@ -275,6 +286,7 @@ impl Pane {
         let history = recorded.history();
         let mut keep = (self.checker.needed_from())
             .min(self.stale.needed_from())
+            .min(self.modes.needed_from())
             .min(history.len().saturating_sub(HISTORY_KEPT));
         if causal {
             keep = keep.min(self.causal.needed_from());

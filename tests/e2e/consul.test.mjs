@@ -2,8 +2,10 @@
 // agent crashed turns suspect, then dead, in every member's list, and the leader drops its
 // service from every server's catalog. The leader cut off from the others after the majority
 // took a newer write: read there and at the new leader in the three query modes, and see which
-// answered what. Every wait is for a DOM condition, with a timeout. Screenshots:
-// target/screenshots/consul-deregistered.png, consul-read-modes.png.
+// answered what. The library's comparison: the same reads in the three modes against a leader
+// cut off and one paused past its lease, side by side. Every wait is for a DOM condition, with
+// a timeout. Screenshots: target/screenshots/consul-deregistered.png, consul-read-modes.png,
+// consul-compare-modes.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -85,9 +87,36 @@ test('the leader cut off after a newer write: consistent and default reads there
   assert.notEqual(at[`${old}/consistent`].outcome, 'ok', 'no quorum confirms the old leader');
   assert.notEqual(at[`${old}/default`].outcome, 'ok', 'check-quorum has made it step down');
   assert.deepEqual(at[`${old}/stale`], { outcome: 'ok', text: 'read "1"' }, 'the cut-off server answers from its own, older state');
-  await waitFor(() => +document.querySelector('.checks [data-stale]')?.dataset.stale >= 1, null, 'the stale read counted');
+  await waitFor(() => document.querySelector('.checks [data-mode="stale"]')?.dataset.stale === '1', null, 'the stale read counted, as a stale-mode one');
+  assert.deepEqual(await page.$$eval('.checks [data-mode]', (rs) => rs.map((r) => [r.dataset.mode, r.dataset.stale])), [['consistent', '0'], ['default', '0'], ['stale', '1']]);
   await waitFor(() => document.querySelector('[data-linearizable="yes"]'), null, 'consistent reads linearizable', 30000);
   await page.screenshot({ path: join(shots, 'consul-read-modes.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the three read modes against the same faults, side by side: which mode returned what', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'scenario=consul-read-modes');
+  await waitFor(() => document.querySelectorAll('.checks').length === 2, null, 'two panes');
+  await page.selectOption('[data-action="speed"]', '10');
+  await page.click('button:has-text("▶ Play")');
+  await waitFor(() => +document.querySelector('[data-time]').dataset.time > 10500, null, 'past the heal', 60000);
+  // Per pane, per mode: asked, answered, stale, refused.
+  const table = (pane) => page.$$eval(`.checks[data-pane="${pane}"] [data-mode]`, (rs) => rs.map((r) => [r.dataset.mode, +r.dataset.reads, +r.dataset.answered, +r.dataset.stale, +r.dataset.refused]));
+  // Cut off, the old leader stepped down: it refuses consistent and default reads, and its
+  // stale reads answer the overwritten x=1.
+  assert.deepEqual(await table(0), [['consistent', 6, 3, 0, 3], ['default', 6, 3, 0, 3], ['stale', 6, 6, 3, 0]]);
+  // Paused past its lease, it resumed believing it led: one default read answered stale.
+  assert.deepEqual(await table(1), [['consistent', 6, 3, 0, 3], ['default', 6, 4, 1, 2], ['stale', 6, 6, 3, 0]]);
+  // Healed: the same read in the three modes at once, at the leader, answered fresh in both.
+  await page.selectOption('[data-field="target"]', 'leader');
+  await page.click('[data-action="read-all-modes"]');
+  await waitFor(() => [...document.querySelectorAll('.checks [data-mode]')].every((r) => r.dataset.reads === '7'), null, 'three more reads, one per mode, in both panes', 30000);
+  assert.deepEqual((await table(0)).map((r) => [r[2], r[3]]), [[4, 0], [4, 0], [7, 3]], 'each answered, none stale');
+  assert.deepEqual((await table(1)).map((r) => [r[2], r[3]]), [[4, 0], [5, 1], [7, 3]], 'each answered, none stale');
+  await waitFor(() => document.querySelectorAll('[data-linearizable="yes"]').length === 2, null, 'both linearizable', 30000);
+  await page.locator('.checks[data-pane="1"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'consul-compare-modes.png') });
   assert.deepEqual(problems, []);
   await page.close();
 });
