@@ -1,7 +1,7 @@
 //! SWIM failure detection on the engine: a crash is detected by every member, a restarted
 //! member comes back with a higher incarnation, indirect probes keep a member whose direct
 //! link is cut from being suspected (and without them it is), a suspicion is refuted, and the
-//! same seed gives the same run.
+//! same seed gives the same run; the paper's random probe targets detect a crash too.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -106,4 +106,23 @@ fn the_same_seed_gives_the_same_run() {
     };
     assert_eq!(run(4), run(4));
     assert_ne!(run(4), run(5));
+}
+
+/// The paper's basic protocol picks each probe's target at random: no bound on when a crashed
+/// member is first probed, but every member still learns it is dead.
+#[test]
+fn random_probe_targets_detect_a_crash_everywhere() {
+    let cfg = SwimConfig {
+        random_targets: true,
+        ..SwimConfig::default()
+    };
+    let mut w = pool(16, 3, cfg);
+    w.run_until(5_000);
+    w.act(Action::Crash { node: 9 }).unwrap();
+    w.run_until(40_000);
+    for n in (0..16).filter(|&n| n != 9) {
+        assert_eq!(health(&w, n, 9), "dead", "n{n} sees n9 dead");
+    }
+    let m = w.monitor();
+    assert_eq!((m.everyone_ms.len(), m.false_suspicions), (1, 0));
 }

@@ -40,6 +40,9 @@ pub struct SwimConfig {
     /// a random member (memberlist's push-pull): how a member declared dead while alive hears
     /// of it once the news has stopped travelling, and refutes it. 0: never.
     pub sync_periods: u32,
+    /// Probe a member picked at random each period, as the paper's basic protocol and its
+    /// analysis do, instead of memberlist's shuffled round-robin.
+    pub random_targets: bool,
 }
 
 impl Default for SwimConfig {
@@ -55,6 +58,7 @@ impl Default for SwimConfig {
             retransmit_mult: 4,
             lifeguard: true,
             sync_periods: 5,
+            random_targets: false,
         }
     }
 }
@@ -379,7 +383,8 @@ impl SwimNode {
     }
 
     /// End the period: an unanswered probe makes its target a suspect. Then probe the next
-    /// member of the round-robin list (reshuffled after each pass, as memberlist does).
+    /// member of the round-robin list (reshuffled after each pass, as memberlist does), or one
+    /// picked at random.
     fn next_period(&mut self, out: &mut Out) {
         if let Some(p) = self.probe.take() {
             if p.acked {
@@ -400,16 +405,25 @@ impl SwimNode {
         self.until_probe = self.scale(self.cfg.period_ticks);
         self.order
             .retain(|&m| self.members[m].health != Health::Dead);
-        if self.order.is_empty() {
-            self.order = self.alive_others().collect();
-            // Fisher-Yates with the simulator's RNG: the same on every platform.
-            for i in (1..self.order.len()).rev() {
-                let j = uniform_index(out.rng, 0, i + 1);
-                self.order.swap(i, j);
+        let target = if self.cfg.random_targets {
+            let others: Vec<NodeId> = self.alive_others().collect();
+            if others.is_empty() {
+                return;
             }
-        }
-        let Some(target) = self.order.pop() else {
-            return;
+            others[uniform_index(out.rng, 0, others.len())]
+        } else {
+            if self.order.is_empty() {
+                self.order = self.alive_others().collect();
+                // Fisher-Yates with the simulator's RNG: the same on every platform.
+                for i in (1..self.order.len()).rev() {
+                    let j = uniform_index(out.rng, 0, i + 1);
+                    self.order.swap(i, j);
+                }
+            }
+            let Some(target) = self.order.pop() else {
+                return;
+            };
+            target
         };
         self.seq += 1;
         self.probes += 1;
