@@ -585,8 +585,8 @@ pub const LIBRARY: &[Entry] = &[
     Entry {
         name: "consul-false-suspicion",
         title: "Consul: a false suspicion under loss, refuted by its incarnation",
-        caption: "From 2 s half the messages to and from agent n7 are lost. It is running, but pings to it and their acks went missing, and n4 and n5 now suspect it. Play: n7 hears the suspicion piggybacked on a message, raises its incarnation to 1 and says so; news of incarnation 1 overrides the suspicion everywhere.",
-        at: 5_000,
+        caption: "From 2 s half the messages to and from agent n7 are lost. It is running, but pings to it and their acks went missing, and n1, n2, n4 and n6 now suspect it. Play: n7 hears the suspicion piggybacked on a message, raises its incarnation to 1 and says so; news of incarnation 1 overrides the suspicion everywhere.",
+        at: 3_800,
         build: consul_false_suspicion,
     },
     Entry {

@@ -104,6 +104,9 @@ pub struct History {
     /// How many of the first operations are no longer held.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub forgotten: usize,
+    /// The clients that are nodes' own (`Outbox::request`), with their node.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own: Vec<(ClientId, super::NodeId)>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -112,7 +115,15 @@ fn is_zero(n: &usize) -> bool {
 
 impl History {
     pub fn new(ops: Vec<HistoryOp>) -> Self {
-        History { ops, forgotten: 0 }
+        History {
+            ops,
+            ..History::default()
+        }
+    }
+
+    /// The node whose own client this is, if it is one.
+    pub fn owner(&self, client: ClientId) -> Option<super::NodeId> {
+        (self.own.iter()).find_map(|&(c, n)| (c == client).then_some(n))
     }
 
     /// Operations made over the whole run, forgotten ones included.

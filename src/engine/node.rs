@@ -74,9 +74,11 @@ impl<'a, M, N> Outbox<'a, M, N> {
     pub fn reply(&mut self, request: u64, reply: KvReply) {
         self.replies.push((request, reply));
     }
-    /// Act as a client of its own cluster (a Consul leader writing its catalog): the operation
-    /// goes in the history like any client's, from a client of this node's own that sends it
-    /// here. One at a time: while one is in progress, another is dropped (ask again later).
+    /// Act as a client of its own cluster (a Consul leader writing its catalog, an agent
+    /// registering its service): the operation goes in the history like any client's, from a
+    /// client of this node's own that sends it here first and, like any client, on to where
+    /// the answer points. One at a time: while one is in progress, another is dropped (ask
+    /// again later).
     pub fn request(&mut self, op: KvOp) {
         self.requests.push(op);
     }

@@ -30,14 +30,19 @@ impl<N: Node> World<N> {
         let c = match self.own_clients[node] {
             Some(c) => c,
             None => {
-                let mut own = Client::new(node, false, self.scenario.sim.clients.keys);
-                own.pinned = true;
+                // Not pinned: sent on where the node answers it is not the one to ask (an
+                // agent forwarding to a server, a deposed leader to the new one).
+                let own = Client::new(node, false, self.scenario.sim.clients.keys);
                 self.clients.push(own);
-                self.own_clients[node] = Some(self.clients.len() - 1);
-                self.clients.len() - 1
+                let c = self.clients.len() - 1;
+                self.own_clients[node] = Some(c);
+                self.history.own.push((c, node));
+                c
             }
         };
         if self.clients[c].current.is_none() {
+            // Each request starts here, wherever the last was sent on to.
+            self.clients[c].target = node;
             self.start_op(c, op);
         }
     }

@@ -1,9 +1,11 @@
 //! Consul, as its servers and agents divide the work: the first `servers` nodes run raft-rs
 //! and replicate the store (the key-value data clients use, and the service catalog); every
-//! node, server or agent, is a member of one SWIM gossip pool (Serf, on memberlist). The
-//! leader reconciles the catalog with the pool, as Consul's leader does: a member the pool
-//! holds alive gets its service registered, one it declares dead is deregistered, through Raft;
-//! it writes as a client of its cluster would (`Outbox::request`), so that the writes are in
+//! node, server or agent, is a member of one SWIM gossip pool (Serf, on memberlist). An agent
+//! registers its own service, as Consul's agent does by anti-entropy: on start, and again every
+//! sync period, it asks to have its service listed if the catalog does not list it (a
+//! compare-and-set from absent). The leader reconciles the catalog with the pool, as Consul's
+//! leader does: the service of a member the pool declares dead is deregistered. Both write
+//! through Raft as a client of the cluster would (`Outbox::request`), so that the writes are in
 //! the history and reads of the catalog are checked against them like any other. Clients read
 //! in Consul's three query modes (see `QueryMode`); an agent sends them on to a
 //! server, as an agent forwards an RPC.
@@ -32,11 +34,14 @@ pub struct ConsulConfig {
     pub swim: SwimConfig,
     /// How often the leader reconciles the catalog with the pool, in ticks.
     pub reconcile_ticks: u32,
+    /// How often an agent makes sure the catalog lists its service (anti-entropy), in ticks.
+    pub sync_ticks: u32,
 }
 
 impl Default for ConsulConfig {
     /// Three servers running Raft with pre-vote and check-quorum (as Consul's does: a leader
-    /// that loses its quorum steps down); memberlist's LAN settings; a reconcile every 500 ms.
+    /// that loses its quorum steps down); memberlist's LAN settings; a reconcile every 500 ms;
+    /// an agent's sync every 5 s (Consul's is at least a minute, scaled with the cluster).
     fn default() -> Self {
         ConsulConfig {
             servers: 3,
@@ -47,6 +52,7 @@ impl Default for ConsulConfig {
             },
             swim: SwimConfig::default(),
             reconcile_ticks: 10,
+            sync_ticks: 100,
         }
     }
 }
@@ -84,6 +90,9 @@ pub struct ConsulNode {
     swim: SwimNode,
     reconcile_ticks: u32,
     until_reconcile: u32,
+    sync_ticks: u32,
+    /// An agent's next sync of its own registration.
+    until_sync: u32,
     /// A server's catalog as last reported, by member, and the index its state machine had
     /// applied then (the catalog changes only as entries apply).
     listed: Vec<bool>,
@@ -115,7 +124,7 @@ static GLOSSARY: [(&str, &str); 8] = joined(
         super::swim::GLOSSARY,
         [(
             "catalog",
-            "the services the servers list, by member: what the leader registered from the gossip pool",
+            "the services the servers list, by member: each agent registers its own, and the leader deregisters that of a member the gossip pool declares dead",
         )],
     ),
 );
@@ -140,6 +149,12 @@ static DESCRIPTION: Description = Description {
 
 type Out<'a> = Outbox<'a, ConsulMsg, ConsulNote>;
 
+/// An agent's first sync after it starts, in ticks: after a second or two, once servers have
+/// had time to elect a leader, spread by member so that the agents do not all ask at once.
+fn first_sync(id: NodeId) -> u32 {
+    20 + (id as u32 * 7) % 20
+}
+
 impl ConsulNode {
     fn server(&self) -> bool {
         self.raft.is_some()
@@ -163,30 +178,42 @@ impl ConsulNode {
         out.part(ConsulMsg::Swim, ConsulNote::Swim, |o| f(&mut self.swim, o));
     }
 
-    /// As leader: register the service of a member the pool holds alive and the catalog does
-    /// not list, or deregister that of one it holds dead (a suspect keeps its listing until
-    /// it is declared dead). One write a round, made as a client of the cluster would make it,
-    /// so that it goes in the history and reads of the catalog are checked against it.
-    /// Runs after `report_catalog`, whose listing it goes by.
+    /// As leader: deregister the service of a member the pool holds dead (a suspect keeps its
+    /// listing until it is declared dead). One write a round, made as a client of the cluster
+    /// would make it, so that it goes in the history and reads of the catalog are checked
+    /// against it. Runs after `report_catalog`, whose listing it goes by.
     fn reconcile(&mut self, out: &mut Out) {
         if !self.raft.as_ref().is_some_and(|r| r.leads()) {
             return;
         }
-        let change = (self.servers..self.listed.len()).find_map(|m| {
-            let value = match (self.swim.health(m), self.listed[m]) {
-                (Health::Alive, false) => SERVICE,
-                (Health::Dead, true) => "",
-                _ => return None,
-            };
-            Some(KvOp::Put {
+        let dead = (self.servers..self.listed.len())
+            .find(|&m| self.listed[m] && self.swim.health(m) == Health::Dead);
+        if let Some(m) = dead {
+            out.request(KvOp::Put {
                 key: service_key(m),
-                value: value.into(),
-            })
-        });
-        if let Some(op) = change {
-            out.request(op);
+                value: String::new(),
+            });
         }
     }
+
+    /// As an agent: have the catalog list this agent's service if it does not (set from
+    /// absent: a listing already there is left as it is). The request goes to this agent,
+    /// which sends it on to a server, and from there to the leader.
+    fn sync(&mut self, out: &mut Out) {
+        if self.server() {
+            return;
+        }
+        self.until_sync -= 1;
+        if self.until_sync == 0 {
+            self.until_sync = self.sync_ticks;
+            out.request(KvOp::Cas {
+                key: service_key(self.id),
+                from: String::new(),
+                to: SERVICE.into(),
+            });
+        }
+    }
+
 
     /// A server reports each change of its catalog's listings (looked at again only once
     /// more entries have applied: this runs after every input).
@@ -249,6 +276,7 @@ impl Node for ConsulNode {
     fn validate(cfg: &ConsulConfig) -> Result<(), String> {
         within("servers", cfg.servers, 1, 7)?;
         within("reconcile_ticks", cfg.reconcile_ticks, 1, 1000)?;
+        within("sync_ticks", cfg.sync_ticks, 1, 10_000)?;
         RaftNode::validate(&cfg.raft)?;
         SwimNode::validate(&cfg.swim)
     }
@@ -256,13 +284,16 @@ impl Node for ConsulNode {
     fn new(id: NodeId, nodes: usize, cfg: &ConsulConfig, rng: &mut Rng) -> Self {
         let servers = cfg.servers.min(nodes);
         let raft = (id < servers).then(|| RaftNode::new(id, servers, &cfg.raft, rng));
+        let swim = SwimNode::new(id, nodes, &cfg.swim, rng);
         ConsulNode {
             id,
             servers,
             raft,
-            swim: SwimNode::new(id, nodes, &cfg.swim, rng),
+            swim,
             reconcile_ticks: cfg.reconcile_ticks,
             until_reconcile: cfg.reconcile_ticks,
+            sync_ticks: cfg.sync_ticks,
+            until_sync: first_sync(id),
             listed: vec![false; nodes],
             scanned: None,
         }
@@ -285,6 +316,7 @@ impl Node for ConsulNode {
             self.until_reconcile = self.reconcile_ticks;
             self.reconcile(out);
         }
+        self.sync(out);
     }
 
     fn on_client(&mut self, req: KvRequest<'_>, out: &mut Out) {
@@ -323,6 +355,7 @@ impl Node for ConsulNode {
         self.raft_part(out, |r, o| r.restart(o));
         self.swim_part(out, |s, o| s.restart(o));
         self.until_reconcile = self.reconcile_ticks;
+        self.until_sync = first_sync(self.id);
         self.report_catalog(out);
     }
 

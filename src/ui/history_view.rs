@@ -147,14 +147,22 @@ fn outcome(op: &HistoryOp) -> (&'static str, &'static str, &'static str) {
     }
 }
 
+/// A client's name: a node's own by its node.
+fn client_name(h: &History, client: usize) -> String {
+    match h.owner(client) {
+        Some(n) => format!("n{n} itself"),
+        None => format!("client {client}"),
+    }
+}
+
 /// The hover text of an operation.
-fn hover(i: usize, op: &HistoryOp, r: &Report, time: fn(u64) -> String) -> String {
+fn hover(h: &History, i: usize, op: &HistoryOp, r: &Report, time: fn(u64) -> String) -> String {
     let node = op.node.map(|n| format!(" via n{n}")).unwrap_or_default();
     let ret = op
         .complete_t
         .map_or("no return".into(), |t| format!("returned {}", time(t)));
     let mut lines = vec![
-        format!("#{i} {} · client {}{node}", describe(op), op.client),
+        format!("#{i} {} · {}{node}", describe(op), client_name(h, op.client)),
         format!("invoked {}, {ret} · {}", time(op.invoke_t), outcome(op).2),
     ];
     match r.placed.get(&i) {
@@ -276,7 +284,7 @@ pub fn history_view(p: &PanelProps) -> Html {
         html! {
             <g data-hop={i.to_string()} data-invoke={op.invoke_t.to_string()} data-outcome={class} data-violation={bad.then_some("1")} data-stale={stale.clone()}
                 class="hop" {onclick} cursor={if can_seek { "pointer" } else { "default" }}>
-                <title>{hover(i, op, &report, v.time)}</title>
+                <title>{hover(v.history, i, op, &report, v.time)}</title>
                 <rect x={x0.to_string()} y={(y + 2.0).to_string()} width={width.to_string()} height={(ROW - 4.0).to_string()} rx="3"
                     fill={if bad { "#7a1f2b" } else { fill }}
                     stroke={if bad { "#ff2d6f" } else if stale.is_some() { "#e3b341" } else { "none" }}
@@ -328,7 +336,7 @@ pub fn history_view(p: &PanelProps) -> Html {
         html! { <text x="4" y={(y + 12.0).to_string()} fill={TEXT} font-size="11" font-weight="600">{format!("key {key}")}</text> }
     });
     let client_labels = row_y.iter().map(|(&(_, c), &y)| {
-        html! { <text x="14" y={(y + ROW / 2.0 + 4.0).to_string()} fill={MUTED} font-size="10">{format!("client {c}")}</text> }
+        html! { <text x="14" y={(y + ROW / 2.0 + 4.0).to_string()} fill={MUTED} font-size="10">{client_name(v.history, c)}</text> }
     });
 
     let first_bad = report.violating.first().copied();
