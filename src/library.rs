@@ -329,7 +329,7 @@ fn causal_lossy(seed: u64, bug: Option<CausalBug>) -> AnyScenario {
 }
 
 /// Consul on seed 1 with eight nodes: servers n0 to n2 (n2 wins the first election, before
-/// 1 s, and registers the agents' services one a round, all by about 3 s), agents n3 to n7.
+/// 1 s), agents n3 to n7 (each registers its service between 1 and 2 s).
 fn consul(schedule: &[(u64, Action)]) -> Vec<AnyScenario> {
     let mut s = run("consul", 1, schedule);
     s.sim_mut().nodes = 8;

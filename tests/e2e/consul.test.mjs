@@ -52,7 +52,7 @@ test('crash an agent: suspect, then dead in every list, and its service gone fro
   await waitFor((s) => s.every((k) => document.querySelector(`[data-kv="${k}"] [data-key="svc/n6"]`)?.textContent === '—'), servers, 'n6 deregistered on every server', 30000);
   assert.deepEqual(await page.evaluate(listing, [5, servers]), ['web', 'web', 'web'], 'the others stay listed');
   assert.match(await page.textContent('[data-figure="stops deregistered from the catalog"]'), /: 1 \(longest \d+ ms after the stop\)/);
-  // The catalog read like any key: the leader's registrations and deregistration are in the
+  // The catalog read like any key: n6's registration and the leader's deregistration are in the
   // history, so a consistent read of it is checked against them.
   await page.fill('[data-field="key"]', 'svc/n6');
   assert.deepEqual(await request(page, waitFor, 'read-consistent', 'leader'), { outcome: 'ok', text: 'read ""' });
