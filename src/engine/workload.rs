@@ -205,9 +205,12 @@ impl<N: Node> World<N> {
         h.outcome = Some(outcome);
         h.cas_failed = cas_failed;
         h.node = node;
-        // Attempts still unanswered will be ignored when they are: forget them now, or a
-        // long session under loss keeps one per lost request.
-        self.requests.retain(|_, r| r.1 != op);
+        // An attempt still unanswered will be ignored when it is: forget it now, or a long
+        // session under loss keeps one per lost request. Only the latest can be (a retry
+        // follows an answer, which took its attempt out).
+        if let Some(req) = self.clients[client].attempt {
+            self.requests.remove(&req);
+        }
         let c = &mut self.clients[client];
         c.current = None;
         c.attempt = None;
@@ -219,5 +222,34 @@ impl<N: Node> World<N> {
             let at = self.now + self.rng.gen_range(lo..=hi).max(1);
             self.bus.push(at, Event::ClientThink { client });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Scenario, SimConfig, World};
+    use crate::protocols::raft::{RaftConfig, RaftNode};
+
+    /// Attempts that are never answered (a paused node holds them) are forgotten when their
+    /// operations time out, so that no client has more than its latest attempt outstanding.
+    #[test]
+    fn attempts_never_answered_are_forgotten() {
+        let mut sim = SimConfig::default();
+        sim.clients.load = true;
+        let mut w: World<RaftNode> =
+            World::new(Scenario::new(3, sim, RaftConfig::default())).unwrap();
+        for t in (2_000..60_000).step_by(5_000) {
+            w.run_until(t);
+            let node = w.believed_leader;
+            w.act(crate::engine::Action::Pause { node }).unwrap();
+            w.run_until(t + 4_000);
+            w.act(crate::engine::Action::Resume { node }).unwrap();
+        }
+        let timed_out = (w.history.iter())
+            .filter(|(_, o)| o.outcome == Some(crate::engine::Outcome::Info))
+            .count();
+        assert!(timed_out > w.clients.len(), "the pauses bite: {timed_out}");
+        let outstanding = w.clients.iter().filter(|c| c.attempt.is_some()).count();
+        assert_eq!(w.requests.len(), outstanding, "only each client's latest attempt");
     }
 }

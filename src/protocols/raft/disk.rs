@@ -6,6 +6,7 @@
 use raft::eraftpb::{ConfState, Entry, HardState, Snapshot};
 use raft::storage::MemStorage;
 use raft::{GetEntriesContext, RaftState, Storage};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 /// What the Ready loop writes, in the order raft-rs asks for it.
@@ -44,6 +45,8 @@ pub struct Disk {
     /// The last snapshot taken or installed (index 0: none yet). Shared with the RawNode's
     /// handle, as the log is.
     snapshot: Arc<Mutex<Snapshot>>,
+    /// Its index and term, which raft-rs's every `term` lookup asks for: read without a lock.
+    at: Arc<[AtomicU64; 2]>,
 }
 
 impl Disk {
@@ -51,6 +54,7 @@ impl Disk {
         Disk {
             log: MemStorage::new_with_conf_state(conf),
             snapshot: Arc::default(),
+            at: Arc::default(),
         }
     }
 
@@ -65,8 +69,13 @@ impl Disk {
 
     /// Index and term of the last snapshot (0, 0 when none).
     pub fn snapshot_at(&self) -> (u64, u64) {
-        let s = self.snapshot.lock().expect("one thread");
-        (s.get_metadata().index, s.get_metadata().term)
+        (self.at[0].load(Relaxed), self.at[1].load(Relaxed))
+    }
+
+    fn keep(&self, snapshot: Snapshot) {
+        self.at[0].store(snapshot.get_metadata().index, Relaxed);
+        self.at[1].store(snapshot.get_metadata().term, Relaxed);
+        *self.snapshot.lock().expect("one thread") = snapshot;
     }
 
     /// Keep `snapshot` of the state machine and drop the log before its index. The entry at
@@ -74,7 +83,7 @@ impl Disk {
     /// wrong otherwise).
     pub fn compact(&self, snapshot: Snapshot) {
         let index = snapshot.get_metadata().index;
-        *self.snapshot.lock().expect("one thread") = snapshot;
+        self.keep(snapshot);
         self.log.wl().compact(index).expect("an applied index");
     }
 }
@@ -82,7 +91,7 @@ impl Disk {
 impl DiskWrite for Disk {
     fn install(&self, snapshot: Snapshot) {
         self.log.install(snapshot.clone());
-        *self.snapshot.lock().expect("one thread") = snapshot;
+        self.keep(snapshot);
     }
     fn append(&self, entries: &[Entry]) {
         self.log.append(entries);

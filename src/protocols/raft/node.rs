@@ -188,6 +188,9 @@ pub struct RaftNode {
     pub(super) conf_index: u64,
     /// Was a voter or learner at some point (a node added is not, until it is taken in).
     once_member: bool,
+    /// `conf_index` when membership was last looked at: it changes only with the
+    /// configuration (None: look again, as after a start).
+    membership_seen: Option<u64>,
     /// Was a member and its configuration no longer has it: it leads no one and serves no
     /// client, and takes part again if a configuration takes it back in.
     pub(super) removed: bool,
@@ -225,6 +228,7 @@ impl RaftNode {
             applied: 0,
             conf_index: 0,
             once_member: false,
+            membership_seen: None,
             removed: false,
             requests: Requests::default(),
             snapshot_wait: BTreeMap::new(),
@@ -249,6 +253,7 @@ impl RaftNode {
         let raw = RawNode::new(&config, self.disk.clone(), &self.logs.logger())
             .expect("a valid raft config");
         self.once_member |= is_member(&raw);
+        self.membership_seen = None;
         self.raw = Some(raw);
         self.last_role = (0, StateRole::Follower);
         self.new_timeout(out);
@@ -312,6 +317,10 @@ impl RaftNode {
     /// that: `ready`), or takes it back in.
     fn follow_membership(&mut self, out: &mut Out) {
         let Some(raw) = self.raw.as_mut() else { return };
+        if self.membership_seen == Some(self.conf_index) {
+            return;
+        }
+        self.membership_seen = Some(self.conf_index);
         let member = is_member(raw);
         let removed = self.once_member && !member;
         self.once_member |= member;

@@ -441,15 +441,16 @@ fn configuration_text(m: &Membership) -> String {
 }
 
 pub(super) fn summarize(m: &Message) -> MsgSummary {
+    let t = m.get_msg_type();
     let numbers = match m.snapshot.as_ref() {
-        Some(snap) if m.get_msg_type() == MessageType::MsgSnapshot => {
+        Some(snap) if t == MessageType::MsgSnapshot => {
             let meta = snap.get_metadata();
             [m.term, meta.index, meta.term, snap.data.len() as u64]
         }
         _ => [m.term, m.index, m.log_term, m.commit],
     };
     MsgSummary {
-        kind: Kind::of(m.get_msg_type()).info(),
+        kind: Kind::of(t).info(),
         numbers,
         entries: m.entries.len() as u32,
         reject: m.reject,
