@@ -73,13 +73,13 @@ impl StaleReads {
         self.count
     }
 
-    /// Each stale read (a history index) of the history held, and the acknowledged write it
-    /// missed: the latest to begin of those that had completed when the read began.
     /// Stale reads found that asked for `mode`.
     pub fn count_in(&self, mode: QueryMode) -> usize {
         self.by_mode[mode.index()]
     }
 
+    /// Each stale read (a history index) of the history held, and the acknowledged write it
+    /// missed: the latest to begin of those that had completed when the read began.
     pub fn found(&self) -> &[(usize, usize)] {
         &self.stale
     }

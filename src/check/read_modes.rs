@@ -91,7 +91,11 @@ mod tests {
         modes.observe(&h);
         assert_eq!(modes.get(QueryMode::Stale).answered, 1);
         assert_eq!(modes.get(QueryMode::Consistent).refused, 1);
-        assert_eq!(modes.get(QueryMode::Default).reads, 0, "pending: not counted yet");
+        assert_eq!(
+            modes.get(QueryMode::Default).reads,
+            0,
+            "pending: not counted yet"
+        );
         assert!(modes.any_weaker());
         h.ops[3].outcome = Some(Outcome::Info);
         modes.observe(&h);

@@ -250,6 +250,10 @@ mod tests {
             .count();
         assert!(timed_out > w.clients.len(), "the pauses bite: {timed_out}");
         let outstanding = w.clients.iter().filter(|c| c.attempt.is_some()).count();
-        assert_eq!(w.requests.len(), outstanding, "only each client's latest attempt");
+        assert_eq!(
+            w.requests.len(),
+            outstanding,
+            "only each client's latest attempt"
+        );
     }
 }

@@ -214,7 +214,6 @@ impl ConsulNode {
         }
     }
 
-
     /// A server reports each change of its catalog's listings (looked at again only once
     /// more entries have applied: this runs after every input).
     fn report_catalog(&mut self, out: &mut Out) {

@@ -43,7 +43,12 @@ pub fn client_panel(p: &PanelProps) -> Html {
             let ops = match kind {
                 Kind::Put => vec![KvOp::Put { key, value }],
                 Kind::Get(mode) => vec![KvOp::Get { key, mode }],
-                Kind::GetAll => QueryMode::ALL.map(|mode| KvOp::Get { key: key.clone(), mode }).to_vec(),
+                Kind::GetAll => QueryMode::ALL
+                    .map(|mode| KvOp::Get {
+                        key: key.clone(),
+                        mode,
+                    })
+                    .to_vec(),
                 Kind::Cas => vec![KvOp::Cas {
                     key,
                     from: read(&from_ref),

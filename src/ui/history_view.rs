@@ -162,7 +162,11 @@ fn hover(h: &History, i: usize, op: &HistoryOp, r: &Report, time: fn(u64) -> Str
         .complete_t
         .map_or("no return".into(), |t| format!("returned {}", time(t)));
     let mut lines = vec![
-        format!("#{i} {} · {}{node}", describe(op), client_name(h, op.client)),
+        format!(
+            "#{i} {} · {}{node}",
+            describe(op),
+            client_name(h, op.client)
+        ),
         format!("invoked {}, {ret} · {}", time(op.invoke_t), outcome(op).2),
     ];
     match r.placed.get(&i) {

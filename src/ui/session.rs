@@ -4,8 +4,8 @@
 
 use crate::check::causal_order::CausalCheck;
 use crate::check::eventual::{CausalViolation, StaleReads};
-use crate::check::read_modes::{ModeReads, ReadModes};
 use crate::check::linearizability::{Checker, Verdict};
+use crate::check::read_modes::{ModeReads, ReadModes};
 use crate::check::report::Report;
 use crate::engine::{Action, Consistency, History, Mark, MsgId, NodeId, NodeView, QueryMode, Sim};
 use crate::import::HistoryFormat;
