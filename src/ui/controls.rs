@@ -66,6 +66,30 @@ pub fn top_bar(p: &PanelProps) -> Html {
     let nodes_ref = use_node_ref();
     let protocol_ref = use_node_ref();
     let compare_ref = use_node_ref();
+    // The models picked for the next run, once the user picks (for the run on screen, until
+    // then): only their switches are shown.
+    let picked = use_state(|| None::<(u64, String, String)>);
+    let lead_id = s.panes[0].id;
+    let (next, beside) = match &*picked {
+        Some((id, a, b)) if *id == lead_id => (a.clone(), b.clone()),
+        _ => (
+            s.lead().description().name.to_string(),
+            (s.panes.get(1)).map_or(String::new(), |p| p.world.description().name.to_string()),
+        ),
+    };
+    let applies = |t: &Toggle| {
+        (CATALOG.iter())
+            .filter(|d| d.name == next || d.name == beside)
+            .any(|d| d.toggles.iter().any(|x| x.key == t.key))
+    };
+    let on_pick = {
+        let (picked, protocol_ref, compare_ref) =
+            (picked.clone(), protocol_ref.clone(), compare_ref.clone());
+        Callback::from(move |_: Event| {
+            let (a, b) = (super::field(&protocol_ref), super::field(&compare_ref));
+            picked.set(Some((lead_id, a, b)));
+        })
+    };
     // Every protocol's settings switches, each once; a run takes those of its protocol.
     let toggles = use_memo((), |_| {
         let mut all: Vec<(&'static Toggle, NodeRef)> = Vec::new();
@@ -230,19 +254,20 @@ pub fn top_bar(p: &PanelProps) -> Html {
                 <select ref={nodes_ref} title="nodes">
                     { for (3..=9).map(|n| html! { <option value={n.to_string()} selected={n == s.node_count()}>{format!("{n} nodes")}</option> }) }
                 </select>
-                <select ref={protocol_ref} data-field="protocol" title="consistency model">
+                <select ref={protocol_ref} data-field="protocol" title="consistency model" onchange={on_pick.clone()}>
                     { for CATALOG.iter().map(|d| html! {
-                        <option value={d.name} selected={d.name == s.lead().description().name}>{format!("{} ({})", d.title, d.consistency.label())}</option>
+                        <option value={d.name} selected={d.name == next}>{format!("{} ({})", d.title, d.consistency.label())}</option>
                     }) }
                 </select>
-                <select ref={compare_ref} data-field="compare" title="run a second model beside it: same seed, same clients, same faults">
-                    <option value="" selected={s.panes.len() == 1}>{"alone"}</option>
+                <select ref={compare_ref} data-field="compare" title="run a second model beside it: same seed, same clients, same faults" onchange={on_pick}>
+                    <option value="" selected={beside.is_empty()}>{"alone"}</option>
                     { for CATALOG.iter().map(|d| html! {
-                        <option value={d.name} selected={s.panes.get(1).is_some_and(|p| p.world.description().name == d.name)}>{format!("beside {}", d.title)}</option>
+                        <option value={d.name} selected={d.name == beside}>{format!("beside {}", d.title)}</option>
                     }) }
                 </select>
-                { for toggles.iter().map(|(t, r)| html! {
-                    <label title={t.tooltip}>
+                // Keyed: a switch shown again is its own element, never another's reused.
+                { for toggles.iter().filter(|(t, _)| applies(t)).map(|(t, r)| html! {
+                    <label key={t.key} title={t.tooltip}>
                         <input type="checkbox" ref={r.clone()} data-field={t.key} />{t.label}
                     </label>
                 }) }

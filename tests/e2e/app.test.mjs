@@ -307,6 +307,27 @@ test('side by side: Raft and gossip under the same 2|3 split', async () => {
   await shot('10-side-by-side-healed');
 });
 
+test('the settings row shows the switches of the models picked for the next run, and no others', async () => {
+  const switches = () => page.$$eval('.topbar input[type="checkbox"][data-field]:not([data-field="slow-mo"]):not([data-field="slow-motion"])', (es) => es.map((e) => e.dataset.field));
+  // On screen now: Raft beside gossip.
+  assert.deepEqual(await switches(), ['pre-vote', 'compact', 'ack-before-commit', 'siblings']);
+  await page.selectOption('[data-field="compare"]', '');
+  await page.selectOption('[data-field="protocol"]', 'consul');
+  await waitFor(() => document.querySelector('.topbar [data-field="lifeguard"]'), null, 'Consul\'s switches');
+  assert.deepEqual(await switches(), ['pre-vote', 'compact', 'ack-before-commit', 'lifeguard']);
+  await page.selectOption('[data-field="protocol"]', 'gossip');
+  await waitFor(() => !document.querySelector('.topbar [data-field="lifeguard"]'), null, 'gossip\'s switches');
+  assert.deepEqual(await switches(), ['siblings']);
+  // A switch ticked, hidden and shown again comes back as itself, unticked.
+  await page.check('[data-field="siblings"]');
+  await page.selectOption('[data-field="protocol"]', 'swim');
+  await waitFor(() => document.querySelector('.topbar [data-field="lifeguard"]'), null, 'SWIM\'s switch');
+  assert.equal(await page.isChecked('[data-field="lifeguard"]'), false);
+  await page.selectOption('[data-field="protocol"]', 'causal');
+  await waitFor(() => !document.querySelector('.topbar [data-field="lifeguard"]'), null, 'no switch for causal');
+  assert.deepEqual(await switches(), []);
+});
+
 test('no error reached the console', () => {
   assert.deepEqual(problems.filter((p) => !p.includes('integrity')), []);
 });
