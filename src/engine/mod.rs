@@ -36,6 +36,6 @@ pub use node::{
     MsgSummary, Node, NodeId, NodeView, Outbox, PeerProgress, Rng, Violation, Votes,
 };
 pub use scenario::{Action, Scenario, SimConfig, TimedAction, UserAction};
-pub use sim::{MessageView, Sim};
-pub use trace::{DropReason, Trace, TraceEvent, TraceKind};
+pub use sim::{JsonPieces, MessageView, Sim};
+pub use trace::{DropReason, Trace, TraceEvent, TraceJson, TraceKind};
 pub use world::{Status, World};

@@ -9,10 +9,22 @@ use super::marks::{HeldSpan, Mark, RoleChange};
 use super::network::{MsgId, Network};
 use super::node::{MsgSummary, Node, NodeId, NodeView, Violation};
 use super::scenario::{Action, SimConfig};
+use super::trace::TraceJson;
 use super::world::{Status, World};
 
 /// A message in flight as the view draws it: its envelope, with a summary for the payload.
 pub type MessageView = Envelope<MsgSummary>;
+
+/// JSON written a piece at a time, and how far along it is: (pieces written, in all).
+pub trait JsonPieces: Iterator<Item = String> {
+    fn progress(&self) -> (usize, usize);
+}
+
+impl<N: Clone + serde::Serialize> JsonPieces for TraceJson<N> {
+    fn progress(&self) -> (usize, usize) {
+        TraceJson::progress(self)
+    }
+}
 
 pub trait Sim {
     /// What the protocol is and how to show it.
@@ -51,6 +63,8 @@ pub trait Sim {
     fn trace_kept_from(&self) -> Option<u64>;
     /// The trace it holds as JSON: what `lab run --trace` writes.
     fn trace_json(&self) -> String;
+    /// The same, from a copy of the trace, a piece at a time (see `TraceJson`).
+    fn trace_json_pieces(&self) -> Box<dyn JsonPieces>;
     /// See `arrows::arrows`: the messages sent in a stretch of time, and their fates.
     fn arrows(&self, from: u64, to: u64, until: u64) -> Vec<Arrow>;
     /// The role changes its nodes reported, in time order.
@@ -162,6 +176,9 @@ impl<N: Node + 'static> Sim for World<N> {
     }
     fn trace_json(&self) -> String {
         serde_json::to_string(self.trace()).expect("traces serialize")
+    }
+    fn trace_json_pieces(&self) -> Box<dyn JsonPieces> {
+        Box::new(TraceJson::new(self.trace().clone()))
     }
     fn trace_kept_from(&self) -> Option<u64> {
         self.trace().kept_from()

@@ -91,6 +91,7 @@ pub struct TraceEvent<N> {
 /// A list stored in fixed-size chunks: growing it never copies what it holds (a trace of a
 /// long run is many megabytes) and indexing stays a shift and a mask. Its oldest chunks can be
 /// forgotten; positions stay those of the whole list.
+#[derive(Clone)]
 struct Chunked<T> {
     chunks: VecDeque<Vec<T>>,
     /// Chunks forgotten from the front.
@@ -239,6 +240,7 @@ struct Start {
 }
 
 /// The recorded events of a run, in order; if it has a window, only the latest of them.
+#[derive(Clone)]
 pub struct Trace<N> {
     /// Packed events in chunks of CHUNK bytes (with the used length and where the chunk
     /// starts); an event never straddles two. The chunk being written is apart from the full
@@ -511,6 +513,16 @@ impl<N> Trace<N> {
         self.iter_chunk(skip)
     }
 
+    /// The events of one chunk (the one being written is the last).
+    fn chunk_events(&self, chunk: usize) -> impl Iterator<Item = TraceEvent<N>> + '_
+    where
+        N: Clone,
+    {
+        let mut it = self.iter_chunk(chunk);
+        // Reading past the chunk's end would go on to the next.
+        std::iter::from_fn(move || (it.reader.at < it.reader.bytes.len()).then(|| it.next())?)
+    }
+
     fn iter_chunk(&self, chunk: usize) -> TraceIter<'_, N> {
         let from = match self.full.get(chunk) {
             Some(c) => c.2,
@@ -635,6 +647,57 @@ impl<'a, N: Clone> IntoIterator for &'a Trace<N> {
     }
 }
 
+/// A trace written as JSON a piece at a time, a chunk of its events each, so that the page
+/// can spread a long trace's export over frames. The pieces joined are the trace serialized.
+pub struct TraceJson<N> {
+    trace: Trace<N>,
+    /// The next chunk to write; past the last, done.
+    chunk: usize,
+    wrote_any: bool,
+}
+
+impl<N> TraceJson<N> {
+    pub fn new(trace: Trace<N>) -> Self {
+        TraceJson {
+            trace,
+            chunk: 0,
+            wrote_any: false,
+        }
+    }
+
+    /// Pieces written and in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.chunk, self.trace.full.len() + 1)
+    }
+}
+
+impl<N: Clone + Serialize> Iterator for TraceJson<N> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let last = self.trace.full.len();
+        if self.chunk > last {
+            return None;
+        }
+        let mut out = Vec::new();
+        if self.chunk == 0 {
+            out.push(b'[');
+        }
+        for e in self.trace.chunk_events(self.chunk) {
+            if self.wrote_any {
+                out.push(b',');
+            }
+            self.wrote_any = true;
+            serde_json::to_writer(&mut out, &e).expect("trace events serialize");
+        }
+        if self.chunk == last {
+            out.push(b']');
+        }
+        self.chunk += 1;
+        Some(String::from_utf8(out).expect("JSON is UTF-8"))
+    }
+}
+
 /// Serializes as the list of events it holds.
 impl<N: Clone + Serialize> Serialize for Trace<N> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -715,6 +778,32 @@ mod tests {
                     "from {from}: read {read}"
                 );
             }
+        }
+    }
+
+    /// The JSON written a chunk at a time, joined, is the trace serialized in one go: over
+    /// many chunks, with and without older ones forgotten, and for an empty trace.
+    #[test]
+    fn json_in_pieces_is_the_whole_json() {
+        for (window, events) in [(None, 30_000u64), (Some(4 * CHUNK), 30_000), (None, 0)] {
+            let mut trace: Trace<String> = Trace::new(&KINDS);
+            trace.set_window(window);
+            for id in 0..events {
+                trace.send(id, id, 1, 2, &summary(APPEND, id), id + 5);
+                if id % 3 == 0 {
+                    trace.deliver(id, id, 1, 2);
+                }
+                if id % 500 == 0 {
+                    trace.note(id, 3, format!("n{id}"));
+                }
+            }
+            let whole = serde_json::to_string(&trace).unwrap();
+            let mut json = TraceJson::new(trace.clone());
+            let pieces: Vec<String> = json.by_ref().collect();
+            assert_eq!(pieces.concat(), whole, "window {window:?}");
+            assert_eq!(json.progress().0, json.progress().1, "all written");
+            assert_eq!(pieces.len(), trace.full.len() + 1);
+            assert!(events == 0 || pieces.len() > 4, "{} pieces", pieces.len());
         }
     }
 

@@ -6,17 +6,24 @@
 
 use super::session::Msg;
 use super::{action_button, PanelProps};
+use crate::engine::JsonPieces;
 use crate::import::{read_import, Imported, MAX_IMPORT_BYTES};
 use crate::link::scenario_file;
 use gloo::file::callbacks::{read_as_text, FileReader};
 use gloo::file::{Blob, File, ObjectUrl};
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlAnchorElement, HtmlInputElement};
 use yew::prelude::*;
 
 /// Hand the browser `text` as a file download called `name`.
 pub fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
-    let url = ObjectUrl::from(Blob::new_with_options(text, Some(mime)));
+    download_blob(name, Blob::new_with_options(text, Some(mime)))
+}
+
+fn download_blob(name: &str, blob: Blob) -> Result<(), String> {
+    let url = ObjectUrl::from(blob);
     let a: HtmlAnchorElement = (gloo::utils::document().create_element("a"))
         .map_err(|_| "the page could not make a download link")?
         .unchecked_into();
@@ -26,6 +33,74 @@ pub fn download(name: &str, text: &str, mime: &str) -> Result<(), String> {
     // The download has started from the URL; it is revoked once the browser has it.
     gloo::timers::callback::Timeout::new(10_000, move || drop(url)).forget();
     Ok(())
+}
+
+/// A trace being written as JSON, a slice of pieces per turn of the event loop, so that a
+/// large one (65 MB for a full window) does not stop the page while it is written.
+struct TraceExport {
+    pieces: Box<dyn JsonPieces>,
+    /// What is written so far: a blob of each turn's pieces, on the JavaScript side.
+    parts: js_sys::Array,
+    name: String,
+    kept_from: Option<u64>,
+    said_progress: bool,
+}
+
+/// Time spent writing pieces before the page gets a turn.
+const SLICE_MS: f64 = 8.0;
+
+const NO_ROOM: &str = "Could not export the trace: the browser could not hold the file.";
+
+fn write_trace(job: Rc<RefCell<Option<TraceExport>>>, send: Callback<Msg>) {
+    let now = || (gloo::utils::window().performance()).map_or(0.0, |p| p.now());
+    let start = now();
+    let mut slot = job.borrow_mut();
+    let Some(j) = slot.as_mut() else { return };
+    let bag = web_sys::BlobPropertyBag::new();
+    bag.set_type("application/json");
+    // This turn's pieces become one blob, and the file a blob of those: the browser then
+    // copies a turn's bytes at a time, never the whole file at once.
+    let turn = js_sys::Array::new();
+    let mut done = false;
+    while !done && now() - start < SLICE_MS {
+        match j.pieces.next() {
+            Some(piece) => {
+                turn.push(&js_sys::Uint8Array::from(piece.as_bytes()));
+            }
+            None => done = true,
+        }
+    }
+    match web_sys::Blob::new_with_u8_array_sequence_and_options(&turn, &bag) {
+        Ok(part) => {
+            j.parts.push(&part);
+        }
+        Err(_) => {
+            *slot = None;
+            return send.emit(Msg::Notice(Some(NO_ROOM.into())));
+        }
+    }
+    if done {
+        let j = slot.take().expect("a job, above");
+        let said = match web_sys::Blob::new_with_blob_sequence_and_options(&j.parts, &bag) {
+            Err(_) => Some(NO_ROOM.into()),
+            Ok(blob) => match download_blob(&j.name, Blob::from(blob)) {
+                Err(e) => Some(format!("Could not export the trace: {e}.")),
+                Ok(()) => j.kept_from.map(|t| format!("The trace holds the events from {} on: a long run keeps its latest detail only (`lab run --trace` writes a whole run).", super::format_time(t))),
+            },
+        };
+        if said.is_some() || j.said_progress {
+            send.emit(Msg::Notice(said));
+        }
+        return;
+    }
+    let (written, all) = j.pieces.progress();
+    j.said_progress = true;
+    send.emit(Msg::Notice(Some(format!(
+        "Writing the trace… {}%",
+        written * 100 / all.max(1)
+    ))));
+    drop(slot);
+    gloo::timers::callback::Timeout::new(0, move || write_trace(job, send)).forget();
 }
 
 #[function_component(Files)]
@@ -48,26 +123,26 @@ pub fn files(p: &PanelProps) -> Html {
             }
         })
     };
+    let tracing = use_mut_ref(|| None::<TraceExport>);
     let export_trace = {
         let (model, send) = (p.model.clone(), p.send.clone());
         Callback::from(move |_| {
-            let (name, text, from) = {
+            if tracing.borrow().is_some() {
+                return; // already being written
+            }
+            let job = {
                 let s = model.session.borrow();
                 let w = s.panes[0].recorded();
-                (
-                    format!("consensus-lab-seed-{}-trace.json", s.seed()),
-                    w.trace_json(),
-                    w.trace_kept_from(),
-                )
+                TraceExport {
+                    pieces: w.trace_json_pieces(),
+                    parts: js_sys::Array::new(),
+                    name: format!("consensus-lab-seed-{}-trace.json", s.seed()),
+                    kept_from: w.trace_kept_from(),
+                    said_progress: false,
+                }
             };
-            let said = match download(&name, &text, "application/json") {
-                Err(e) => format!("Could not export the trace: {e}."),
-                Ok(()) => match from {
-                    Some(t) => format!("The trace holds the events from {} on: a long run keeps its latest detail only (`lab run --trace` writes a whole run).", super::format_time(t)),
-                    None => return,
-                },
-            };
-            send.emit(Msg::Notice(Some(said)));
+            *tracing.borrow_mut() = Some(job);
+            write_trace(tracing.clone(), send.clone());
         })
     };
     let import = {

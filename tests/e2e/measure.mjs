@@ -3,9 +3,9 @@
 // under steady client load at 1x; time to rewind across 10 minutes of simulated time; the live
 // checks under 40 clients; a long session at 100x (memory and speed over 3 minutes); the views
 // of a run in time (history and space-time); memory over 10 simulated minutes with and without
-// log compaction.
+// log compaction; exporting a long run's trace.
 // Run after `trunk build --release`: node tests/e2e/measure.mjs  (or ./dev.sh bench);
-// MEASURE=checks (or first,frames,rewind,long,views,compaction) runs only those parts.
+// MEASURE=checks (or first,frames,rewind,long,views,compaction,export) runs only those parts.
 import { serveDist, launch } from './harness.mjs';
 
 const server = await serveDist();
@@ -269,6 +269,40 @@ if (wanted('views')) {
     bars: await imp.$$eval('[data-view="history"] [data-hop]', (b) => b.length),
   };
   await imp.close();
+}
+
+// 8. Trace export of a long run: 9 Raft nodes under load at 100x until the trace's window has
+//    forgotten its start, then Trace: the time from the click to the download, the file's
+//    size, and the longest task the page ran meanwhile (Chromium's long-task entries: a frame
+//    blocked for 50 ms or more), each the worst of 3 exports.
+if (wanted('export')) {
+  const page = await fresh('seed=5&nodes=9&load=1');
+  await page.selectOption('[data-action="speed"]', '100');
+  await page.waitForSelector('[data-trace-from]', { timeout: 600000 });
+  await page.click('[data-action="pause"]');
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    await page.evaluate(() => {
+      window.__long = [];
+      window.__obs?.disconnect();
+      window.__obs = new PerformanceObserver((l) => window.__long.push(...l.getEntries().map((e) => e.duration)));
+      window.__obs.observe({ type: 'longtask' });
+    });
+    const start = Date.now();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120000 }), page.click('[data-action="export-trace"]')]);
+    const ms = Date.now() - start;
+    const path = await download.path();
+    const { size } = await import('node:fs').then((fs) => fs.promises.stat(path));
+    await page.waitForTimeout(200);
+    runs.push({ ms, mb: size / 2 ** 20, longest_task_ms: Math.max(0, ...(await page.evaluate(() => window.__long))) });
+  }
+  results.trace_export = {
+    simulated_min: +((await page.$eval('[data-time]', (e) => +e.dataset.time)) / 60000).toFixed(1),
+    file_mb: +Math.max(...runs.map((r) => r.mb)).toFixed(1),
+    click_to_download_ms: Math.max(...runs.map((r) => r.ms)),
+    longest_task_ms: +Math.max(...runs.map((r) => r.longest_task_ms)).toFixed(0),
+  };
+  await page.close();
 }
 
 await browser.close();
