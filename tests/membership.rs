@@ -209,3 +209,34 @@ fn switching_voters_without_joint_consensus_is_caught() {
     assert!(properties.contains(&"leader completeness"), "{v:?}");
     println!("{v:?}");
 }
+
+/// A change raft-rs would drop without a word is refused with the reason: a second change while
+/// the first is not applied, and one that leaves no voter. The refused command stays recorded,
+/// so that a replay refuses it again.
+#[test]
+fn a_change_raft_rs_would_drop_is_refused_with_its_reason() {
+    let mut w = raft(1);
+    w.run_until(1_500);
+    let l = add_learner(&mut w);
+    let new = w.node_count() - 1;
+    let again = w.act(control(l, "Remove", Some(new), vec![]));
+    let why = again.expect_err("a change is pending");
+    assert!(why.contains("one configuration change at a time"), "{why}");
+    run_for(&mut w, 1_000);
+    assert_eq!(
+        kind(w.as_ref(), new),
+        MemberKind::Learner,
+        "the first change went through"
+    );
+    let l = leader(w.as_ref());
+    w.act(control(l, "SetVoters", None, vec![l])).unwrap();
+    run_for(&mut w, 2_000);
+    let l = leader(w.as_ref());
+    let why = (w.act(control(l, "Remove", Some(l), vec![]))).expect_err("the last voter cannot go");
+    assert!(why.contains("without a voter"), "{why}");
+    assert_eq!(kind(w.as_ref(), l), MemberKind::Voter);
+    // Replayed from its recorded actions, the run is the same, refusals included.
+    let mut again = w.rebuild().unwrap();
+    again.run_until(w.now());
+    assert_eq!(again.trace_json(), w.trace_json());
+}

@@ -36,15 +36,16 @@ impl<N: Node> World<N> {
         });
         self.next_action += 1;
         self.visible_events += 1;
-        self.apply(action);
-        Ok(())
+        // Recorded even when a node refuses it: a replay refuses it again.
+        self.apply(action)
     }
 
     /// Carry out an action (recorded in the trace first). One that names a node not there yet
-    /// (a scenario may name a node it adds later) does nothing.
-    pub(super) fn apply(&mut self, action: Action) {
+    /// (a scenario may name a node it adds later) does nothing. A command the node refuses
+    /// (`Node::refuses`) is an error saying why.
+    pub(super) fn apply(&mut self, action: Action) -> Result<(), String> {
         if validate(&action, self.nodes.len(), N::DESCRIPTION).is_err() {
-            return;
+            return Ok(());
         }
         self.record(TraceKind::Action {
             action: action.clone(),
@@ -53,7 +54,7 @@ impl<N: Node> World<N> {
         match action {
             Action::Crash { node } => {
                 if self.status[node] == Status::Down {
-                    return;
+                    return Ok(());
                 }
                 self.set_status(node, Status::Down);
                 self.epoch[node] += 1;
@@ -67,7 +68,7 @@ impl<N: Node> World<N> {
             }
             Action::Restart { node } => {
                 if self.status[node] != Status::Down {
-                    return;
+                    return Ok(());
                 }
                 self.set_status(node, Status::Up);
                 self.epoch[node] += 1;
@@ -144,6 +145,9 @@ impl<N: Node> World<N> {
                     if let Some(c) = N::DESCRIPTION.control(&cmd.name) {
                         c.name.clone_into(&mut cmd.name);
                     }
+                    if let Some(why) = self.nodes[node].refuses(&cmd) {
+                        return Err(format!("n{node} refuses: {why}"));
+                    }
                     self.call(node, |n, out| n.on_control(&cmd, out));
                 }
             }
@@ -166,7 +170,7 @@ impl<N: Node> World<N> {
                 self.net.set_all_links(self.scenario.sim.link);
                 for node in 0..self.nodes.len() {
                     match self.status[node] {
-                        Status::Down => self.apply(Action::Restart { node }),
+                        Status::Down => self.apply(Action::Restart { node })?,
                         Status::Paused => self.resume(node),
                         Status::Up => {}
                     }
@@ -176,6 +180,7 @@ impl<N: Node> World<N> {
                 }
             }
         }
+        Ok(())
     }
 
     /// A node's process stops or runs again; the monitor is told (a failure detector's checks

@@ -371,6 +371,11 @@ pub trait Node: Sized {
     fn on_client(&mut self, req: KvRequest<'_>, out: &mut Outbox<Self::Msg, Self::Note>);
     /// One of the commands the description offers, under its own name (an alias is resolved).
     fn on_control(&mut self, cmd: &Control, out: &mut Outbox<Self::Msg, Self::Note>);
+    /// Why it would not carry out this command now, if it would not (then `on_control` is not
+    /// called, and the user is told why): a command that would otherwise vanish silently.
+    fn refuses(&self, _cmd: &Control) -> Option<String> {
+        None
+    }
     /// Lose all volatile state; only what was persisted survives.
     fn crash(&mut self);
     /// Rebuild from durable state alone.

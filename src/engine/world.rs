@@ -334,7 +334,8 @@ impl<N: Node> World<N> {
                 let a = a.clone();
                 self.next_action += 1;
                 self.now = self.now.max(a.t);
-                self.apply(a.action);
+                // A command refused is refused again, as it was when it was made (and said).
+                let _ = self.apply(a.action);
                 self.visible_events += 1;
                 return Some(true);
             }
@@ -415,7 +416,7 @@ impl<N: Node> World<N> {
             Event::ClientRetry { client, op } => self.client_retry(client, op),
             Event::ClientDeadline { client } => self.client_deadline(client),
             Event::Scheduled(action) => {
-                self.apply(*action);
+                let _ = self.apply(*action);
                 true
             }
         }

@@ -341,6 +341,10 @@ impl Node for ConsulNode {
         self.report_catalog(out);
     }
 
+    fn refuses(&self, cmd: &Control) -> Option<String> {
+        self.raft.as_ref()?.refuses(cmd)
+    }
+
     fn crash(&mut self) {
         if let Some(r) = self.raft.as_mut() {
             r.crash();

@@ -1,5 +1,6 @@
 // Raft's membership changes from the page, by clicking: a node added catches up as a learner
-// and is promoted to voter; the leader removes itself and the rest elect another. Every wait
+// and is promoted to voter; the leader removes itself and the rest elect another; a change made
+// while another is pending is refused with the reason. Every wait
 // is for a DOM condition, with a timeout. Screenshot: target/screenshots/membership.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,6 +63,20 @@ test('remove the leader: it leaves, and the others elect a new one among themsel
   assert.notEqual(fresh, old);
   assert.equal(await page.$eval(`[data-node="${old}"]`, (n) => n.dataset.member), 'none');
   await page.screenshot({ path: join(root, 'target/screenshots/membership-removed.png') });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a second change while the first is pending is refused, and the page says why', async () => {
+  const { page, problems, waitFor } = await openPage(browser, server, 'seed=1');
+  await waitFor(() => document.querySelector('[data-node][data-role="leader"]'), null, 'a leader');
+  await page.click('[data-action="pause"]');
+  await page.click('[data-action="add-node"]');
+  const follower = await page.$eval('[data-node][data-role="follower"]', (n) => n.dataset.node);
+  await page.click(`[data-node="${follower}"] circle.body`);
+  await page.click('.actions-bar [data-action="remove-node"]');
+  await waitFor(() => document.querySelector('[data-notice]')?.textContent.includes('one configuration change at a time'), null, 'the refusal, with its reason');
+  assert.equal(await page.$eval(`[data-node="${follower}"]`, (n) => n.dataset.member), 'voter', 'still a voter');
   assert.deepEqual(problems, []);
   await page.close();
 });

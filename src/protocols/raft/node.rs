@@ -781,6 +781,37 @@ impl Node for RaftNode {
         self.after(out);
     }
 
+    /// A leader refuses a membership change that raft-rs would drop without a word: one while
+    /// another is not applied yet, one while the joint configuration has not been left, and
+    /// one that leaves no voter. (A follower hands the change on; the leader decides.)
+    fn refuses(&self, cmd: &Control) -> Option<String> {
+        let r = &self.raw.as_ref()?.raft;
+        let changes = ["AddLearner", "Promote", "Demote", "Remove", "SetVoters"];
+        if r.state != StateRole::Leader || !changes.contains(&cmd.name.as_str()) {
+            return None;
+        }
+        if r.has_pending_conf() {
+            return Some(format!(
+                "raft-rs takes one configuration change at a time, and takes the next once index {} is applied (a change may be pending until then)",
+                r.pending_conf_index
+            ));
+        }
+        let conf = conf_state(r);
+        if !conf.voters_outgoing.is_empty() {
+            return Some("the cluster is still leaving its joint configuration".into());
+        }
+        let mut voters = conf.voters;
+        let peer = cmd.peer.map(raft_id);
+        match cmd.name.as_str() {
+            "Demote" | "Remove" => voters.retain(|&v| Some(v) != peer),
+            "SetVoters" => voters = cmd.list.iter().map(|&n| raft_id(n)).collect(),
+            _ => {}
+        }
+        voters
+            .is_empty()
+            .then(|| "that would leave the cluster without a voter".into())
+    }
+
     fn crash(&mut self) {
         self.raw = None;
         self.snapshot_wait.clear();
