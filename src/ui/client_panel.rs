@@ -118,12 +118,15 @@ pub fn client_panel(p: &PanelProps) -> Html {
                 <label class="toggle"><input type="checkbox" data-action="load" checked={load}
                     onchange={p.send.reform(move |_| Msg::Act(Action::SetLoad { on: !load }))} />{"steady load"}</label>
             </div>
+            // The latest operations in a box of their own: the network panel below stays in reach.
+            <div class="ops-scroll">
             <table class="ops">
                 <tr><th>{"client"}</th><th>{"operation"}</th><th>{s.lead().description().title}</th>
                     if let Some(p) = s.panes.get(1) { <th>{p.world.description().title}</th> }
                     <th>{"latency"}</th><th>{"node"}</th></tr>
                 { for rows }
             </table>
+            </div>
         </section>
     }
 }
