@@ -537,24 +537,23 @@ fn consul_catalog(w: &World<ConsulNode>, summary: &mut Summary, problems: &mut V
     swim_figures(&m.swim, summary);
     summary.deregistration_ms_max = m.deregistration_ms.iter().copied().max().unwrap_or(0);
     let servers = w.scenario().protocol.servers.min(w.node_count());
-    let mut wrong = Vec::new();
+    let (mut wrong, mut dead_listed) = (Vec::new(), false);
     for s in (0..servers).filter(|&s| w.status(s) == Status::Up) {
         let catalog = w.view(s).kv;
         for a in servers..w.node_count() {
             let listed = (catalog.iter()).any(|(k, v)| *k == service_key(a) && v == SERVICE);
             if listed != (w.status(a) == Status::Up) {
-                wrong.push(format!(
-                    "n{s} {} n{a}",
-                    if listed {
-                        "still lists"
-                    } else {
-                        "does not list"
-                    }
-                ));
+                dead_listed |= listed;
+                let what = if listed {
+                    "still lists"
+                } else {
+                    "does not list"
+                };
+                wrong.push(format!("n{s} {what} n{a}"));
             }
         }
     }
-    summary.deregistered_after_heal = Some(!wrong.iter().any(|w| w.contains("still lists")));
+    summary.deregistered_after_heal = Some(!dead_listed);
     if !wrong.is_empty() {
         problems.push(Violation {
             t: w.now(),

@@ -81,12 +81,13 @@ pub fn client_panel(p: &PanelProps) -> Html {
     };
     let rows = history.iter().rev().take(40).map(|(i, op)| {
         let (text, class) = outcome(op);
+        let owner = history.owner(op.client);
         let latency = op.complete_t.map_or(String::new(), |t| format!("{} ms", t - op.invoke_t));
         // The same request made by hand in both clusters: same client, operation and time.
         let other = twin.and_then(|t| t.iter().rev().take(200).find(|o| o.client == op.client && o.invoke_t == op.invoke_t && o.op == op.op)).map(&outcome);
         html! {
             <tr key={i} class={class} data-op={i.to_string()} data-outcome={class} data-outcome-beside={other.as_ref().map(|o| o.1)}>
-                <td title={history.owner(op.client).map(|n| format!("n{n}'s own request"))}>{history.owner(op.client).map_or(format!("c{}", op.client), |n| format!("n{n}"))}</td><td>{op.op.to_string()}</td><td title={(class == "info").then_some("no answer within the client's timeout: the operation may or may not have taken effect")}>{text}</td>
+                <td title={owner.map(|n| format!("n{n}'s own request"))}>{owner.map_or(format!("c{}", op.client), |n| format!("n{n}"))}</td><td>{op.op.to_string()}</td><td title={(class == "info").then_some("no answer within the client's timeout: the operation may or may not have taken effect")}>{text}</td>
                 if let Some((text, class)) = other { <td class={class}>{text}</td> }
                 <td>{latency}</td><td>{op.node.map_or(String::new(), |n| format!("n{n}"))}</td>
             </tr>

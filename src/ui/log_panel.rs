@@ -10,12 +10,19 @@ fn term_colour(term: u64) -> String {
     format!("hsl({}, 65%, 55%)", (term * 67) % 360)
 }
 
+/// The nodes that hold the store's data (a Consul agent does not), with their numbers, and
+/// their views alone.
+fn holding_data(all: &[NodeView]) -> (Vec<(usize, &NodeView)>, Vec<&NodeView>) {
+    let rows: Vec<(usize, &NodeView)> =
+        (all.iter().enumerate()).filter(|(_, v)| v.stores).collect();
+    let views = rows.iter().map(|r| r.1).collect();
+    (rows, views)
+}
+
 /// For the replicated stores: each replica's key-value state, values that differ from the
 /// most common one highlighted.
 fn kv_table(all: &[NodeView], pane: usize) -> Html {
-    let rows: Vec<(usize, &NodeView)> =
-        (all.iter().enumerate()).filter(|(_, v)| v.stores).collect();
-    let views: Vec<&NodeView> = rows.iter().map(|r| r.1).collect();
+    let (rows, views) = holding_data(all);
     let keys: std::collections::BTreeSet<&str> = views
         .iter()
         .flat_map(|v| v.kv.iter().map(|(k, _)| k.as_str()))
@@ -130,9 +137,7 @@ pub fn log_panel(p: &PanelProps) -> Html {
 
 /// Every node's log, rows aligned by index (of the nodes that hold data).
 fn log_rows(all: &[NodeView], pane: usize) -> Html {
-    let rows: Vec<(usize, &NodeView)> =
-        (all.iter().enumerate()).filter(|(_, v)| v.stores).collect();
-    let views: Vec<&NodeView> = rows.iter().map(|r| r.1).collect();
+    let (rows, views) = holding_data(all);
     let last = views
         .iter()
         .filter_map(|v| v.log.last().map(|e| e.index))
